@@ -1,0 +1,430 @@
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A whole case document. Field names are those of the case format; serialising a `Case`
+/// gives a document that parses back to the same `Case`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub case_number: String,
+    pub case_type: CaseType,
+    #[serde(default)]
+    pub amber_alert: bool,
+    #[serde(default)]
+    pub status: CaseStatus,
+    pub missing_since: MissingSince,
+    pub missing_from: Place,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub circumstances: Option<String>,
+    pub children: Vec<Person>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub companions: Vec<Companion>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub destinations: Vec<Place>,
+    #[serde(default)]
+    pub travel: Travel,
+    pub contact: Contact,
+    #[serde(default = "default_languages")]
+    pub languages: Vec<Lang>,
+}
+
+fn default_languages() -> Vec<Lang> {
+    vec![Lang::En]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseType {
+    EndangeredMissing,
+    EndangeredRunaway,
+    FamilyAbduction,
+    NonfamilyAbduction,
+    CriticallyMissingYoungAdult,
+    LostInjuredMissing,
+}
+
+impl CaseType {
+    pub const ALL: [CaseType; 6] = [
+        CaseType::EndangeredMissing,
+        CaseType::EndangeredRunaway,
+        CaseType::FamilyAbduction,
+        CaseType::NonfamilyAbduction,
+        CaseType::CriticallyMissingYoungAdult,
+        CaseType::LostInjuredMissing,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseType::EndangeredMissing => "endangered_missing",
+            CaseType::EndangeredRunaway => "endangered_runaway",
+            CaseType::FamilyAbduction => "family_abduction",
+            CaseType::NonfamilyAbduction => "nonfamily_abduction",
+            CaseType::CriticallyMissingYoungAdult => "critically_missing_young_adult",
+            CaseType::LostInjuredMissing => "lost_injured_missing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CaseType> {
+        CaseType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    #[default]
+    Active,
+    Resolved,
+    Cancelled,
+}
+
+impl CaseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Active => "active",
+            CaseStatus::Resolved => "resolved",
+            CaseStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Travel {
+    Foot,
+    Vehicle,
+    Transit,
+    Air,
+    #[default]
+    Unknown,
+}
+
+impl Travel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Travel::Foot => "foot",
+            Travel::Vehicle => "vehicle",
+            Travel::Transit => "transit",
+            Travel::Air => "air",
+            Travel::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    En,
+    Es,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Es];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Es => "es",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.code() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Female,
+    Male,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Abductor,
+    Companion,
+}
+
+/// When the child was last seen: a full RFC 3339 instant, or only a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingSince {
+    At(DateTime<FixedOffset>),
+    Day(NaiveDate),
+}
+
+impl MissingSince {
+    /// The calendar day as the reporter gave it (local to the offset they wrote).
+    pub fn local_date(&self) -> NaiveDate {
+        match self {
+            MissingSince::At(t) => t.date_naive(),
+            MissingSince::Day(d) => *d,
+        }
+    }
+
+    /// The instant, taking a bare date as its start in UTC.
+    pub fn instant(&self) -> DateTime<FixedOffset> {
+        match self {
+            MissingSince::At(t) => *t,
+            MissingSince::Day(d) => d.and_time(NaiveTime::MIN).and_utc().fixed_offset(),
+        }
+    }
+}
+
+impl Serialize for MissingSince {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            MissingSince::At(t) => s.serialize_str(&t.to_rfc3339()),
+            MissingSince::Day(d) => s.serialize_str(&d.format("%Y-%m-%d").to_string()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MissingSince {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if let Ok(t) = DateTime::parse_from_rfc3339(&s) {
+            return Ok(MissingSince::At(t));
+        }
+        NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .map(MissingSince::Day)
+            .map_err(|_| serde::de::Error::custom("not a date or RFC 3339 date-time"))
+    }
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub NaiveDate);
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .map(Date)
+            .map_err(|_| serde::de::Error::custom("not a date"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Place {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl Place {
+    /// "Alexandria, VA, US", from whichever parts are present; the label when nothing else is.
+    pub fn display(&self) -> String {
+        let parts: Vec<&str> = [&self.city, &self.region, &self.country]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        if parts.is_empty() {
+            self.label.clone().unwrap_or_default()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// Where a photo comes from: a file beside the case document (CLI) or an uploaded photo (API).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PhotoSource {
+    File(String),
+    Id(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "PhotoDoc", into = "PhotoDoc")]
+pub struct Photo {
+    pub source: PhotoSource,
+    pub taken: Option<String>,
+    pub age_progressed_to: Option<u32>,
+    pub caption: Option<String>,
+}
+
+/// The wire form of a photo: exactly one of `file` and `photo_id`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhotoDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    photo_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    taken: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    age_progressed_to: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    caption: Option<String>,
+}
+
+impl TryFrom<PhotoDoc> for Photo {
+    type Error = String;
+    fn try_from(d: PhotoDoc) -> Result<Self, String> {
+        let source = match (d.file, d.photo_id) {
+            (Some(f), None) => PhotoSource::File(f),
+            (None, Some(id)) => PhotoSource::Id(id),
+            (Some(_), Some(_)) => return Err("give either file or photo_id, not both".into()),
+            (None, None) => return Err("a photo needs file or photo_id".into()),
+        };
+        Ok(Photo {
+            source,
+            taken: d.taken,
+            age_progressed_to: d.age_progressed_to,
+            caption: d.caption,
+        })
+    }
+}
+
+impl From<Photo> for PhotoDoc {
+    fn from(p: Photo) -> Self {
+        let (file, photo_id) = match p.source {
+            PhotoSource::File(f) => (Some(f), None),
+            PhotoSource::Id(id) => (None, Some(id)),
+        };
+        PhotoDoc {
+            file,
+            photo_id,
+            taken: p.taken,
+            age_progressed_to: p.age_progressed_to,
+            caption: p.caption,
+        }
+    }
+}
+
+/// The descriptive fields shared by a child and a companion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    pub date_of_birth: Date,
+    pub sex: Sex,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub race: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height_cm: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_kg: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hair: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eyes: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marks: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clothing: Option<String>,
+    pub photos: Vec<Photo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Companion {
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<Date>,
+    pub sex: Sex,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub race: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height_cm: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_kg: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hair: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eyes: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marks: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clothing: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<Photo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vehicle: Option<Vehicle>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vehicle {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub make: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plate_region: Option<String>,
+}
+
+impl Vehicle {
+    /// "2014 gray Honda Civic, plate ABC1234 (VA)" without the plate words; the caller labels them.
+    pub fn description(&self) -> String {
+        let year = self.year.map(|y| y.to_string());
+        [&year, &self.color, &self.make, &self.model]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub agency: String,
+    pub phone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+impl Case {
+    /// Every photo of the case, children's first, with the path of its field.
+    pub fn photos(&self) -> impl Iterator<Item = (String, &Photo)> {
+        let children = self.children.iter().enumerate().flat_map(|(i, c)| {
+            c.photos
+                .iter()
+                .enumerate()
+                .map(move |(j, p)| (format!("children[{i}].photos[{j}]"), p))
+        });
+        let companions = self.companions.iter().enumerate().flat_map(|(i, c)| {
+            c.photos
+                .iter()
+                .enumerate()
+                .map(move |(j, p)| (format!("companions[{i}].photos[{j}]"), p))
+        });
+        children.chain(companions)
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.status == CaseStatus::Active
+    }
+}

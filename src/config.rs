@@ -1,0 +1,274 @@
+//! Typed configuration: defaults, then a TOML file, then `LOOKOUT_*` environment variables, then flags.
+//! Everything is checked once at start; the rest of the program receives a valid `Config`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("configuration file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    #[error("{key}: {reason}")]
+    Invalid { key: String, reason: String },
+}
+
+fn invalid(key: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// A value that must never reach a log: its Debug and Display print a placeholder.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The organisation whose hotline heads every poster's contact block.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organisation {
+    pub name: String,
+    /// As printed: "1-800-THE-LOST (1-800-843-5678)".
+    pub hotline: String,
+    #[serde(default)]
+    pub web: Option<String>,
+}
+
+impl Default for Organisation {
+    fn default() -> Self {
+        Organisation {
+            name: "National Center for Missing & Exploited Children".into(),
+            hotline: "1-800-THE-LOST (1-800-843-5678)".into(),
+            web: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
+    pub organisation: Organisation,
+    /// The public page of a case, with `{case_number}` where the number goes; printed as a QR code.
+    pub case_page_url: Option<String>,
+    /// The base of the links partners are sent (signed poster URLs).
+    pub public_url: Option<String>,
+    /// Unset: emails are written as `.eml` files to `outbox_dir`.
+    pub smtp_url: Option<Secret>,
+    pub outbox_dir: PathBuf,
+    /// CIDRs let through the webhook SSRF guard, e.g. `127.0.0.0/8`.
+    pub allow_private_targets: Vec<ipnet::IpNet>,
+    pub reissue_quiet_secs: u64,
+    pub retarget_interval_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".parse().expect("valid address"),
+            database_url: "sqlite://lookout.db".into(),
+            organisation: Organisation::default(),
+            case_page_url: None,
+            public_url: None,
+            smtp_url: None,
+            outbox_dir: PathBuf::from("outbox"),
+            allow_private_targets: Vec::new(),
+            reissue_quiet_secs: 60,
+            retarget_interval_secs: 900,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, overridden by the file (if any), overridden by `LOOKOUT_*` variables in `env`.
+    pub fn load(file: Option<&Path>, env: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    source: Box::new(source),
+                })?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(env)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The process environment, for `load`.
+    pub fn process_env() -> HashMap<String, String> {
+        std::env::vars().collect()
+    }
+
+    fn apply_env(&mut self, env: &HashMap<String, String>) -> Result<(), ConfigError> {
+        let get = |k: &str| env.get(k).filter(|v| !v.is_empty());
+        if let Some(v) = get("LOOKOUT_LISTEN") {
+            self.listen = v
+                .parse()
+                .map_err(|_| invalid("LOOKOUT_LISTEN", "not an address like 127.0.0.1:8080"))?;
+        }
+        if let Some(v) = get("DATABASE_URL").or_else(|| get("LOOKOUT_DATABASE_URL")) {
+            self.database_url = v.clone();
+        }
+        if let Some(v) = get("LOOKOUT_CASE_PAGE_URL") {
+            self.case_page_url = Some(v.clone());
+        }
+        if let Some(v) = get("LOOKOUT_PUBLIC_URL") {
+            self.public_url = Some(v.clone());
+        }
+        if let Some(v) = get("LOOKOUT_SMTP_URL") {
+            self.smtp_url = Some(Secret::new(v.clone()));
+        }
+        if let Some(v) = get("LOOKOUT_OUTBOX_DIR") {
+            self.outbox_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("LOOKOUT_ALLOW_PRIVATE_TARGETS") {
+            self.allow_private_targets = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse().map_err(|_| {
+                        invalid(
+                            "LOOKOUT_ALLOW_PRIVATE_TARGETS",
+                            format!("{s} is not a CIDR"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        for (key, slot) in [
+            ("LOOKOUT_REISSUE_QUIET_SECS", &mut self.reissue_quiet_secs),
+            (
+                "LOOKOUT_RETARGET_INTERVAL_SECS",
+                &mut self.retarget_interval_secs,
+            ),
+        ] {
+            if let Some(v) = get(key) {
+                *slot = v
+                    .parse()
+                    .map_err(|_| invalid(key, "not a whole number of seconds"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let db = &self.database_url;
+        if !(db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "database_url",
+                "must start with sqlite:// or postgres://",
+            ));
+        }
+        if let Some(u) = &self.case_page_url
+            && !u.starts_with("https://")
+            && !u.starts_with("http://")
+        {
+            return Err(invalid("case_page_url", "must be an http(s) URL"));
+        }
+        if let Some(u) = &self.public_url {
+            url::Url::parse(u).map_err(|e| invalid("public_url", e.to_string()))?;
+        }
+        if let Some(s) = &self.smtp_url {
+            let u = url::Url::parse(s.expose()).map_err(|_| invalid("smtp_url", "not a URL"))?;
+            if u.scheme() != "smtp" && u.scheme() != "smtps" {
+                return Err(invalid("smtp_url", "must start with smtp:// or smtps://"));
+            }
+        }
+        if self.retarget_interval_secs == 0 {
+            return Err(invalid("retarget_interval_secs", "must be at least 1"));
+        }
+        if self.organisation.name.trim().is_empty() || self.organisation.hotline.trim().is_empty() {
+            return Err(invalid("organisation", "name and hotline are required"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_carry_the_example_organisation() {
+        let c = Config::load(None, &env(&[])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert!(c.organisation.hotline.contains("1-800-843-5678"));
+        assert_eq!(c.reissue_quiet_secs, 60);
+        assert_eq!(c.retarget_interval_secs, 900);
+    }
+
+    #[test]
+    fn environment_overrides_and_is_checked() {
+        let c = Config::load(
+            None,
+            &env(&[
+                ("LOOKOUT_REISSUE_QUIET_SECS", "5"),
+                ("LOOKOUT_ALLOW_PRIVATE_TARGETS", "127.0.0.0/8, ::1/128"),
+                ("LOOKOUT_SMTP_URL", "smtp://user:pw@localhost:2525"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.reissue_quiet_secs, 5);
+        assert_eq!(c.allow_private_targets.len(), 2);
+        assert!(
+            !format!("{c:?}").contains("pw@"),
+            "secret leaked into Debug"
+        );
+        let err = Config::load(None, &env(&[("LOOKOUT_REISSUE_QUIET_SECS", "soon")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "LOOKOUT_REISSUE_QUIET_SECS: not a whole number of seconds"
+        );
+        let err = Config::load(None, &env(&[("DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert!(err.to_string().starts_with("database_url:"));
+    }
+}

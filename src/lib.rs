@@ -1,0 +1,6 @@
+//! lookout: missing-child posters, targeted to the photo partners who can help.
+pub mod cases;
+pub mod cli;
+pub mod config;
+pub mod partners;
+pub mod posters;

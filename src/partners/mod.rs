@@ -1,0 +1,7 @@
+//! Photo partners and their locations: who can put a poster in front of people, and where.
+//!
+//! The wire forms are those of `shared/spec/partner-format.md`.
+
+mod model;
+
+pub use model::*;

@@ -1,0 +1,155 @@
+use serde::{Deserialize, Serialize};
+
+use crate::cases::{CaseType, Lang};
+use crate::config::Secret;
+use crate::posters::Format;
+
+/// A partner's stable id, `[a-z0-9-]{2,64}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct PartnerId(String);
+
+impl PartnerId {
+    pub fn parse(s: &str) -> Result<PartnerId, String> {
+        let ok_len = (2..=64).contains(&s.len());
+        let ok_chars = s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok_len && ok_chars {
+            Ok(PartnerId(s.to_string()))
+        } else {
+            Err("must be 2 to 64 of a-z, 0-9 and -".into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for PartnerId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        PartnerId::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::fmt::Display for PartnerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartnerKind {
+    Retail,
+    Billboard,
+    Transport,
+    Media,
+    Public,
+    Other,
+}
+
+/// How a partner receives posters: exactly one channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Delivery {
+    Email(Vec<String>),
+    Webhook(Webhook),
+    /// The partner fetches its deliveries with its token (`{"pull": true}`).
+    Pull(bool),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    pub url: String,
+    /// `whsec_<base64>`.
+    #[serde(serialize_with = "expose_secret")]
+    pub secret: Secret,
+    /// The previous secret while it is being rotated: both signatures are sent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "expose_secret_opt"
+    )]
+    pub previous_secret: Option<Secret>,
+}
+
+fn expose_secret<S: serde::Serializer>(s: &Secret, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s.expose())
+}
+
+fn expose_secret_opt<S: serde::Serializer>(s: &Option<Secret>, ser: S) -> Result<S::Ok, S::Error> {
+    match s {
+        Some(s) => ser.serialize_str(s.expose()),
+        None => ser.serialize_none(),
+    }
+}
+
+/// A partner as registered (`partners.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Partner {
+    pub id: PartnerId,
+    pub name: String,
+    pub kind: PartnerKind,
+    pub delivery: Delivery,
+    #[serde(default)]
+    pub per_location: bool,
+    #[serde(default = "default_formats")]
+    pub formats: Vec<Format>,
+    #[serde(default = "default_languages")]
+    pub languages: Vec<Lang>,
+    /// Empty means every case type.
+    #[serde(default = "all_case_types")]
+    pub case_types: Vec<CaseType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_cap: Option<u32>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn default_formats() -> Vec<Format> {
+    vec![Format::Letter]
+}
+
+fn default_languages() -> Vec<Lang> {
+    vec![Lang::En]
+}
+
+fn all_case_types() -> Vec<CaseType> {
+    CaseType::ALL.to_vec()
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Partner {
+    pub fn accepts(&self, case_type: CaseType) -> bool {
+        self.case_types.is_empty() || self.case_types.contains(&case_type)
+    }
+}
+
+/// One place where a partner shows posters: a store, a billboard, an office, or a coverage area.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub partner_id: PartnerId,
+    /// The partner's own reference (store number), unique within the partner.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// How far away the location is seen (a billboard), in metres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reach_m: Option<f64>,
+    /// The location's own address, for per-location email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// A coverage area (newspaper circulation, TV market) in lon/lat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<geo::MultiPolygon<f64>>,
+}

@@ -1,0 +1,65 @@
+use serde::{Deserialize, Serialize};
+
+/// The poster formats: two for print (PDF), four for screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// PDF, US Letter 8.5×11 in.
+    Letter,
+    /// PDF, A4.
+    A4,
+    /// PNG 1080×1080.
+    Square,
+    /// PNG 1080×1920.
+    Story,
+    /// PNG 1200×628.
+    Landscape,
+    /// JPEG 1400×400, for digital billboards.
+    Billboard,
+}
+
+impl Format {
+    pub const ALL: [Format; 6] = [
+        Format::Letter,
+        Format::A4,
+        Format::Square,
+        Format::Story,
+        Format::Landscape,
+        Format::Billboard,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Letter => "letter",
+            Format::A4 => "a4",
+            Format::Square => "square",
+            Format::Story => "story",
+            Format::Landscape => "landscape",
+            Format::Billboard => "billboard",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    pub fn is_print(self) -> bool {
+        matches!(self, Format::Letter | Format::A4)
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Letter | Format::A4 => "application/pdf",
+            Format::Billboard => "image/jpeg",
+            _ => "image/png",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Letter | Format::A4 => "pdf",
+            Format::Billboard => "jpg",
+            _ => "png",
+        }
+    }
+}
