@@ -7,7 +7,8 @@ use fast_image_resize::images::Image as FirImage;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::codecs::jpeg::JpegEncoder;
 use image::{
-    DynamicImage, ExtendedColorType, ImageDecoder, ImageError, ImageReader, Limits, RgbImage,
+    DynamicImage, ExtendedColorType, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits,
+    RgbImage,
 };
 
 /// Longest side of a prepared photo: the largest slot (a one-child letter poster, about 3.5 × 4.9 in)
@@ -66,8 +67,14 @@ pub fn decode_upright(bytes: &[u8]) -> Result<DynamicImage, PhotoError> {
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| PhotoError::Corrupt(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(PhotoError::UnknownFormat);
+    match reader.format() {
+        None => return Err(PhotoError::UnknownFormat),
+        Some(ImageFormat::Jpeg) if !jpeg_is_complete(bytes) => {
+            return Err(PhotoError::Corrupt(
+                "the JPEG stops before its end-of-image marker".into(),
+            ));
+        }
+        Some(_) => {}
     }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -103,6 +110,18 @@ pub fn decode_upright(bytes: &[u8]) -> Result<DynamicImage, PhotoError> {
         image.apply_orientation(o);
     }
     Ok(image)
+}
+
+/// Whether the last scan of a JPEG is followed by its end-of-image marker. The decoder quietly pads a
+/// cut-off file with grey, which would print as half a face; a cut-off file lacks the marker. Inside
+/// scan data 0xFF is always followed by 0x00 or a restart marker, so neither marker can occur there,
+/// and an embedded EXIF thumbnail's scan and marker both come before the main image's last scan.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last = |marker: u8| bytes.windows(2).rposition(|w| w == [0xFF, marker]);
+    match (last(0xDA), last(0xD9)) {
+        (Some(scan), Some(end)) => end > scan,
+        _ => false,
+    }
 }
 
 /// The refusal of an image over the limits, with the size its header claims.
@@ -181,7 +200,7 @@ pub fn resize_rgb(rgb: RgbImage, nw: u32, nh: u32) -> Result<RgbImage, PhotoErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use image::{ImageFormat, Rgb, Rgba, RgbaImage};
+    use image::{Rgb, Rgba, RgbaImage};
 
     fn encode(img: &DynamicImage, format: ImageFormat) -> Vec<u8> {
         let mut out = Cursor::new(Vec::new());
@@ -222,5 +241,14 @@ mod tests {
         let png = encode(&img, ImageFormat::Png);
         let err = normalize_photo(&png[..png.len() / 2]).unwrap_err();
         assert!(matches!(err, PhotoError::Corrupt(_)), "{err:?}");
+        let jpeg = encode(&img, ImageFormat::Jpeg);
+        for cut in [jpeg.len() - 2, jpeg.len() / 2, 700] {
+            let err = normalize_photo(&jpeg[..cut]).unwrap_err();
+            assert!(
+                matches!(err, PhotoError::Corrupt(_)),
+                "cut at {cut}: {err:?}"
+            );
+        }
+        assert!(normalize_photo(&jpeg).is_ok());
     }
 }
