@@ -3,8 +3,14 @@
 //! Pure: nothing here reads the clock, the disk or the network. The issue date, the photos and the
 //! organisation come in as inputs, so the same inputs always give byte-identical files.
 
+mod fonts;
 mod format;
+pub mod layout;
+mod pdf;
 mod photo;
+mod raster;
+mod template;
+mod text;
 
 use std::collections::HashMap;
 
@@ -13,8 +19,10 @@ use chrono::NaiveDate;
 use crate::cases::{Case, Lang, PhotoSource};
 use crate::config::Organisation;
 
+pub use fonts::{FontKind, Fonts};
 pub use format::Format;
 pub use photo::{PhotoError, PreparedPhoto, normalize_photo};
+pub use template::TemplateError;
 
 /// Everything a poster is made from.
 pub struct PosterInput<'a> {
@@ -37,14 +45,43 @@ pub struct PosterInput<'a> {
 pub enum RenderError {
     #[error("{field}: photo missing")]
     MissingPhoto { field: String },
-    #[error("{0}")]
-    Template(String),
+    /// A case value the poster cannot print, named by its field.
+    #[error("{field}: {reason}")]
+    Field { field: String, reason: String },
+    #[error("the case does not fit on a {format} poster even at the smallest allowed text size")]
+    Overflow { format: String },
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    Font(#[from] fonts::FontError),
     #[error("poster could not be written: {0}")]
     Write(String),
 }
 
 /// Render one poster in one format. Deterministic: same input, same bytes.
 pub fn render(input: &PosterInput<'_>, format: Format) -> Result<Vec<u8>, RenderError> {
-    let _ = (input, format);
-    Err(RenderError::Write("renderer not built yet".into()))
+    let fonts = Fonts::load()?;
+    let page = lay_out(input, format, &fonts)?;
+    match format {
+        Format::Letter | Format::A4 => {
+            let title = format!("{} {}", input.case.case_number, format.as_str());
+            pdf::write(&page, &fonts, &title, input.issue_date)
+        }
+        Format::Billboard => raster::write(&page, &fonts, raster::Encoding::Jpeg),
+        Format::Square | Format::Story | Format::Landscape => {
+            raster::write(&page, &fonts, raster::Encoding::Png)
+        }
+    }
+}
+
+/// The positioned elements of one poster, before any writer draws them (for tests and previews).
+pub fn lay_out<'a>(
+    input: &PosterInput<'a>,
+    format: Format,
+    fonts: &Fonts,
+) -> Result<layout::Page<'a>, RenderError> {
+    let template = template::FormatTemplate::load(format)?;
+    let lang = template::LangTemplate::load(input.lang)?;
+    let regions = template::load_regions()?;
+    layout::layout(input, format, fonts, &template, &lang, &regions)
 }

@@ -1,0 +1,121 @@
+//! Poster benchmarks: `cargo bench --bench posters`. Prints the median of repeated runs of
+//! - rendering the example case to a letter PDF with its photos already normalised (target ≤ 3 ms),
+//! - normalising a 12-megapixel phone photo (4032×3024 JPEG, generated; target ≤ 150 ms),
+//! - rendering the example case to a square PNG (target ≤ 30 ms),
+//!
+//! and, for reference, the other formats.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::io::Cursor;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
+use lookout::cases::{Lang, PhotoSource, parse_case};
+use lookout::config::Organisation;
+use lookout::posters::{Format, PosterInput, normalize_photo, render};
+
+fn median(mut runs: Vec<Duration>) -> Duration {
+    runs.sort();
+    runs[runs.len() / 2]
+}
+
+/// Run `f` for at least `min_runs` times and about `budget`, after a few warm-up runs.
+fn measure(name: &str, min_runs: usize, budget: Duration, mut f: impl FnMut()) {
+    for _ in 0..3 {
+        f();
+    }
+    let start = Instant::now();
+    let mut runs = Vec::new();
+    while runs.len() < min_runs || start.elapsed() < budget {
+        let t = Instant::now();
+        f();
+        runs.push(t.elapsed());
+    }
+    let m = median(runs.clone());
+    println!(
+        "{name:<40} median {:>9.3} ms   ({} runs)",
+        m.as_secs_f64() * 1e3,
+        runs.len()
+    );
+}
+
+/// A deterministic 4032×3024 "phone photo": smooth gradients plus fine texture, so the JPEG is of
+/// realistic size (a flat image would decode unrealistically fast).
+fn phone_photo() -> Vec<u8> {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let img = RgbImage::from_fn(4032, 3024, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let noise = (state & 0x1F) as u8;
+        Rgb([
+            ((x * 255 / 4032) as u8).wrapping_add(noise),
+            ((y * 255 / 3024) as u8).wrapping_add(noise / 2),
+            (((x + y) / 28) as u8).wrapping_add(noise),
+        ])
+    });
+    let mut out = Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, ImageFormat::Jpeg)
+        .unwrap();
+    out.into_inner()
+}
+
+fn main() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let json = std::fs::read(fixtures.join("case-example.json")).unwrap();
+    let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let case = parse_case(&json, date).unwrap();
+    let mut photos = HashMap::new();
+    for (_, p) in case.photos() {
+        if let PhotoSource::File(f) = &p.source {
+            let bytes = std::fs::read(fixtures.join(f)).unwrap();
+            photos.insert(p.source.clone(), normalize_photo(&bytes).unwrap());
+        }
+    }
+    let org = Organisation::default();
+    let input = PosterInput {
+        case: &case,
+        photos: &photos,
+        lang: Lang::En,
+        issue_date: date,
+        version: 1,
+        organisation: &org,
+        case_page_url: Some("https://lookout.example/cases/{case_number}"),
+        sample: false,
+    };
+    let second = Duration::from_secs(2);
+    println!("lookout poster benchmarks (medians)");
+    measure("render letter PDF, example case", 200, second, || {
+        black_box(render(&input, Format::Letter).unwrap());
+    });
+    let phone = phone_photo();
+    println!(
+        "generated phone photo: 4032x3024 JPEG, {} KB",
+        phone.len() / 1024
+    );
+    measure("normalise 12 MP JPEG", 15, second * 3, || {
+        black_box(normalize_photo(&phone).unwrap());
+    });
+    for format in [
+        Format::Square,
+        Format::A4,
+        Format::Story,
+        Format::Landscape,
+        Format::Billboard,
+    ] {
+        measure(
+            &format!("render {} ({})", format.as_str(), format.extension()),
+            20,
+            second,
+            || {
+                black_box(render(&input, format).unwrap());
+            },
+        );
+    }
+    let letter = render(&input, Format::Letter).unwrap();
+    println!("example letter PDF size: {} KB", letter.len() / 1024);
+}

@@ -1,0 +1,208 @@
+//! Layout: a case, its labels, a template and its photos' aspect ratios in, a list of positioned
+//! elements out, in page units (PDF points for print, pixels for screens), y downwards from the top.
+//! The writers only draw what this decides, so both agree and tests can check geometry directly.
+
+mod pen;
+mod print;
+mod screen;
+mod words;
+
+use crate::cases::PhotoSource;
+
+use super::fonts::{FontKind, Fonts};
+use super::template::{FormatTemplate, Kind, LangTemplate, Regions, Rgb};
+use super::{Format, PosterInput, PreparedPhoto, RenderError};
+
+pub use pen::Pen;
+pub use words::Words;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+impl Rect {
+    pub fn new(x: f32, y: f32, w: f32, h: f32) -> Rect {
+        Rect { x, y, w, h }
+    }
+
+    pub fn right(&self) -> f32 {
+        self.x + self.w
+    }
+
+    pub fn bottom(&self) -> f32 {
+        self.y + self.h
+    }
+
+    /// True when the two overlap by more than a rounding error.
+    pub fn intersects(&self, o: &Rect) -> bool {
+        const EPS: f32 = 0.01;
+        self.x + EPS < o.right()
+            && o.x + EPS < self.right()
+            && self.y + EPS < o.bottom()
+            && o.y + EPS < self.bottom()
+    }
+
+    pub fn contains(&self, o: &Rect) -> bool {
+        const EPS: f32 = 0.01;
+        o.x >= self.x - EPS
+            && o.y >= self.y - EPS
+            && o.right() <= self.right() + EPS
+            && o.bottom() <= self.bottom() + EPS
+    }
+}
+
+/// One line of text in one font, size and colour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextRun {
+    pub x: f32,
+    pub baseline: f32,
+    pub text: String,
+    pub font: FontKind,
+    pub size: f32,
+    pub color: Rgb,
+    /// From the ascent to the descent, over the measured advance width.
+    pub bounds: Rect,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Element {
+    Fill {
+        rect: Rect,
+        color: Rgb,
+    },
+    Text(TextRun),
+    /// `photo` indexes [`Page::photos`]; the rect has the photo's own aspect ratio.
+    Photo {
+        rect: Rect,
+        photo: usize,
+    },
+    /// A QR code: `modules`×`modules` squares, row by row, `true` for dark.
+    Qr {
+        rect: Rect,
+        modules: usize,
+        dark: Vec<bool>,
+        color: Rgb,
+    },
+    /// The SAMPLE mark of demo posters, drawn last, centred on `center`, rotated counter-clockwise.
+    Watermark {
+        run: TextRun,
+        center: (f32, f32),
+        angle_deg: f32,
+        opacity: f32,
+    },
+}
+
+/// A laid-out poster page.
+pub struct Page<'a> {
+    pub width: f32,
+    pub height: f32,
+    pub margin: f32,
+    pub elements: Vec<Element>,
+    pub photos: Vec<&'a PreparedPhoto>,
+    /// The scale the template's sizes were shrunk to (1.0 when everything fitted as designed).
+    pub scale: f32,
+}
+
+impl Page<'_> {
+    /// The area inside the margins: no text may leave it.
+    pub fn content_box(&self) -> Rect {
+        Rect::new(
+            self.margin,
+            self.margin,
+            self.width - 2.0 * self.margin,
+            self.height - 2.0 * self.margin,
+        )
+    }
+
+    pub fn texts(&self) -> impl Iterator<Item = &TextRun> {
+        self.elements.iter().filter_map(|e| match e {
+            Element::Text(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    pub fn photo_rects(&self) -> impl Iterator<Item = Rect> + '_ {
+        self.elements.iter().filter_map(|e| match e {
+            Element::Photo { rect, .. } => Some(*rect),
+            _ => None,
+        })
+    }
+}
+
+/// What every layout step needs: the input, its fonts, template, words and the photos in use.
+pub struct Ctx<'i, 'a> {
+    pub input: &'i PosterInput<'a>,
+    pub fonts: &'i Fonts,
+    pub template: &'i FormatTemplate,
+    pub words: Words<'i>,
+}
+
+impl<'a> Ctx<'_, 'a> {
+    /// The prepared photo for a case photo, or an error naming the field.
+    pub fn photo(
+        &self,
+        field: &str,
+        source: &PhotoSource,
+    ) -> Result<&'a PreparedPhoto, RenderError> {
+        self.input
+            .photos
+            .get(source)
+            .ok_or_else(|| RenderError::MissingPhoto {
+                field: format!("{field}.file"),
+            })
+    }
+}
+
+/// Lay out one poster.
+pub fn layout<'a>(
+    input: &PosterInput<'a>,
+    format: Format,
+    fonts: &Fonts,
+    template: &FormatTemplate,
+    lang: &LangTemplate,
+    regions: &Regions,
+) -> Result<Page<'a>, RenderError> {
+    let ctx = Ctx {
+        input,
+        fonts,
+        template,
+        words: Words::new(lang, regions),
+    };
+    let _ = format;
+    match template.kind {
+        Kind::Print => print::layout(&ctx),
+        Kind::Screen => screen::layout(&ctx),
+    }
+}
+
+/// The SAMPLE mark across the page's diagonal, as large as fits.
+fn watermark(ctx: &Ctx<'_, '_>, max_size: f32) -> Element {
+    let t = ctx.template;
+    let text = ctx.words.lang.sample.clone();
+    let diagonal = (t.width * t.width + t.height * t.height).sqrt();
+    let at_one = ctx.fonts.width(FontKind::Bold, &text, 1.0).max(0.01);
+    let size = max_size
+        .min(0.7 * diagonal / at_one)
+        .min(t.height.min(t.width) * 0.9);
+    let w = ctx.fonts.width(FontKind::Bold, &text, size);
+    let center = (t.width / 2.0, t.height / 2.0);
+    let baseline = center.1 + ctx.fonts.cap_height(size) / 2.0;
+    Element::Watermark {
+        run: TextRun {
+            x: center.0 - w / 2.0,
+            baseline,
+            text,
+            font: FontKind::Bold,
+            size,
+            color: t.colors.watermark,
+            bounds: Rect::new(center.0 - w / 2.0, baseline - size, w, size),
+        },
+        center,
+        angle_deg: (t.height / t.width).atan().to_degrees(),
+        opacity: 0.28,
+    }
+}

@@ -1,0 +1,217 @@
+//! Screen posters (square, story, landscape, billboard): the essentials, large. The template gives
+//! four boxes — header, photo, text, footer — and this fills them: headline (and AMBER ALERT), each
+//! child's first photo, names and ages, when and where, and the number to call.
+
+use crate::cases::age_on;
+
+use super::super::RenderError;
+use super::super::fonts::FontKind;
+use super::super::template::{BoxSpec, ScreenBoxes, fill};
+use super::pen::{Align, Pen, Style};
+use super::words::Words;
+use super::{Ctx, Element, Page, Rect, watermark};
+
+const SCALE_STEP: f32 = 0.05;
+const LEADING: f32 = 1.18;
+
+fn rect(b: &BoxSpec) -> Rect {
+    Rect::new(b[0], b[1], b[2], b[3])
+}
+
+pub fn layout<'a>(ctx: &Ctx<'_, 'a>) -> Result<Page<'a>, RenderError> {
+    let t = ctx.template;
+    let boxes = t
+        .screen
+        .as_ref()
+        .expect("FormatTemplate::load checked that a screen template has [screen]");
+    let mut scale = 1.0f32;
+    loop {
+        let mut photos = Vec::new();
+        let (elements, fits) = compose(ctx, boxes, scale, &mut photos)?;
+        let last = scale - SCALE_STEP < t.min_scale - 1e-4;
+        if fits || last {
+            if !fits {
+                return Err(RenderError::Overflow {
+                    format: "screen".into(),
+                });
+            }
+            let mut page = Page {
+                width: t.width,
+                height: t.height,
+                margin: t.margin,
+                elements,
+                photos,
+                scale,
+            };
+            if ctx.input.sample {
+                page.elements.push(watermark(ctx, boxes.watermark_size));
+            }
+            return Ok(page);
+        }
+        scale -= SCALE_STEP;
+    }
+}
+
+/// The part of a box inside the page margins, where text may go.
+fn inside(ctx: &Ctx<'_, '_>, r: Rect) -> Rect {
+    let m = ctx.template.margin;
+    let (w, h) = (ctx.template.width, ctx.template.height);
+    let x = r.x.max(m);
+    let y = r.y.max(m);
+    Rect::new(x, y, r.right().min(w - m) - x, r.bottom().min(h - m) - y)
+}
+
+fn compose<'a>(
+    ctx: &Ctx<'_, 'a>,
+    b: &ScreenBoxes,
+    s: f32,
+    photos: &mut Vec<&'a crate::posters::PreparedPhoto>,
+) -> Result<(Vec<Element>, bool), RenderError> {
+    let c = &ctx.template.colors;
+    let case = ctx.input.case;
+    let lang = ctx.words.lang;
+    let mut pen = Pen::new(ctx.fonts);
+    let mut fits = true;
+
+    // Header: the headline on the band, an amber strip below it for an AMBER ALERT.
+    let header = rect(&b.header);
+    pen.fill(header, c.band);
+    let mut band = inside(ctx, header);
+    if case.amber_alert {
+        let strip_h = b.amber_size * s * 1.6;
+        let strip = Rect::new(header.x, header.bottom() - strip_h, header.w, strip_h);
+        pen.fill(strip, c.amber);
+        let st = Style::new(FontKind::Bold, b.amber_size * s, c.amber_text, LEADING)
+            .align(Align::Center);
+        let inner = inside(ctx, strip);
+        let h = pen.measure_fitted(&lang.amber_alert, inner.w, st, st.size * 0.6);
+        pen.fitted(
+            &lang.amber_alert,
+            inner.x,
+            inner.y + (inner.h - h) / 2.0,
+            inner.w,
+            st,
+            st.size * 0.6,
+        );
+        band.h = strip.y - band.y;
+    }
+    let headline = lang.headline(case.case_type);
+    let st =
+        Style::new(FontKind::Bold, b.headline_size * s, c.band_text, LEADING).align(Align::Center);
+    let min = st.size * 0.6;
+    let h = pen.measure_fitted(headline, band.w, st, min);
+    fits &= h <= band.h;
+    pen.fitted(
+        headline,
+        band.x,
+        band.y + (band.h - h).max(0.0) / 2.0,
+        band.w,
+        st,
+        min,
+    );
+
+    // Photos: each child's first photo, side by side, captioned when age-progressed.
+    let area = inside(ctx, rect(&b.photo));
+    let n = case.children.len() as f32;
+    let gap = 16.0 * s.max(0.5);
+    let slot_w = (area.w - (n - 1.0) * gap) / n;
+    let cap = Style::new(FontKind::Bold, b.small_size * s, c.label, LEADING).align(Align::Center);
+    let any_caption = case.children.iter().any(|k| {
+        k.photos
+            .first()
+            .is_some_and(|p| p.age_progressed_to.is_some())
+    });
+    for (i, child) in case.children.iter().enumerate() {
+        let Some(photo) = child.photos.first() else {
+            continue;
+        };
+        let prepared = ctx.photo(&format!("children[{i}].photos[0]"), &photo.source)?;
+        let sx = area.x + i as f32 * (slot_w + gap);
+        let caption = photo
+            .age_progressed_to
+            .map(|age| fill(&lang.age_progressed, &[("age", &age.to_string())]));
+        let cap_h = if any_caption {
+            caption
+                .as_deref()
+                .map_or(cap.size * LEADING, |t| pen.measure(t, slot_w, cap))
+        } else {
+            0.0
+        };
+        let aspect = prepared.height.max(1) as f32 / prepared.width.max(1) as f32;
+        let max_h = area.h - cap_h - if any_caption { 2.0 } else { 0.0 };
+        let (pw, ph) = if slot_w * aspect <= max_h {
+            (slot_w, slot_w * aspect)
+        } else {
+            (max_h / aspect, max_h)
+        };
+        let r = Rect::new(
+            sx + (slot_w - pw) / 2.0,
+            area.y + (max_h - ph) / 2.0,
+            pw,
+            ph,
+        );
+        photos.push(prepared);
+        pen.elements.push(Element::Photo {
+            rect: r,
+            photo: photos.len() - 1,
+        });
+        if let Some(t) = caption {
+            pen.paragraph(&t, sx, r.bottom() + 2.0, slot_w, cap);
+        }
+    }
+
+    // Text: names and ages, then when and where.
+    let text = inside(ctx, rect(&b.text));
+    let name_st = Style::new(FontKind::Bold, b.name_size * s, c.text, LEADING);
+    let detail = Style::new(FontKind::Regular, b.detail_size * s, c.text, LEADING);
+    let mut y = text.y;
+    for (i, child) in case.children.iter().enumerate() {
+        let name = Words::clean(ctx.fonts, &format!("children[{i}].name"), &child.name)?;
+        y = pen.fitted(&name, text.x, y, text.w, name_st, name_st.size * 0.6);
+        let age = age_on(child.date_of_birth.0, ctx.input.issue_date).to_string();
+        let age = fill(&lang.age_years, &[("age", &age)]);
+        y = pen.paragraph(&age, text.x, y, text.w, detail) + detail.size * 0.25;
+    }
+    let since = ctx.words.missing_since(&case.missing_since);
+    let from = Words::clean(
+        ctx.fonts,
+        "missing_from",
+        &ctx.words.place(&case.missing_from),
+    )?;
+    let summary = fill(
+        &lang.missing_since_from,
+        &[("date", &since), ("place", &from)],
+    );
+    let st = Style {
+        color: c.label,
+        ..detail
+    };
+    y = pen.paragraph(&summary, text.x, y, text.w, st);
+    fits &= y <= text.bottom();
+
+    // Footer: the hotline, then the agency and the case number.
+    let footer = rect(&b.footer);
+    pen.fill(footer, c.section);
+    let inner = inside(ctx, footer);
+    let inner = Rect::new(inner.x, inner.y + 6.0 * s, inner.w, inner.h - 12.0 * s);
+    let org = &ctx.input.organisation;
+    let hotline = Words::clean(ctx.fonts, "organisation.hotline", &org.hotline)?;
+    let call = format!("{} {hotline}", lang.labels.call);
+    let hot = Style::new(FontKind::Bold, b.contact_size * s, c.section_text, LEADING)
+        .align(Align::Center);
+    let contact = &case.contact;
+    let agency = Words::clean(ctx.fonts, "contact.agency", &contact.agency)?;
+    let phone = Words::clean(ctx.fonts, "contact.phone", &contact.phone)?;
+    let number = Words::clean(ctx.fonts, "case_number", &case.case_number)?;
+    let case_no = fill(&lang.labels.case_number, &[("case_number", &number)]);
+    let second = format!("{} {agency} {phone}  ·  {case_no}", lang.labels.contact_or);
+    let small = Style::new(FontKind::Regular, b.small_size * s, c.section_text, LEADING)
+        .align(Align::Center);
+    let h = pen.measure_fitted(&call, inner.w, hot, hot.size * 0.6)
+        + pen.measure(&second, inner.w, small);
+    fits &= h <= inner.h;
+    let y = inner.y + (inner.h - h).max(0.0) / 2.0;
+    let y = pen.fitted(&call, inner.x, y, inner.w, hot, hot.size * 0.6);
+    pen.paragraph(&second, inner.x, y, inner.w, small);
+    Ok((pen.elements, fits))
+}

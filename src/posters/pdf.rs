@@ -1,0 +1,329 @@
+//! The PDF writer: draws a laid-out page with printpdf. Photos go in as the prepared JPEG bytes
+//! (`/DCTDecode`, never re-encoded); fonts are subset here to the glyphs the page uses and embedded.
+//!
+//! Deterministic: resource names are fixed, dates come from the issue date, and the document id is a
+//! hash of what the page shows, so the same input gives the same bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ab_glyph::Font;
+use chrono::NaiveDate;
+use printpdf::{
+    Color, DictItem, ExtendedGraphicsState, ExtendedGraphicsStateId, ExternalStream,
+    ExternalXObject, FontId, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Pt, Px, TextItem, TextMatrix, WindingOrder, XObject, XObjectId,
+    XObjectTransform,
+};
+use sha2::{Digest, Sha256};
+
+use super::RenderError;
+use super::fonts::{FontKind, Fonts};
+use super::layout::{Element, Page, Rect, TextRun};
+use super::template::Rgb;
+
+const WATERMARK_GS: &str = "GSsample";
+
+/// Write `page` as a one-page PDF.
+pub fn write(
+    page: &Page<'_>,
+    fonts: &Fonts,
+    title: &str,
+    date: NaiveDate,
+) -> Result<Vec<u8>, RenderError> {
+    let mut doc = PdfDocument::new(title);
+    let stamp = printpdf::OffsetDateTime::from_unix_timestamp(
+        date.and_hms_opt(0, 0, 0)
+            .map_or(0, |d| d.and_utc().timestamp()),
+    )
+    .map_err(|e| RenderError::Write(format!("issue date: {e}")))?;
+    let info = &mut doc.metadata.info;
+    info.creation_date = stamp;
+    info.modification_date = stamp;
+    info.metadata_date = stamp;
+    info.producer = "lookout".into();
+    info.creator = "lookout".into();
+
+    for (kind, font) in subset_fonts(page, fonts)? {
+        doc.resources
+            .fonts
+            .map
+            .insert(font_id(kind), printpdf::PdfFont::new(font));
+    }
+    for (i, photo) in page.photos.iter().enumerate() {
+        doc.resources.xobjects.map.insert(
+            photo_id(i),
+            XObject::External(jpeg_xobject(&photo.jpeg, photo.width, photo.height)),
+        );
+    }
+    doc.resources.extgstates.map.insert(
+        ExtendedGraphicsStateId(WATERMARK_GS.into()),
+        ExtendedGraphicsState::default().with_current_fill_alpha(0.28),
+    );
+
+    let ops = page_ops(page);
+    doc.pages.push(PdfPage::new(
+        printpdf::Mm::from(Pt(page.width)),
+        printpdf::Mm::from(Pt(page.height)),
+        ops,
+    ));
+
+    let opts = PdfSaveOptions {
+        subset_fonts: false, // already subset above
+        image_optimization: None,
+        ..PdfSaveOptions::default()
+    };
+    let mut warnings = Vec::new();
+    let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
+    let id = document_id(page);
+    lo.trailer.set(
+        "ID",
+        lopdf::Object::Array(vec![
+            lopdf::Object::String(id.clone(), lopdf::StringFormat::Hexadecimal),
+            lopdf::Object::String(id, lopdf::StringFormat::Hexadecimal),
+        ]),
+    );
+    lo.compress();
+    let mut out = Vec::new();
+    lo.save_to(&mut out)
+        .map_err(|e| RenderError::Write(e.to_string()))?;
+    Ok(out)
+}
+
+fn font_id(kind: FontKind) -> FontId {
+    FontId(match kind {
+        FontKind::Regular => "FReg".into(),
+        FontKind::Bold => "FBold".into(),
+    })
+}
+
+fn photo_id(i: usize) -> XObjectId {
+    XObjectId(format!("Photo{i}"))
+}
+
+/// A stable document id: a hash of every element and photo on the page.
+fn document_id(page: &Page<'_>) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(format!("{:?}", page.elements).as_bytes());
+    for p in &page.photos {
+        h.update(&p.jpeg);
+    }
+    h.finalize()[..16].to_vec()
+}
+
+/// The prepared JPEG as an image XObject, bytes untouched.
+fn jpeg_xobject(jpeg: &[u8], width: u32, height: u32) -> ExternalXObject {
+    let name = |n: &str| DictItem::Name(n.as_bytes().to_vec());
+    let dict = BTreeMap::from([
+        ("Type".to_string(), name("XObject")),
+        ("Subtype".to_string(), name("Image")),
+        ("Width".to_string(), DictItem::Int(i64::from(width))),
+        ("Height".to_string(), DictItem::Int(i64::from(height))),
+        ("ColorSpace".to_string(), name("DeviceRGB")),
+        ("BitsPerComponent".to_string(), DictItem::Int(8)),
+        ("Filter".to_string(), name("DCTDecode")),
+    ]);
+    ExternalXObject {
+        stream: ExternalStream {
+            dict,
+            content: jpeg.to_vec(),
+            compress: false,
+        },
+        width: Some(Px(width as usize)),
+        height: Some(Px(height as usize)),
+        dpi: None,
+    }
+}
+
+/// Each used face cut down to the characters the page shows, named with a subset tag.
+fn subset_fonts(
+    page: &Page<'_>,
+    fonts: &Fonts,
+) -> Result<Vec<(FontKind, ParsedFont)>, RenderError> {
+    let mut used: BTreeMap<FontKind, BTreeSet<char>> = BTreeMap::new();
+    for e in &page.elements {
+        if let Element::Text(run) | Element::Watermark { run, .. } = e {
+            used.entry(run.font).or_default().extend(run.text.chars());
+        }
+    }
+    let mut out = Vec::new();
+    for (kind, chars) in used {
+        let face = fonts.face(kind);
+        let gids: BTreeSet<u16> = std::iter::once(0)
+            .chain(chars.iter().map(|&c| face.glyph_id(c).0))
+            .collect();
+        let gids: Vec<u16> = gids.into_iter().collect();
+        let bytes = subset(Fonts::bytes(kind), &gids)
+            .map_err(|e| RenderError::Write(format!("font {}: {e}", kind.postscript_name())))?;
+        let mut warnings = Vec::new();
+        let mut parsed = ParsedFont::from_bytes(&bytes, 0, &mut warnings).ok_or_else(|| {
+            RenderError::Write(format!(
+                "font {}: subset unreadable",
+                kind.postscript_name()
+            ))
+        })?;
+        parsed.font_name = Some(format!("{}+{}", subset_tag(&gids), kind.postscript_name()));
+        out.push((kind, parsed));
+    }
+    Ok(out)
+}
+
+fn subset(font: &[u8], gids: &[u16]) -> Result<Vec<u8>, String> {
+    use allsorts::binary::read::ReadScope;
+    use allsorts::font_data::FontData;
+    use allsorts::subset::{CmapTarget, SubsetProfile};
+    let data = ReadScope::new(font)
+        .read::<FontData<'_>>()
+        .map_err(|e| e.to_string())?;
+    let provider = data.table_provider(0).map_err(|e| e.to_string())?;
+    allsorts::subset::subset(&provider, gids, &SubsetProfile::Pdf, CmapTarget::Unicode)
+        .map_err(|e| e.to_string())
+}
+
+/// The six capital letters that mark a subset font (ISO 32000-1, 9.6.4), derived from its glyphs.
+fn subset_tag(gids: &[u16]) -> String {
+    let mut h = Sha256::new();
+    for g in gids {
+        h.update(g.to_be_bytes());
+    }
+    h.finalize()[..6]
+        .iter()
+        .map(|b| char::from(b'A' + b % 26))
+        .collect()
+}
+
+fn color(c: Rgb) -> Color {
+    let [r, g, b] = c.0;
+    Color::Rgb(printpdf::Rgb::new(
+        f32::from(r) / 255.0,
+        f32::from(g) / 255.0,
+        f32::from(b) / 255.0,
+        None,
+    ))
+}
+
+/// The page's elements as PDF operations; the layout's y runs down, PDF's up.
+fn page_ops(page: &Page<'_>) -> Vec<Op> {
+    let h = page.height;
+    let mut ops = Vec::new();
+    for e in &page.elements {
+        match e {
+            Element::Fill { rect, color: c } => {
+                ops.push(Op::SetFillColor { col: color(*c) });
+                ops.push(fill_rect(*rect, h));
+            }
+            Element::Text(run) => text_ops(&mut ops, run, h),
+            Element::Photo { rect, photo } => ops.push(Op::UseXobject {
+                id: photo_id(*photo),
+                transform: XObjectTransform {
+                    translate_x: Some(Pt(rect.x)),
+                    translate_y: Some(Pt(h - rect.bottom())),
+                    scale_x: Some(rect.w),
+                    scale_y: Some(rect.h),
+                    no_auto_scale: true,
+                    ..XObjectTransform::default()
+                },
+            }),
+            Element::Qr {
+                rect,
+                modules,
+                dark,
+                color: c,
+            } => {
+                ops.push(Op::SetFillColor { col: color(*c) });
+                qr_ops(&mut ops, *rect, *modules, dark, h);
+            }
+            Element::Watermark {
+                run,
+                center,
+                angle_deg,
+                ..
+            } => {
+                ops.push(Op::SaveGraphicsState);
+                ops.push(Op::LoadGraphicsState {
+                    gs: ExtendedGraphicsStateId(WATERMARK_GS.into()),
+                });
+                let (sin, cos) = angle_deg.to_radians().sin_cos();
+                // The run's start relative to the centre, rotated, in PDF coordinates.
+                let (dx, dy) = (run.x - center.0, -(run.baseline - center.1));
+                let tx = center.0 + cos * dx - sin * dy;
+                let ty = (h - center.1) + sin * dx + cos * dy;
+                ops.push(Op::StartTextSection);
+                ops.push(Op::SetFont {
+                    font: PdfFontHandle::External(font_id(run.font)),
+                    size: Pt(run.size),
+                });
+                ops.push(Op::SetFillColor {
+                    col: color(run.color),
+                });
+                ops.push(Op::SetTextMatrix {
+                    matrix: TextMatrix::Raw([cos, sin, -sin, cos, tx, ty]),
+                });
+                ops.push(Op::ShowText {
+                    items: vec![TextItem::Text(run.text.clone())],
+                });
+                ops.push(Op::EndTextSection);
+                ops.push(Op::RestoreGraphicsState);
+            }
+        }
+    }
+    ops
+}
+
+fn fill_rect(r: Rect, page_h: f32) -> Op {
+    Op::DrawRectangle {
+        rectangle: printpdf::Rect {
+            x: Pt(r.x),
+            y: Pt(page_h - r.bottom()),
+            width: Pt(r.w),
+            height: Pt(r.h),
+            mode: Some(PaintMode::Fill),
+            winding_order: Some(WindingOrder::NonZero),
+        },
+    }
+}
+
+fn text_ops(ops: &mut Vec<Op>, run: &TextRun, page_h: f32) {
+    ops.push(Op::StartTextSection);
+    ops.push(Op::SetFont {
+        font: PdfFontHandle::External(font_id(run.font)),
+        size: Pt(run.size),
+    });
+    ops.push(Op::SetFillColor {
+        col: color(run.color),
+    });
+    ops.push(Op::SetTextCursor {
+        pos: Point {
+            x: Pt(run.x),
+            y: Pt(page_h - run.baseline),
+        },
+    });
+    ops.push(Op::ShowText {
+        items: vec![TextItem::Text(run.text.clone())],
+    });
+    ops.push(Op::EndTextSection);
+}
+
+/// Dark modules as rectangles, one per horizontal run, slightly overlapping so no hairline shows.
+fn qr_ops(ops: &mut Vec<Op>, rect: Rect, modules: usize, dark: &[bool], page_h: f32) {
+    let m = rect.w / modules as f32;
+    for row in 0..modules {
+        let mut col = 0;
+        while col < modules {
+            if !dark[row * modules + col] {
+                col += 1;
+                continue;
+            }
+            let start = col;
+            while col < modules && dark[row * modules + col] {
+                col += 1;
+            }
+            let r = Rect::new(
+                rect.x + start as f32 * m,
+                rect.y + row as f32 * m,
+                (col - start) as f32 * m,
+                m + 0.05,
+            );
+            ops.push(fill_rect(r, page_h));
+        }
+    }
+}

@@ -1,0 +1,410 @@
+//! Poster templates: page geometry, sizes and colours per format, label texts per language.
+//!
+//! The TOML files under `templates/posters/` are compiled into the binary (so rendering stays pure and
+//! the binary self-contained) and parsed here; a new format or language is a new file plus one line in
+//! the tables below.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use super::Format;
+use crate::cases::{CaseType, Lang, Role, Sex};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("template {name}: {source}")]
+    Parse {
+        name: &'static str,
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    #[error("template {name}: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+fn format_source(format: Format) -> (&'static str, &'static str) {
+    match format {
+        Format::Letter => (
+            "letter.toml",
+            include_str!("../../templates/posters/letter.toml"),
+        ),
+        Format::A4 => ("a4.toml", include_str!("../../templates/posters/a4.toml")),
+        Format::Square => (
+            "square.toml",
+            include_str!("../../templates/posters/square.toml"),
+        ),
+        Format::Story => (
+            "story.toml",
+            include_str!("../../templates/posters/story.toml"),
+        ),
+        Format::Landscape => (
+            "landscape.toml",
+            include_str!("../../templates/posters/landscape.toml"),
+        ),
+        Format::Billboard => (
+            "billboard.toml",
+            include_str!("../../templates/posters/billboard.toml"),
+        ),
+    }
+}
+
+fn lang_source(lang: Lang) -> (&'static str, &'static str) {
+    match lang {
+        Lang::En => (
+            "lang/en.toml",
+            include_str!("../../templates/posters/lang/en.toml"),
+        ),
+        Lang::Es => (
+            "lang/es.toml",
+            include_str!("../../templates/posters/lang/es.toml"),
+        ),
+    }
+}
+
+const REGIONS: (&str, &str) = (
+    "regions.toml",
+    include_str!("../../templates/posters/regions.toml"),
+);
+
+fn parse<T: serde::de::DeserializeOwned>(
+    (name, text): (&'static str, &'static str),
+) -> Result<T, TemplateError> {
+    toml::from_str(text).map_err(|source| TemplateError::Parse {
+        name,
+        source: Box::new(source),
+    })
+}
+
+/// An sRGB colour written `#RRGGBB` in templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rgb(pub [u8; 3]);
+
+impl Rgb {
+    pub const WHITE: Rgb = Rgb([255, 255, 255]);
+}
+
+impl<'de> Deserialize<'de> for Rgb {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let hex = s
+            .strip_prefix('#')
+            .filter(|h| h.len() == 6 && h.is_ascii())
+            .ok_or_else(|| serde::de::Error::custom("a colour is written #RRGGBB"))?;
+        let byte = |i: usize| {
+            u8::from_str_radix(&hex[i..i + 2], 16)
+                .map_err(|_| serde::de::Error::custom("a colour is written #RRGGBB"))
+        };
+        Ok(Rgb([byte(0)?, byte(2)?, byte(4)?]))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Colors {
+    pub band: Rgb,
+    pub band_text: Rgb,
+    pub amber: Rgb,
+    pub amber_text: Rgb,
+    pub text: Rgb,
+    pub muted: Rgb,
+    pub label: Rgb,
+    pub rule: Rgb,
+    pub panel: Rgb,
+    pub section: Rgb,
+    pub section_text: Rgb,
+    pub watermark: Rgb,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Print,
+    Screen,
+}
+
+/// One format's page: its size in page units (PDF points for print, pixels for screens).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatTemplate {
+    pub kind: Kind,
+    pub width: f32,
+    pub height: f32,
+    pub margin: f32,
+    /// The smallest share of the template's sizes the layout may shrink to before giving up.
+    pub min_scale: f32,
+    pub colors: Colors,
+    #[serde(default)]
+    pub print: Option<PrintSizes>,
+    #[serde(default)]
+    pub screen: Option<ScreenBoxes>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrintSizes {
+    pub headline_size: f32,
+    pub headline_band: f32,
+    pub amber_size: f32,
+    pub amber_band: f32,
+    pub summary_size: f32,
+    pub name_size: f32,
+    pub body_size: f32,
+    pub caption_size: f32,
+    pub section_size: f32,
+    pub paragraph_size: f32,
+    pub line_height: f32,
+    pub gap: f32,
+    pub single_photo_share: f32,
+    pub photo_max_ratio: f32,
+    pub photo_max_height: f32,
+    pub companion_photo_width: f32,
+    pub contact_intro_size: f32,
+    pub hotline_size: f32,
+    pub contact_size: f32,
+    pub footer_size: f32,
+    pub qr_size: f32,
+    pub watermark_size: f32,
+}
+
+/// A box `[x, y, width, height]`, y downwards from the top of the page.
+pub type BoxSpec = [f32; 4];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenBoxes {
+    pub header: BoxSpec,
+    pub photo: BoxSpec,
+    pub text: BoxSpec,
+    pub footer: BoxSpec,
+    pub headline_size: f32,
+    pub amber_size: f32,
+    pub name_size: f32,
+    pub detail_size: f32,
+    pub contact_size: f32,
+    pub small_size: f32,
+    pub watermark_size: f32,
+}
+
+impl FormatTemplate {
+    pub fn load(format: Format) -> Result<FormatTemplate, TemplateError> {
+        let source = format_source(format);
+        let t: FormatTemplate = parse(source)?;
+        let invalid = |reason: &str| TemplateError::Invalid {
+            name: source.0,
+            reason: reason.to_string(),
+        };
+        let wanted = if format.is_print() {
+            Kind::Print
+        } else {
+            Kind::Screen
+        };
+        if t.kind != wanted {
+            return Err(invalid("kind does not match the format"));
+        }
+        match t.kind {
+            Kind::Print if t.print.is_none() => return Err(invalid("[print] is missing")),
+            Kind::Screen if t.screen.is_none() => return Err(invalid("[screen] is missing")),
+            _ => {}
+        }
+        if !(t.width > 2.0 * t.margin && t.height > 2.0 * t.margin && t.margin >= 0.0) {
+            return Err(invalid("the page must be larger than its margins"));
+        }
+        if !(t.min_scale > 0.0 && t.min_scale <= 1.0) {
+            return Err(invalid("min_scale must be in (0, 1]"));
+        }
+        Ok(t)
+    }
+}
+
+/// Every text a poster prints in one language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LangTemplate {
+    pub sample: String,
+    pub amber_alert: String,
+    pub months: [String; 12],
+    pub date: String,
+    pub time: String,
+    pub am_pm: [String; 2],
+    pub datetime: String,
+    pub age_progressed: String,
+    pub photo_taken: String,
+    pub height: String,
+    pub weight: String,
+    pub age: String,
+    pub age_years: String,
+    pub missing_since_from: String,
+    pub headlines: Headlines,
+    pub labels: Labels,
+    pub sex: SexNames,
+    pub roles: RoleNames,
+    #[serde(default)]
+    pub values: Values,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Headlines {
+    pub endangered_missing: String,
+    pub endangered_runaway: String,
+    pub family_abduction: String,
+    pub nonfamily_abduction: String,
+    pub critically_missing_young_adult: String,
+    pub lost_injured_missing: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Labels {
+    pub aliases: String,
+    pub date_of_birth: String,
+    pub age_now: String,
+    pub missing_since: String,
+    pub missing_from: String,
+    pub sex: String,
+    pub race: String,
+    pub height: String,
+    pub weight: String,
+    pub hair: String,
+    pub eyes: String,
+    pub marks: String,
+    pub clothing: String,
+    pub circumstances: String,
+    pub vehicle: String,
+    pub plate: String,
+    pub relation: String,
+    pub contact_intro: String,
+    pub contact_or: String,
+    pub call: String,
+    pub case_number: String,
+    pub issued: String,
+    pub scan: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SexNames {
+    pub female: String,
+    pub male: String,
+    pub unknown: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleNames {
+    pub abductor: String,
+    pub companion: String,
+}
+
+/// Translations of common free-text values (hair "Brown" → "Castaño"), keyed in lower case.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Values {
+    #[serde(default)]
+    pub hair: HashMap<String, String>,
+    #[serde(default)]
+    pub eyes: HashMap<String, String>,
+    #[serde(default)]
+    pub race: HashMap<String, String>,
+}
+
+impl LangTemplate {
+    pub fn load(lang: Lang) -> Result<LangTemplate, TemplateError> {
+        parse(lang_source(lang))
+    }
+
+    pub fn headline(&self, t: CaseType) -> &str {
+        let h = &self.headlines;
+        match t {
+            CaseType::EndangeredMissing => &h.endangered_missing,
+            CaseType::EndangeredRunaway => &h.endangered_runaway,
+            CaseType::FamilyAbduction => &h.family_abduction,
+            CaseType::NonfamilyAbduction => &h.nonfamily_abduction,
+            CaseType::CriticallyMissingYoungAdult => &h.critically_missing_young_adult,
+            CaseType::LostInjuredMissing => &h.lost_injured_missing,
+        }
+    }
+
+    pub fn sex(&self, s: Sex) -> &str {
+        match s {
+            Sex::Female => &self.sex.female,
+            Sex::Male => &self.sex.male,
+            Sex::Unknown => &self.sex.unknown,
+        }
+    }
+
+    pub fn role(&self, r: Role) -> &str {
+        match r {
+            Role::Abductor => &self.roles.abductor,
+            Role::Companion => &self.roles.companion,
+        }
+    }
+}
+
+/// Region codes to printed names, per country code.
+pub type Regions = HashMap<String, HashMap<String, String>>;
+
+pub fn load_regions() -> Result<Regions, TemplateError> {
+    parse(REGIONS)
+}
+
+/// Fill `{name}` placeholders; unknown placeholders are left as written so a template typo shows.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (key, value) in values {
+        out = out.replace(&format!("{{{key}}}"), value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_and_language_parses() {
+        for f in Format::ALL {
+            let t = FormatTemplate::load(f).unwrap_or_else(|e| panic!("{f:?}: {e}"));
+            assert_eq!(t.kind == Kind::Print, f.is_print());
+        }
+        for l in Lang::ALL {
+            let t = LangTemplate::load(l).unwrap();
+            assert!(!t.headline(CaseType::FamilyAbduction).is_empty());
+        }
+        assert_eq!(load_regions().unwrap()["US"]["VA"], "Virginia");
+    }
+
+    #[test]
+    fn spanish_headlines_follow_the_case_format_table() {
+        let es = LangTemplate::load(Lang::Es).unwrap();
+        assert_eq!(
+            es.headline(CaseType::FamilyAbduction),
+            "SUSTRACCIÓN FAMILIAR"
+        );
+        assert_eq!(
+            es.headline(CaseType::CriticallyMissingYoungAdult),
+            "JOVEN ADULTO DESAPARECIDO"
+        );
+        assert_eq!(es.months[10], "noviembre");
+    }
+
+    #[test]
+    fn fill_replaces_known_placeholders_only() {
+        assert_eq!(
+            fill("{a} and {b} {c}", &[("a", "1"), ("b", "2")]),
+            "1 and 2 {c}"
+        );
+    }
+
+    #[test]
+    fn colours_must_be_hex() {
+        #[derive(Deserialize)]
+        struct C {
+            c: Rgb,
+        }
+        let c: C = toml::from_str("c = \"#B3121C\"").unwrap();
+        assert_eq!(c.c, Rgb([0xB3, 0x12, 0x1C]));
+        assert!(toml::from_str::<C>("c = \"red\"").is_err());
+    }
+}

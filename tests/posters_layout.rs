@@ -1,0 +1,185 @@
+//! Layout geometry: every text inside the page margins, none over a photo, nothing cut, for the example
+//! and for the longest values the case format allows, in every format and language.
+
+#[path = "common/posters.rs"]
+mod common;
+
+use common::*;
+use lookout::cases::{Case, Lang};
+use lookout::config::Organisation;
+use lookout::posters::layout::{Element, Page};
+use lookout::posters::{Fonts, Format, lay_out};
+
+fn check(page: &Page<'_>, what: &str, fonts: &Fonts) {
+    let content = page.content_box();
+    let photos: Vec<_> = page.photo_rects().collect();
+    assert!(!photos.is_empty(), "{what}: no photo");
+    for t in page.texts() {
+        assert!(
+            content.contains(&t.bounds),
+            "{what}: {:?} at {:?} leaves the margins {content:?}",
+            t.text,
+            t.bounds
+        );
+        for p in &photos {
+            assert!(
+                !t.bounds.intersects(p),
+                "{what}: {:?} over a photo {p:?}",
+                t.text
+            );
+        }
+        let measured = fonts.width(t.font, &t.text, t.size);
+        assert!(
+            (measured - t.bounds.w).abs() < 0.01,
+            "{what}: bounds are the measured width"
+        );
+    }
+    for (i, a) in photos.iter().enumerate() {
+        assert!(
+            content.contains(a),
+            "{what}: photo {a:?} leaves the page margins"
+        );
+        for b in &photos[i + 1..] {
+            assert!(!a.intersects(b), "{what}: photos overlap");
+        }
+    }
+}
+
+/// Every word of `text` appears, in order, in the page's text runs (so nothing was cut off).
+fn all_words_present(page: &Page<'_>, text: &str, what: &str) {
+    let printed: String = page
+        .texts()
+        .map(|t| t.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let printed = printed.replace(' ', "");
+    let wanted = text.replace(' ', "");
+    assert!(
+        printed.contains(&wanted),
+        "{what}: {text:?} is not printed whole"
+    );
+}
+
+fn each_format(case: &Case, what: &str) {
+    let fonts = Fonts::load().unwrap();
+    let photos = photos_for(case);
+    let org = Organisation::default();
+    for lang in Lang::ALL {
+        for format in Format::ALL {
+            let mut inp = input(case, &photos, &org, lang);
+            inp.case_page_url = Some("https://lookout.example/cases/{case_number}");
+            let page = lay_out(&inp, format, &fonts)
+                .unwrap_or_else(|e| panic!("{what} {format:?} {lang:?}: {e}"));
+            let what = format!("{what} {format:?} {lang:?}");
+            check(&page, &what, &fonts);
+            for c in &case.children {
+                all_words_present(&page, &c.name, &what);
+            }
+            if format.is_print() {
+                if let Some(text) = &case.circumstances {
+                    all_words_present(&page, text, &what);
+                }
+                for c in &case.companions {
+                    all_words_present(&page, &c.name, &what);
+                }
+                all_words_present(&page, &case.contact.agency, &what);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_example_lays_out_cleanly_everywhere() {
+    each_format(&example_case(), "example");
+}
+
+#[test]
+fn the_longest_allowed_values_still_fit_without_cuts_or_overlaps() {
+    for n in 1..=3 {
+        let case = case_from(&longest_case(n));
+        each_format(&case, &format!("longest, {n} children"));
+    }
+}
+
+#[test]
+fn one_two_and_three_children_lay_out_cleanly() {
+    for n in 1..=3 {
+        let mut json = example_json();
+        json["children"] = (0..n)
+            .map(|i| child(&format!("Child {i}"), "2016-05-01", &format!("gen-{i}.jpg")))
+            .collect();
+        json["amber_alert"] = serde_json::json!(true);
+        each_format(&case_from(&json), &format!("{n} children"));
+    }
+}
+
+#[test]
+fn a_short_case_prints_at_full_size() {
+    let fonts = Fonts::load().unwrap();
+    let case = example_case();
+    let photos = photos_for(&case);
+    let org = Organisation::default();
+    let page = lay_out(
+        &input(&case, &photos, &org, Lang::En),
+        Format::Letter,
+        &fonts,
+    )
+    .unwrap();
+    assert_eq!(page.scale, 1.0, "the example fits without shrinking");
+    let long = case_from(&longest_case(3));
+    let photos = photos_for(&long);
+    let page = lay_out(
+        &input(&long, &photos, &org, Lang::En),
+        Format::Letter,
+        &fonts,
+    )
+    .unwrap();
+    assert!(page.scale < 1.0, "the longest case is set smaller");
+    let watermark = page
+        .elements
+        .iter()
+        .any(|e| matches!(e, Element::Watermark { .. }));
+    assert!(!watermark, "no SAMPLE unless asked");
+}
+
+#[test]
+#[ignore = "a preview: writes every format of the example and the longest case to $LOOKOUT_PREVIEW_DIR"]
+fn write_previews() {
+    let dir = std::path::PathBuf::from(
+        std::env::var("LOOKOUT_PREVIEW_DIR").unwrap_or("/tmp/lookout-preview".into()),
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    let org = Organisation::default();
+    let mut amber = example_json();
+    amber["amber_alert"] = serde_json::json!(true);
+    let one = {
+        let mut j = example_json();
+        j["children"] = serde_json::json!([j["children"][0].clone()]);
+        j
+    };
+    for (name, json) in [
+        ("example", example_json()),
+        ("longest3", longest_case(3)),
+        ("longest1", longest_case(1)),
+        ("amber", amber),
+        ("one", one),
+    ] {
+        let case = case_from(&json);
+        let photos = photos_for(&case);
+        for lang in Lang::ALL {
+            for format in Format::ALL {
+                let mut inp = input(&case, &photos, &org, lang);
+                inp.case_page_url = Some("https://lookout.example/cases/{case_number}");
+                inp.sample = name == "amber";
+                let bytes = lookout::posters::render(&inp, format).unwrap();
+                let file = dir.join(format!(
+                    "{name}-{}-{}.{}",
+                    format.as_str(),
+                    lang.code(),
+                    format.extension()
+                ));
+                std::fs::write(file, bytes).unwrap();
+            }
+        }
+    }
+}
