@@ -4,3 +4,4 @@ pub mod cli;
 pub mod config;
 pub mod partners;
 pub mod posters;
+pub mod targeting;
