@@ -129,6 +129,12 @@ fn case_bench(index: &LocationIndex, case: &Case, at: DateTime<Utc>, label: &str
         last = Some(s);
     }
     let s = last.unwrap();
+    let mut located = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        black_box(locate_region(index, &region));
+        located.push(t.elapsed());
+    }
     let mut brute = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
@@ -147,8 +153,9 @@ fn case_bench(index: &LocationIndex, case: &Case, at: DateTime<Utc>, label: &str
     );
     let pieces: Vec<&str> = region.pieces.iter().map(|p| p.kind.as_str()).collect();
     println!(
-        "{label}: select() median {} for {} locations of {} partners ({}); brute-force scan median {}",
+        "{label}: select() median {} (of which locating {}) for {} locations of {} partners ({}); brute-force scan median {}",
         fmt(median(times)),
+        fmt(median(located)),
         s.location_count(),
         s.partners.len(),
         pieces.join(" + "),

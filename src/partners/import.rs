@@ -157,7 +157,7 @@ pub fn read_partners(
         read: 0,
         progress,
     };
-    let items: Vec<serde_json::Value> = serde_json::from_reader(counting)
+    let items: Vec<serde_json::Value> = serde_json::from_reader(BufReader::new(counting))
         .map_err(|e| malformed("partners", format!("not a JSON array of partners: {e}")))?;
     let mut partners = Vec::new();
     let mut errors = Vec::new();

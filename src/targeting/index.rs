@@ -15,7 +15,7 @@ use std::sync::{Arc, RwLock};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, Envelope, RTree, RTreeObject, SelectionFunction};
 
-use super::shape::{PreparedPolygon, Probe};
+use super::shape::{BoxTest, PreparedPolygon, Probe};
 use super::sphere::{LatLon, chord_of};
 use crate::partners::{Location, Partner, PartnerId};
 
@@ -155,22 +155,21 @@ impl LocationIndex {
     /// Push the id of every location touching the probe's shape (a point inside, its reach circle
     /// or coverage touching it). An id may be pushed once per call.
     pub fn locate(&self, probe: &Probe, out: &mut Vec<u32>) {
-        let margin = self.max_point_reach_m;
-        let select = ProbeSelect {
-            probe,
-            margin_m: margin,
-        };
+        let select = ProbeSelect(probe.box_test(self.max_point_reach_m));
         for item in self.points.locate_with_selection_function(select) {
+            // most points are decided from the tree alone; only near misses and areas need
+            // the entry's reach and lon/lat
+            if probe.holds_vec(*item.geom()) == Some(true) {
+                out.push(item.data);
+                continue;
+            }
             let e = &self.entries[item.data as usize];
             let ll = LatLon::new(e.lat, e.lon);
             if probe.touches_point(ll, *item.geom(), e.reach_m as f64) {
                 out.push(item.data);
             }
         }
-        let select = ProbeSelect {
-            probe,
-            margin_m: 0.0,
-        };
+        let select = ProbeSelect(probe.box_test(0.0));
         for item in self.areas.locate_with_selection_function(select) {
             let e = &self.entries[item.data as usize];
             let hit = if e.coverage != u32::MAX {
@@ -202,25 +201,21 @@ impl LocationIndex {
 }
 
 /// Walks the tree only into boxes the shape may touch.
-struct ProbeSelect<'a> {
-    probe: &'a Probe,
-    margin_m: f64,
-}
+struct ProbeSelect<'a>(BoxTest<'a>);
 
 impl SelectionFunction<PointItem> for ProbeSelect<'_> {
     fn should_unpack_parent(&self, envelope: &AABB<[f64; 3]>) -> bool {
-        self.probe.box_may_touch(envelope, self.margin_m)
+        self.0.may_touch(envelope)
     }
 }
 
 impl SelectionFunction<AreaItem> for ProbeSelect<'_> {
     fn should_unpack_parent(&self, envelope: &AABB<[f64; 3]>) -> bool {
-        self.probe.box_may_touch(envelope, self.margin_m)
+        self.0.may_touch(envelope)
     }
 
     fn should_unpack_leaf(&self, leaf: &AreaItem) -> bool {
-        self.probe
-            .box_may_touch(&leaf.geom().envelope(), self.margin_m)
+        self.0.may_touch(&leaf.geom().envelope())
     }
 }
 
@@ -438,5 +433,41 @@ mod tests {
         assert!(Arc::ptr_eq(&before, &old));
         assert_eq!(before.len(), 0);
         assert_eq!(live.load().len(), 1);
+    }
+
+    #[test]
+    fn readers_see_whole_snapshots_while_a_writer_swaps() {
+        let network = |n: usize| {
+            let locs = (0..n).map(|i| loc("ab", &i.to_string(), 0.0, i as f64 * 1e-4, None));
+            LocationIndex::build(vec![partner("ab", true)], locs.collect::<Vec<_>>())
+        };
+        let live = LiveIndex::new(network(10));
+        let probe = Probe::new(&Shape::Circle {
+            center: LatLon::new(0.0, 0.0),
+            radius_m: 1_000_000.0,
+        });
+        std::thread::scope(|s| {
+            let readers: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        for _ in 0..200 {
+                            let snap = live.load();
+                            let mut out = Vec::new();
+                            snap.locate(&probe, &mut out);
+                            // every location of a snapshot is found, whichever snapshot it is
+                            assert_eq!(out.len(), snap.len());
+                            assert!(snap.len().is_multiple_of(10));
+                        }
+                    })
+                })
+                .collect();
+            for k in 2..30 {
+                live.swap(network(10 * k));
+            }
+            for r in readers {
+                r.join().unwrap();
+            }
+        });
+        assert_eq!(live.load().len(), 290);
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::policy::Policy;
 use super::shape::Shape;
 use super::sphere::{self, LatLon};
-use crate::cases::{Case, CaseType, Place};
+use crate::cases::{Case, CaseType, Place, Travel};
 
 /// The US states, DC and territories (us-atlas, US Census Bureau), embedded.
 pub const US_STATES_GEOJSON: &str = include_str!("data/us-states.geojson");
@@ -247,9 +247,9 @@ pub fn region_for(case: &Case, policy: &Policy, at: DateTime<Utc>, extra: &Regio
             pieces.push(Piece {
                 kind: PieceKind::Corridor,
                 reason: format!(
-                    "on the way from {from} to {} by {}: {} either side{amber}",
+                    "on the way from {from} to {}, {}: {} either side{amber}",
                     place_name(d),
-                    case.travel.as_str(),
+                    travel_words(case.travel),
                     km(half_width_m)
                 ),
                 shape: Shape::Corridor {
@@ -299,10 +299,10 @@ fn last_seen(case: &Case, policy: &Policy, at: DateTime<Utc>) -> Piece {
     let wanted = grown * factor;
     let radius_m = wanted.min(cap);
     let mut reason = format!(
-        "last seen in {} {} ago, travelling by {}: {} for {} plus {} km/h over {:.0} h",
+        "last seen in {} {} ago, {}: {} for {} plus {} km/h over {:.0} h",
         place_name(&case.missing_from),
         elapsed(hours),
-        case.travel.as_str(),
+        travel_words(case.travel),
         km(base),
         case_type_words(case.case_type),
         trim(speed / 1000.0),
@@ -332,6 +332,16 @@ fn place_name(p: &Place) -> String {
         format!("{:.4}, {:.4}", p.lat, p.lon)
     } else {
         name
+    }
+}
+
+fn travel_words(t: Travel) -> &'static str {
+    match t {
+        Travel::Foot => "travelling on foot",
+        Travel::Vehicle => "travelling by vehicle",
+        Travel::Transit => "travelling by public transport",
+        Travel::Air => "travelling by air",
+        Travel::Unknown => "means of travel unknown",
     }
 }
 

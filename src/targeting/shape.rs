@@ -171,11 +171,6 @@ impl PreparedPolygon {
     pub fn touches_point(&self, p: LatLon, v: [f64; 3], margin_m: f64) -> bool {
         self.contains(p) || (margin_m > 0.0 && self.boundary_within(v, margin_m))
     }
-
-    pub fn box_touches(&self, b: &Box3, margin_m: f64) -> bool {
-        let c = chord_of(margin_m);
-        self.parts.iter().any(|p| boxes_meet(p, b, c))
-    }
 }
 
 /// A shape prepared for the index.
@@ -184,6 +179,8 @@ pub enum Probe {
     Cap {
         center: [f64; 3],
         radius_m: f64,
+        /// Squared chord of the radius, for the common test of a point without reach.
+        chord2: f64,
     },
     Corridor {
         arc: GreatArc,
@@ -200,6 +197,7 @@ impl Probe {
             Shape::Circle { center, radius_m } => Probe::Cap {
                 center: center.to_vec(),
                 radius_m: *radius_m,
+                chord2: chord_of(radius_m + BOUNDARY_TOLERANCE_M).powi(2),
             },
             Shape::Corridor {
                 from,
@@ -221,11 +219,18 @@ impl Probe {
 
     /// Conservative: false only when nothing in the box can be within `margin_m` of the shape.
     pub fn box_may_touch(&self, b: &Box3, margin_m: f64) -> bool {
+        self.box_test(margin_m).may_touch(b)
+    }
+
+    /// The box test with its constants worked out once, for a walk down the tree.
+    pub fn box_test(&self, margin_m: f64) -> BoxTest<'_> {
         match self {
-            Probe::Cap { center, radius_m } => {
-                let c = chord_of(radius_m + margin_m + BOUNDARY_TOLERANCE_M);
-                box_distance2(b, *center) <= c * c
-            }
+            Probe::Cap {
+                center, radius_m, ..
+            } => BoxTest::Ball {
+                center: *center,
+                chord2: chord_of(radius_m + margin_m + BOUNDARY_TOLERANCE_M).powi(2),
+            },
             Probe::Corridor {
                 arc,
                 mid,
@@ -233,27 +238,51 @@ impl Probe {
                 half_width_m,
             } => {
                 let reach = half_width_m + margin_m + BOUNDARY_TOLERANCE_M;
-                let c = chord_of(half_length_m + reach);
-                if box_distance2(b, *mid) > c * c {
-                    return false;
+                BoxTest::Lens {
+                    mid: *mid,
+                    chord2: chord_of(half_length_m + reach).powi(2),
+                    normal: arc.n,
+                    // near the arc means near its great circle: |p . n| <= sin(angle)
+                    slab: (reach / EARTH_RADIUS_M)
+                        .min(std::f64::consts::FRAC_PI_2)
+                        .sin(),
                 }
-                // near the arc means near its great circle: |p . n| <= sin(angle)
-                let s = (reach / EARTH_RADIUS_M)
-                    .min(std::f64::consts::FRAC_PI_2)
-                    .sin();
-                let (lo, hi) = box_dot_range(b, arc.n);
-                lo <= s && hi >= -s
             }
-            Probe::Area(poly) => poly.box_touches(b, margin_m + BOUNDARY_TOLERANCE_M),
+            Probe::Area(poly) => BoxTest::Parts {
+                poly,
+                pad: chord_of(margin_m + BOUNDARY_TOLERANCE_M),
+            },
+        }
+    }
+
+    /// For circles and corridors, whether a unit vector is inside with no reach; `None` for areas,
+    /// which need the point's lon/lat.
+    pub fn holds_vec(&self, v: [f64; 3]) -> Option<bool> {
+        match self {
+            Probe::Cap {
+                center, chord2: c, ..
+            } => Some(chord2(*center, v) <= *c),
+            Probe::Corridor {
+                arc, half_width_m, ..
+            } => Some(arc.distance_m(v) <= half_width_m + BOUNDARY_TOLERANCE_M),
+            Probe::Area(_) => None,
         }
     }
 
     /// Whether a point is within `margin_m` (its reach) of the shape, boundary included.
     pub fn touches_point(&self, p: LatLon, v: [f64; 3], margin_m: f64) -> bool {
         match self {
-            Probe::Cap { center, radius_m } => {
-                let c = chord_of(radius_m + margin_m + BOUNDARY_TOLERANCE_M);
-                chord2(*center, v) <= c * c
+            Probe::Cap {
+                center,
+                radius_m,
+                chord2: base,
+            } => {
+                let limit = if margin_m == 0.0 {
+                    *base
+                } else {
+                    chord_of(radius_m + margin_m + BOUNDARY_TOLERANCE_M).powi(2)
+                };
+                chord2(*center, v) <= limit
             }
             Probe::Corridor {
                 arc, half_width_m, ..
@@ -265,7 +294,9 @@ impl Probe {
     /// Whether a coverage polygon overlaps or touches the shape.
     pub fn touches_polygon(&self, cov: &PreparedPolygon) -> bool {
         match self {
-            Probe::Cap { center, radius_m } => {
+            Probe::Cap {
+                center, radius_m, ..
+            } => {
                 cov.contains(LatLon::from_vec(*center))
                     || cov.boundary_within(*center, radius_m + BOUNDARY_TOLERANCE_M)
             }
@@ -276,6 +307,43 @@ impl Probe {
                     || cov.boundary_near_arc(arc, half_width_m + BOUNDARY_TOLERANCE_M)
             }
             Probe::Area(poly) => poly.polygon.intersects(&cov.polygon),
+        }
+    }
+}
+
+/// A probe's conservative test for R-tree boxes.
+#[derive(Debug, Clone, Copy)]
+pub enum BoxTest<'a> {
+    /// Within a chord of a centre.
+    Ball { center: [f64; 3], chord2: f64 },
+    /// Within a chord of the middle of an arc, and within a slab around its great circle.
+    Lens {
+        mid: [f64; 3],
+        chord2: f64,
+        normal: [f64; 3],
+        slab: f64,
+    },
+    /// Meeting one of a polygon's part boxes, grown by `pad`.
+    Parts { poly: &'a PreparedPolygon, pad: f64 },
+}
+
+impl BoxTest<'_> {
+    pub fn may_touch(&self, b: &Box3) -> bool {
+        match self {
+            BoxTest::Ball { center, chord2 } => box_distance2(b, *center) <= *chord2,
+            BoxTest::Lens {
+                mid,
+                chord2,
+                normal,
+                slab,
+            } => {
+                if box_distance2(b, *mid) > *chord2 {
+                    return false;
+                }
+                let (lo, hi) = box_dot_range(b, *normal);
+                lo <= *slab && hi >= -*slab
+            }
+            BoxTest::Parts { poly, pad } => poly.parts.iter().any(|p| boxes_meet(p, b, *pad)),
         }
     }
 }
