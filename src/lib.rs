@@ -5,3 +5,4 @@ pub mod config;
 pub mod distribution;
 pub mod partners;
 pub mod posters;
+pub mod targeting;
