@@ -2,5 +2,6 @@
 pub mod cases;
 pub mod cli;
 pub mod config;
+pub mod dispatch;
 pub mod partners;
 pub mod posters;

@@ -1,0 +1,15 @@
+//! Dispatch channels: how a poster reaches a partner, and how each attempt ends.
+//!
+//! The outbox worker is a thin loop over these pieces: claim a delivery, build its message
+//! ([`payload`] for webhooks, [`email::compose`] for email, [`cap`] for alert feeds), send it with
+//! [`webhook::WebhookClient`] or [`email::Mailer`], record the [`SendOutcome`], and on a retry store
+//! [`retry::next_attempt`]. Nothing here touches the database.
+
+pub mod links;
+pub mod outcome;
+pub mod payload;
+pub mod retry;
+pub mod ssrf;
+pub mod webhook;
+
+pub use outcome::SendOutcome;
