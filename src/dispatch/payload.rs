@@ -94,7 +94,7 @@ pub struct CaseSummary {
     pub case_number: String,
     pub case_type: CaseType,
     pub status: CaseStatus,
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default)]
     pub amber_alert: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_since: Option<String>,
@@ -108,10 +108,6 @@ pub struct CaseSummary {
     pub companions: Vec<PersonSummary>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<ContactSummary>,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
 }
 
 /// A child or companion as printed: no photos' file names, no internal ids.
