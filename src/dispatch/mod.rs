@@ -5,6 +5,7 @@
 //! [`webhook::WebhookClient`] or [`email::Mailer`], record the [`SendOutcome`], and on a retry store
 //! [`retry::next_attempt`]. Nothing here touches the database.
 
+pub mod cap;
 pub mod email;
 pub mod links;
 pub mod outcome;
