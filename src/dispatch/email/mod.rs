@@ -27,6 +27,8 @@ pub enum EmailError {
     NoRecipient,
     #[error("delivery id: must be 1 to 128 of A-Z, a-z, 0-9, '-', '_' and '.'")]
     DeliveryId,
+    #[error("smtp: the SMTP pool must be built inside the tokio runtime")]
+    NoRuntime,
     #[error("smtp tls: {0}")]
     Tls(#[source] lettre::transport::smtp::Error),
 }

@@ -150,7 +150,11 @@ impl Mailer {
         }
     }
 
+    /// Must be called inside a tokio runtime: the pool starts its idle-connection reaper task.
     pub fn smtp(settings: &SmtpSettings, pool: PoolSettings) -> Result<Mailer, EmailError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(EmailError::NoRuntime);
+        }
         let tls = || TlsParameters::new(settings.host.clone()).map_err(EmailError::Tls);
         let tls = match settings.security {
             SmtpSecurity::Plain => Tls::None,

@@ -19,7 +19,7 @@ const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
 /// A pooled HTTP client for partner endpoints, behind the SSRF guard. Build one per process and
 /// share it: connections to each partner are kept alive between deliveries.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct WebhookClient {
     http: reqwest::Client,
     policy: Arc<TargetPolicy>,
