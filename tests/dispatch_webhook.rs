@@ -239,6 +239,21 @@ async fn a_closed_port_is_retried() {
 }
 
 #[tokio::test]
+async fn a_name_that_does_not_resolve_is_retried_not_failed() {
+    let out = loopback_client()
+        .send(
+            "https://no-such-partner.invalid/hook",
+            &secrets(&[CURRENT]),
+            "d-7",
+            Bytes::new(),
+            T,
+        )
+        .await;
+    assert_eq!(out.label(), "retry", "{out:?}");
+    assert!(out.error().unwrap().contains("cannot resolve"), "{out:?}");
+}
+
+#[tokio::test]
 async fn loopback_is_refused_unless_allowed() {
     let (base, received) = receiver(CURRENT).await;
     let strict = WebhookClient::new(TargetPolicy::default(), ClientTimeouts::default()).unwrap();

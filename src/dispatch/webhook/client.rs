@@ -67,7 +67,7 @@ impl WebhookClient {
             Err(e) => return SendOutcome::failed(format!("url: {e}")),
         };
         if let Err(e) = self.policy.check_url(&url).await {
-            return refused(e);
+            return refused(&e);
         }
         if secrets.is_empty() {
             return SendOutcome::failed("webhook: no secret configured");
@@ -114,8 +114,9 @@ fn judge(status: StatusCode, retry_after: Option<&HeaderValue>) -> SendOutcome {
     }
 }
 
-/// A refused target is a configuration problem of the partner: retrying cannot help.
-fn refused(e: SsrfError) -> SendOutcome {
+/// A refused target is a configuration problem of the partner: retrying cannot help. A name that
+/// does not resolve may be a passing DNS failure, so that one is retried.
+fn refused(e: &SsrfError) -> SendOutcome {
     match e {
         SsrfError::Resolve { .. } => SendOutcome::retry(None, e.to_string()),
         _ => SendOutcome::failed(e.to_string()),
@@ -126,7 +127,7 @@ fn transport_error(e: &reqwest::Error) -> SendOutcome {
     let mut source = e.source();
     while let Some(s) = source {
         if let Some(guard) = s.downcast_ref::<SsrfError>() {
-            return SendOutcome::failed(guard.to_string());
+            return refused(guard);
         }
         source = s.source();
     }
