@@ -350,36 +350,154 @@ async fn without_smtp_a_retry_overwrites_the_same_eml_file() {
 #[tokio::test]
 async fn messages_are_dkim_signed_when_a_key_is_configured() {
     use base64::Engine;
-    let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let secret = [7u8; 32];
     let dkim = DkimSettings {
         selector: "lookout2026".into(),
         domain: "lookout.example".into(),
-        private_key: key,
+        private_key: b64.encode(secret),
     };
+    let server = SmtpServer::start(2);
     let case = summary();
     let message = Composer::new(FROM, Some(&dkim))
         .unwrap()
         .compose(&simple_input(&case, "d-dkim"), &["a@x.example".into()])
         .unwrap();
-    let mime = parse_mime(&message.formatted());
-    let sig = mime["dkim"]
-        .as_str()
-        .unwrap()
-        .replace([' ', '\t', '\r', '\n'], "");
-    for tag in [
-        "v=1;",
-        "a=ed25519-sha256;",
-        "d=lookout.example;",
-        "s=lookout2026;",
-        "bh=",
-        "b=",
-    ] {
-        assert!(sig.contains(tag), "{tag} missing in {sig}");
+    assert_eq!(
+        smtp_mailer(&server).send(&message, "d-dkim", T).await,
+        SendOutcome::Delivered
+    );
+    let raw = server.inbox()[0].data.clone();
+    let public = ed25519_dalek::SigningKey::from_bytes(&secret).verifying_key();
+    dkim::verify(&raw, &public).unwrap();
+
+    // Any change to a signed header or the body breaks the signature.
+    let text = String::from_utf8(raw).unwrap();
+    let forged = text.replacen("Subject: Updated poster", "Subject: Updated pooster", 1);
+    assert!(dkim::verify(forged.as_bytes(), &public).is_err());
+    let forged = text.replacen("Reference: d-dkim", "Reference: d-dkin", 1);
+    if forged != text {
+        assert!(dkim::verify(forged.as_bytes(), &public).is_err());
     }
-    assert!(sig.to_ascii_lowercase().contains("message-id"), "{sig}");
+
     let unsigned = Composer::new(FROM, None)
         .unwrap()
         .compose(&simple_input(&case, "d-dkim"), &["a@x.example".into()])
         .unwrap();
     assert_eq!(parse_mime(&unsigned.formatted())["dkim"], "");
+}
+
+/// An independent DKIM verifier (RFC 6376 relaxed/relaxed, RFC 8463 ed25519-sha256).
+mod dkim {
+    use base64::Engine;
+    use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+    use sha2::{Digest, Sha256};
+
+    fn wsp(c: char) -> bool {
+        c == ' ' || c == '\t'
+    }
+
+    /// Runs of whitespace become one space; leading and trailing whitespace go.
+    fn squeeze(s: &str) -> String {
+        let mut out = String::new();
+        let mut in_space = false;
+        for c in s.chars() {
+            if wsp(c) {
+                in_space = true;
+            } else {
+                if in_space && !out.is_empty() {
+                    out.push(' ');
+                }
+                in_space = false;
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    fn relaxed_body(body: &str) -> String {
+        let mut lines: Vec<String> = body
+            .split("\r\n")
+            .map(|l| {
+                let mut s = String::new();
+                let mut in_space = false;
+                for c in l.chars() {
+                    if wsp(c) {
+                        in_space = true;
+                    } else {
+                        if in_space {
+                            s.push(' ');
+                        }
+                        in_space = false;
+                        s.push(c);
+                    }
+                }
+                s
+            })
+            .collect();
+        while lines.last().is_some_and(|l| l.is_empty()) {
+            lines.pop();
+        }
+        lines.iter().map(|l| format!("{l}\r\n")).collect()
+    }
+
+    fn tag<'a>(sig: &'a str, name: &str) -> &'a str {
+        sig.split(';')
+            .map(str::trim)
+            .find_map(|t| t.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+            .unwrap_or_else(|| panic!("no {name}= tag"))
+    }
+
+    pub fn verify(raw: &[u8], key: &VerifyingKey) -> Result<(), String> {
+        let text = std::str::from_utf8(raw).map_err(|e| e.to_string())?;
+        let (head, body) = text.split_once("\r\n\r\n").ok_or("no body")?;
+        // Unfold headers into (name, raw value).
+        let mut headers: Vec<(String, String)> = Vec::new();
+        for line in head.split("\r\n") {
+            if line.starts_with([' ', '\t']) {
+                headers.last_mut().ok_or("fold")?.1.push_str(line);
+            } else {
+                let (n, v) = line.split_once(':').ok_or("header")?;
+                headers.push((n.to_string(), v.to_string()));
+            }
+        }
+        let (_, sig_value) = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("DKIM-Signature"))
+            .ok_or("unsigned")?;
+        let sig = squeeze(sig_value);
+        let compact = sig.replace(' ', "");
+        if tag(&compact, "a") != "ed25519-sha256" || tag(&compact, "c") != "relaxed/relaxed" {
+            return Err(format!("unexpected algorithm: {sig}"));
+        }
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let bh = Sha256::digest(relaxed_body(body).as_bytes());
+        if b64.encode(bh) != tag(&compact, "bh") {
+            return Err("body hash differs".into());
+        }
+        let mut data = String::new();
+        for name in tag(&compact, "h").split(':') {
+            if let Some((_, v)) = headers
+                .iter()
+                .rev()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                data.push_str(&format!("{}:{}\r\n", name.to_ascii_lowercase(), squeeze(v)));
+            }
+        }
+        // The signature header is signed too, with its own b= value left empty.
+        let unsigned = sig.replacen(b_value_in(&sig), "", 1);
+        data.push_str(&format!("dkim-signature:{unsigned}"));
+        let signature = b64.decode(tag(&compact, "b")).map_err(|e| e.to_string())?;
+        let signature = Signature::from_slice(&signature).map_err(|e| e.to_string())?;
+        let digest = Sha256::digest(data.as_bytes());
+        key.verify(&digest, &signature).map_err(|e| e.to_string())
+    }
+
+    /// The b= value as it appears (possibly with spaces from folding) in the squeezed header.
+    fn b_value_in(sig: &str) -> &str {
+        let start = sig.find("; b=").expect("b= tag") + 4;
+        let rest = &sig[start..];
+        rest.split(';').next().unwrap_or(rest)
+    }
 }
