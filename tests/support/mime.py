@@ -24,6 +24,7 @@ print(json.dumps({
     "to": str(msg["To"]),
     "date": str(msg["Date"]),
     "dkim": str(msg["DKIM-Signature"] or ""),
+    "auto_submitted": str(msg["Auto-Submitted"] or ""),
     "structure": [p.get_content_type() for p in msg.walk()],
     "parts": parts,
 }))

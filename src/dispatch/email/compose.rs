@@ -13,7 +13,7 @@
 //! A withdrawal has only the two texts: "please remove this poster", the reason, nothing more.
 
 use lettre::Message;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{
     Attachment, DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
     DkimSigningKey, Mailbox, MultiPart, SinglePart,
@@ -180,7 +180,8 @@ impl Composer {
         let mut builder = Message::builder()
             .from(self.from.clone())
             .subject(subject.trim())
-            .message_id(Some(message_id(input.delivery_id, &self.id_domain)?));
+            .message_id(Some(message_id(input.delivery_id, &self.id_domain)?))
+            .header(AutoSubmitted);
         for addr in to {
             let mailbox = addr.parse::<Mailbox>().map_err(|e| EmailError::Address {
                 field: "to",
@@ -273,7 +274,7 @@ fn dkim_config(s: &DkimSettings) -> Result<DkimConfig, EmailError> {
         .map_err(|e| EmailError::DkimKey(e.to_string()))?;
     let headers = ["From", "To", "Subject", "Date", "Message-ID"]
         .into_iter()
-        .map(lettre::message::header::HeaderName::new_from_ascii_str)
+        .map(HeaderName::new_from_ascii_str)
         .collect();
     let relaxed = DkimCanonicalization {
         header: DkimCanonicalizationType::Relaxed,
@@ -286,6 +287,25 @@ fn dkim_config(s: &DkimSettings) -> Result<DkimConfig, EmailError> {
         headers,
         relaxed,
     ))
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834), so out-of-office replies and other responders stay
+/// quiet instead of answering a machine.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_string())
+    }
 }
 
 fn png_type() -> ContentType {
