@@ -92,6 +92,14 @@ pub struct Config {
     pub allow_private_targets: Vec<ipnet::IpNet>,
     pub reissue_quiet_secs: u64,
     pub retarget_interval_secs: u64,
+    /// The sender of partner emails, `Name <address>`; its domain names the Message-IDs.
+    pub mail_from: String,
+    /// The key signing poster links (at least 32 bytes); unset, links die with the process.
+    pub link_key: Option<Secret>,
+    /// DKIM: all three or none. The key file holds a PKCS#1 PEM RSA key or a base64 Ed25519 key.
+    pub dkim_selector: Option<String>,
+    pub dkim_domain: Option<String>,
+    pub dkim_key_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -107,6 +115,11 @@ impl Default for Config {
             allow_private_targets: Vec::new(),
             reissue_quiet_secs: 60,
             retarget_interval_secs: 900,
+            mail_from: "Lookout <lookout@localhost>".into(),
+            link_key: None,
+            dkim_selector: None,
+            dkim_domain: None,
+            dkim_key_file: None,
         }
     }
 }
@@ -174,6 +187,21 @@ impl Config {
                 })
                 .collect::<Result<_, _>>()?;
         }
+        if let Some(v) = get("LOOKOUT_MAIL_FROM") {
+            self.mail_from = v.clone();
+        }
+        if let Some(v) = get("LOOKOUT_LINK_KEY") {
+            self.link_key = Some(Secret::new(v.clone()));
+        }
+        if let Some(v) = get("LOOKOUT_DKIM_SELECTOR") {
+            self.dkim_selector = Some(v.clone());
+        }
+        if let Some(v) = get("LOOKOUT_DKIM_DOMAIN") {
+            self.dkim_domain = Some(v.clone());
+        }
+        if let Some(v) = get("LOOKOUT_DKIM_KEY_FILE") {
+            self.dkim_key_file = Some(PathBuf::from(v));
+        }
         for (key, slot) in [
             ("LOOKOUT_REISSUE_QUIET_SECS", &mut self.reissue_quiet_secs),
             (
@@ -215,6 +243,27 @@ impl Config {
             if u.scheme() != "smtp" && u.scheme() != "smtps" {
                 return Err(invalid("smtp_url", "must start with smtp:// or smtps://"));
             }
+        }
+        if !self.mail_from.contains('@') {
+            return Err(invalid("mail_from", "must be an email address"));
+        }
+        if self
+            .link_key
+            .as_ref()
+            .is_some_and(|k| k.expose().len() < 32)
+        {
+            return Err(invalid("link_key", "must be at least 32 characters"));
+        }
+        let dkim_set = [
+            self.dkim_selector.is_some(),
+            self.dkim_domain.is_some(),
+            self.dkim_key_file.is_some(),
+        ];
+        if dkim_set.contains(&true) && dkim_set.contains(&false) {
+            return Err(invalid(
+                "dkim",
+                "dkim_selector, dkim_domain and dkim_key_file go together",
+            ));
         }
         if self.retarget_interval_secs == 0 {
             return Err(invalid("retarget_interval_secs", "must be at least 1"));
@@ -268,6 +317,10 @@ mod tests {
             err.to_string(),
             "LOOKOUT_REISSUE_QUIET_SECS: not a whole number of seconds"
         );
+        let err = Config::load(None, &env(&[("LOOKOUT_DKIM_SELECTOR", "s1")])).unwrap_err();
+        assert!(err.to_string().starts_with("dkim:"), "{err}");
+        let err = Config::load(None, &env(&[("LOOKOUT_LINK_KEY", "short")])).unwrap_err();
+        assert!(err.to_string().starts_with("link_key:"), "{err}");
         let err = Config::load(None, &env(&[("DATABASE_URL", "mysql://x")])).unwrap_err();
         assert!(err.to_string().starts_with("database_url:"));
     }

@@ -2,6 +2,7 @@
 pub mod cases;
 pub mod cli;
 pub mod config;
+pub mod dispatch;
 pub mod distribution;
 pub mod partners;
 pub mod posters;

@@ -1,0 +1,7 @@
+//! The webhook channel: Standard Webhooks signatures and a guarded, pooled sender.
+
+mod client;
+pub mod sign;
+
+pub use client::WebhookClient;
+pub use sign::{SignError, WebhookSecret, signature_header, verify};

@@ -1,0 +1,2 @@
+pub mod dkim;
+pub mod smtp;
