@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use mailin_embedded::{Handler, Response, Server, response};
@@ -30,6 +31,7 @@ pub struct SmtpServer {
     pub addr: SocketAddr,
     answer: Arc<Mutex<Answer>>,
     inbox: Arc<Mutex<Vec<Received>>>,
+    sessions: Arc<AtomicUsize>,
 }
 
 impl SmtpServer {
@@ -38,9 +40,11 @@ impl SmtpServer {
         let addr = listener.local_addr().unwrap();
         let answer = Arc::new(Mutex::new(Answer::Accept));
         let inbox = Arc::new(Mutex::new(Vec::new()));
+        let sessions = Arc::new(AtomicUsize::new(0));
         let handler = Capture {
             answer: answer.clone(),
             inbox: inbox.clone(),
+            sessions: sessions.clone(),
             current: None,
         };
         let mut server = Server::new(handler);
@@ -56,6 +60,7 @@ impl SmtpServer {
             addr,
             answer,
             inbox,
+            sessions,
         }
     }
 
@@ -71,6 +76,11 @@ impl SmtpServer {
         self.inbox.lock().unwrap().clone()
     }
 
+    /// SMTP sessions opened so far (one EHLO each): few sessions for many messages is pooling.
+    pub fn sessions(&self) -> usize {
+        self.sessions.load(Ordering::SeqCst)
+    }
+
     pub fn count(&self) -> usize {
         self.inbox.lock().unwrap().len()
     }
@@ -80,6 +90,7 @@ impl SmtpServer {
 struct Capture {
     answer: Arc<Mutex<Answer>>,
     inbox: Arc<Mutex<Vec<Received>>>,
+    sessions: Arc<AtomicUsize>,
     current: Option<Received>,
 }
 
@@ -118,6 +129,7 @@ impl Handler for Capture {
     }
 
     fn helo(&mut self, _ip: IpAddr, _domain: &str) -> Response {
+        self.sessions.fetch_add(1, Ordering::SeqCst);
         response::OK
     }
 }
