@@ -258,4 +258,25 @@ fn demo(case: &Case, at: DateTime<Utc>) {
     let coords: Vec<LatLon> = index.ids().map(|i| index.get(i).at).collect();
     circle_bench(&index, &coords, 50_000.0, "demo 50 km circle");
     case_bench(&index, case, at, "demo whole case (Alexandria, VA: dense)");
+    // a state the case manager adds: exact point-in-polygon on the real outline
+    let states = lookout::targeting::States::us().unwrap();
+    for code in ["TX", "AK"] {
+        let extras = RegionExtras::new(&[code], Vec::new(), &states).unwrap();
+        let mut region = region_for(case, &Policy::shipped().unwrap(), at, &extras);
+        region
+            .pieces
+            .retain(|p| p.kind == lookout::targeting::PieceKind::State);
+        let mut times = Vec::new();
+        let mut n = 0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            n = locate_region(&index, &region).len();
+            times.push(t.elapsed());
+        }
+        println!(
+            "demo state {code} alone: {} locations in {}",
+            n,
+            fmt(median(times))
+        );
+    }
 }
