@@ -163,6 +163,7 @@ fn case_bench(index: &LocationIndex, case: &Case, at: DateTime<Utc>, label: &str
     );
 }
 
+/// `cargo bench --bench targeting [-- uniform|demo]`: each part alone gives its own resident size.
 fn main() {
     println!(
         "targeting benchmark: {N} locations, {} CPUs",
@@ -174,8 +175,21 @@ fn main() {
     )
     .unwrap();
     let at: DateTime<Utc> = "2026-11-19T06:30:00Z".parse().unwrap(); // 4 hours after
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wants = |part: &str| only.is_empty() || only.iter().any(|a| a == part);
+    if wants("uniform") {
+        uniform(&case, at);
+    }
+    if wants("demo") {
+        demo(&case, at);
+    }
+}
 
-    // uniform US points
+/// 1,000,000 points uniform over the contiguous US.
+fn uniform(case: &Case, at: DateTime<Utc>) {
     let ps = partners(300);
     let ids: Vec<PartnerId> = ps.iter().map(|p| p.id.clone()).collect();
     let before = rss_mb();
@@ -203,11 +217,27 @@ fn main() {
     let coords: Vec<LatLon> = index.ids().map(|i| index.get(i).at).collect();
     circle_bench(&index, &coords, 50_000.0, "uniform 50 km circle");
     circle_bench(&index, &coords, 200_000.0, "uniform 200 km circle");
-    case_bench(&index, &case, at, "uniform whole case");
-    drop(coords);
-    drop(index);
+    case_bench(&index, case, at, "uniform whole case");
+    // the R-tree alone, for comparison with the whole build
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let points: Vec<rstar::primitives::GeomWithData<[f64; 3], u32>> = (0..N as u32)
+        .map(|i| {
+            let p = LatLon::new(
+                rng.random_range(24.5..49.4),
+                rng.random_range(-124.8..-66.9),
+            );
+            rstar::primitives::GeomWithData::new(p.to_vec(), i)
+        })
+        .collect();
+    let t = Instant::now();
+    black_box(rstar::RTree::bulk_load(points));
+    println!(
+        "uniform: rstar bulk_load of the bare 3-D points alone {}",
+        fmt(t.elapsed())
+    );
+}
 
-    // the demo network
+fn demo(case: &Case, at: DateTime<Utc>) {
     let t = Instant::now();
     let net = DemoNetwork::generate(7, N).unwrap();
     let index = LocationIndex::build(net.partners.clone(), net.locations());
@@ -227,5 +257,26 @@ fn main() {
     let index = LocationIndex::build(everyone, net.locations());
     let coords: Vec<LatLon> = index.ids().map(|i| index.get(i).at).collect();
     circle_bench(&index, &coords, 50_000.0, "demo 50 km circle");
-    case_bench(&index, &case, at, "demo whole case (Alexandria, VA: dense)");
+    case_bench(&index, case, at, "demo whole case (Alexandria, VA: dense)");
+    // a state the case manager adds: exact point-in-polygon on the real outline
+    let states = lookout::targeting::States::us().unwrap();
+    for code in ["TX", "AK"] {
+        let extras = RegionExtras::new(&[code], Vec::new(), &states).unwrap();
+        let mut region = region_for(case, &Policy::shipped().unwrap(), at, &extras);
+        region
+            .pieces
+            .retain(|p| p.kind == lookout::targeting::PieceKind::State);
+        let mut times = Vec::new();
+        let mut n = 0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            n = locate_region(&index, &region).len();
+            times.push(t.elapsed());
+        }
+        println!(
+            "demo state {code} alone: {} locations in {}",
+            n,
+            fmt(median(times))
+        );
+    }
 }

@@ -142,7 +142,18 @@ fn bad_input_exits_2_naming_the_field() {
             "states[1]: unknown state code \"QQ\"",
         ),
     ];
+    let locations = dir.path().join("locations.csv");
     for (args, message) in cases {
+        let args: Vec<&str> = args
+            .into_iter()
+            .map(|a| {
+                if a == "__LOCATIONS__" {
+                    locations.to_str().unwrap()
+                } else {
+                    a
+                }
+            })
+            .collect();
         let out = run(dir.path(), &args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);

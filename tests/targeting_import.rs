@@ -173,3 +173,23 @@ fn import_chooses_the_form_by_name_and_content() {
         (1, 0, 0)
     );
 }
+
+#[test]
+fn row_errors_serialise_for_the_api() {
+    let e = RowError {
+        row: Row::Line(5),
+        field: "lat".into(),
+        reason: "must be a number from -90 to 90".into(),
+    };
+    assert_eq!(
+        serde_json::to_value(&e).unwrap(),
+        serde_json::json!({"line": 5, "field": "lat", "reason": "must be a number from -90 to 90"})
+    );
+    let f = RowError {
+        row: Row::Feature(2),
+        field: "geometry".into(),
+        reason: "required".into(),
+    };
+    assert_eq!(serde_json::to_value(&f).unwrap()["feature"], 2);
+    assert_eq!(f.to_string(), "features[2]: geometry: required");
+}

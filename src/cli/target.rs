@@ -79,8 +79,21 @@ pub fn run(args: TargetArgs) -> Result<(), CliError> {
         RegionExtras::new(&codes, polygons, &states).map_err(|e| CliError::input(e.to_string()))?;
 
     let locations = import_file(&args.locations, "locations")?;
+    if !locations.partners.is_empty() {
+        return Err(CliError::input(
+            "locations: the file holds partners, not locations",
+        ));
+    }
     let partners = match &args.partners {
-        Some(p) => known_partners(import_file(p, "partners")?.partners, &locations.locations)?,
+        Some(p) => {
+            let report = import_file(p, "partners")?;
+            if !report.locations.is_empty() {
+                return Err(CliError::input(
+                    "partners: the file holds locations, not partners",
+                ));
+            }
+            known_partners(report.partners, &locations.locations)
+        }
         None => accept_all(&locations.locations),
     };
     if locations.locations.is_empty() && !locations.errors.is_empty() {
@@ -141,10 +154,7 @@ fn accept_all(locations: &[partners::Location]) -> Vec<Partner> {
 }
 
 /// The given partners; locations of partners not among them are warned about.
-fn known_partners(
-    partners: Vec<Partner>,
-    locations: &[partners::Location],
-) -> Result<Vec<Partner>, CliError> {
+fn known_partners(partners: Vec<Partner>, locations: &[partners::Location]) -> Vec<Partner> {
     let known: BTreeSet<&PartnerId> = partners.iter().map(|p| &p.id).collect();
     let unknown: BTreeSet<&PartnerId> = locations
         .iter()
@@ -156,7 +166,7 @@ fn known_partners(
             "locations: partner {id} is not in the partners file; its locations are left out"
         );
     }
-    Ok(partners)
+    partners
 }
 
 fn read_polygons(path: &Path) -> Result<Vec<(String, geo::MultiPolygon<f64>)>, CliError> {

@@ -92,7 +92,13 @@ impl LocationIndex {
             .enumerate()
             .map(|(i, p)| (p.id.clone(), i as u32))
             .collect();
+        let locations = locations.into_iter();
         let mut b = Builder::default();
+        // one allocation each instead of a doubling series of copies of a million entries
+        let expected = locations.size_hint().0;
+        b.entries.reserve_exact(expected);
+        b.points.reserve_exact(expected);
+        b.text.reserve(expected * 24);
         for loc in locations {
             match by_id.get(&loc.partner_id) {
                 None => b.stats.unknown_partner += 1,

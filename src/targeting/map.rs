@@ -126,6 +126,14 @@ fn partner_colour(kind: PartnerKind) -> (&'static str, &'static str) {
     }
 }
 
+fn counted(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -225,11 +233,11 @@ fn legend(
 ) {
     let _ = write!(
         svg,
-        r##"<text x="16" y="30" font-size="20" font-weight="bold" fill="#222">{}</text><text x="{:.0}" y="30" font-size="14" text-anchor="end" fill="#444">{} locations, {} partners</text>"##,
+        r##"<text x="16" y="30" font-size="20" font-weight="bold" fill="#222">{}</text><text x="{:.0}" y="30" font-size="14" text-anchor="end" fill="#444">{}, {}</text>"##,
         escape(&options.title),
         WIDTH - 16.0,
-        selection.location_count(),
-        selection.partners.len()
+        counted(selection.location_count(), "location"),
+        counted(selection.partners.len(), "partner")
     );
     let top = MAP_TOP + view.height + 24.0;
     let mut x = 16.0;

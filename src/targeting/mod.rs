@@ -8,6 +8,7 @@
 //! - [`geojson`] and [`map`]: the preview as GeoJSON and as an SVG map.
 
 pub mod geodata;
+pub mod grid;
 pub mod index;
 pub mod shape;
 pub mod sphere;

@@ -129,7 +129,7 @@ pub fn select(
     let mut out = Selection::default();
     for group in hits.chunk_by(|a, b| a.0 == b.0) {
         let partner = &index.partners()[group[0].0 as usize];
-        let located: Vec<SelectedLocation> = group
+        let mut located: Vec<SelectedLocation> = group
             .iter()
             .map(|&(_, d, id)| {
                 let l = index.get(id);
@@ -170,17 +170,17 @@ pub fn select(
         } else {
             located.len()
         };
-        let (kept, over) = located.split_at(allowed);
+        let over = located.split_off(allowed);
         if !over.is_empty() {
-            out.skipped.push(skip(SkipReason::DailyCap, over));
+            out.skipped.push(skip(SkipReason::DailyCap, &over));
         }
-        if !kept.is_empty() {
+        if !located.is_empty() {
             out.partners.push(PartnerSelection {
                 partner_id: partner.id.clone(),
                 name: partner.name.clone(),
                 kind: partner.kind,
                 per_location: partner.per_location,
-                locations: kept.to_vec(),
+                locations: located,
             });
         }
     }

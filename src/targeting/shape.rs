@@ -4,11 +4,12 @@
 //! shape prepared for the index: unit vectors, a conservative test for R-tree boxes in 3-D, and exact
 //! tests for a point (with its reach) and for a coverage polygon.
 
-use geo::{Coord, Intersects, MultiPolygon, Point};
+use geo::{Coord, Intersects, MultiPolygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 use serde::Serialize;
 
+use super::grid::PolygonGrid;
 use super::sphere::{
     self, BOUNDARY_TOLERANCE_M, EARTH_RADIUS_M, GreatArc, LatLon, chord_of, chord2, dot,
 };
@@ -115,6 +116,7 @@ type Box3 = AABB<[f64; 3]>;
 pub struct PreparedPolygon {
     pub polygon: MultiPolygon<f64>,
     pub parts: Vec<Box3>,
+    grids: Vec<PolygonGrid>,
     edges: RTree<GeomWithData<Rectangle<[f64; 3]>, GreatArc>>,
 }
 
@@ -139,6 +141,7 @@ impl PreparedPolygon {
             }
         }
         PreparedPolygon {
+            grids: polygon.0.iter().cloned().map(PolygonGrid::new).collect(),
             polygon,
             parts,
             edges: RTree::bulk_load(edges),
@@ -147,7 +150,7 @@ impl PreparedPolygon {
 
     /// Whether a point (lon/lat) lies inside or on the boundary.
     pub fn contains(&self, p: LatLon) -> bool {
-        self.polygon.intersects(&Point::new(p.lon, p.lat))
+        self.grids.iter().any(|g| g.contains(p.lon, p.lat))
     }
 
     /// Whether the boundary comes within `max_m` of the unit vector `p`.
