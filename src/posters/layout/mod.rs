@@ -96,6 +96,21 @@ pub enum Element {
     },
 }
 
+impl Element {
+    /// Move the element down by `dy`.
+    pub fn shift(&mut self, dy: f32) {
+        match self {
+            Element::Fill { rect, .. } | Element::Photo { rect, .. } | Element::Qr { rect, .. } => {
+                rect.y += dy
+            }
+            Element::Text(run) | Element::Watermark { run, .. } => {
+                run.baseline += dy;
+                run.bounds.y += dy;
+            }
+        }
+    }
+}
+
 /// A laid-out poster page.
 pub struct Page<'a> {
     pub width: f32,

@@ -22,7 +22,16 @@ pub fn layout<'a>(ctx: &Ctx<'_, 'a>) -> Result<Page<'a>, RenderError> {
     let mut scale = 1.0f32;
     loop {
         let mut photos = Vec::new();
-        let (elements, fits) = compose(ctx, scale, &mut photos)?;
+        let (mut elements, spare) = compose(ctx, scale, 0.0, &mut photos)?;
+        let fits = spare >= 0.0;
+        if fits && spare > 0.0 {
+            // Room to spare: give it to the children's photos, the part of a poster people look at.
+            let mut bigger = Vec::new();
+            let (e, left) = compose(ctx, scale, spare * 0.9, &mut bigger)?;
+            if left >= 0.0 {
+                (elements, photos) = (e, bigger);
+            }
+        }
         if fits || scale - SCALE_STEP < t.min_scale - 1e-4 {
             if !fits {
                 return Err(RenderError::Overflow {
@@ -61,6 +70,7 @@ struct Frame<'t> {
     c: &'t Colors,
     x0: f32,
     w: f32,
+    boost: f32,
 }
 
 impl Frame<'_> {
@@ -72,12 +82,14 @@ impl Frame<'_> {
     }
 }
 
-/// Lay the poster out at `s`; returns the elements and whether they fit on the page.
+/// Lay the poster out at `s`, children's photos up to `boost` taller than the template says; returns
+/// the elements and the room left above the contact block (negative: it does not fit).
 fn compose<'a>(
     ctx: &Ctx<'_, 'a>,
     s: f32,
+    boost: f32,
     photos: &mut Vec<&'a crate::posters::PreparedPhoto>,
-) -> Result<(Vec<Element>, bool), RenderError> {
+) -> Result<(Vec<Element>, f32), RenderError> {
     let t = ctx.template;
     let f = Frame {
         s,
@@ -85,20 +97,37 @@ fn compose<'a>(
         c: &t.colors,
         x0: t.margin,
         w: t.width - 2.0 * t.margin,
+        boost,
     };
     let mut pen = Pen::new(ctx.fonts);
     let mut y = header(ctx, &f, &mut pen, t.margin)?;
+    // Where each section after the header starts, to spread spare room between them.
+    let mut starts = vec![pen.elements.len()];
     y = children(ctx, &f, &mut pen, y + f.gap(), photos)?;
     if let Some(text) = &ctx.input.case.circumstances {
         let text = Words::clean(ctx.fonts, "circumstances", text)?;
+        starts.push(pen.elements.len());
         y = circumstances(&f, &mut pen, &text, y + f.gap());
     }
     if !ctx.input.case.companions.is_empty() {
+        starts.push(pen.elements.len());
         y = companions(ctx, &f, &mut pen, y + f.gap(), photos)?;
     }
-    let flow_bottom = y;
+    let flow_end = pen.elements.len();
     let contact_top = footer_and_contact(ctx, &f, &mut pen)?;
-    Ok((pen.elements, flow_bottom + f.gap() <= contact_top))
+    let spare = contact_top - f.gap() - y;
+    if spare < 0.0 {
+        return Ok((pen.elements, spare));
+    }
+    // A short case should not leave a hole above the contact block: open up the gaps a little.
+    let step = (spare / (starts.len() + 1) as f32).min(3.0 * f.gap());
+    for (k, &start) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).copied().unwrap_or(flow_end);
+        for e in &mut pen.elements[start..end] {
+            e.shift(step * (k + 1) as f32);
+        }
+    }
+    Ok((pen.elements, spare))
 }
 
 /// The headline band, the AMBER ALERT band and the "missing since … from …" line.
@@ -167,7 +196,7 @@ fn children<'a>(
 ) -> Result<f32, RenderError> {
     let kids = &ctx.input.case.children;
     let gap = 1.6 * f.gap();
-    let max_h = f.p.photo_max_height * f.s;
+    let max_h = f.p.photo_max_height * f.s + f.boost;
     let mut bottom = top;
     if kids.len() == 1 {
         let pw = f.w * f.p.single_photo_share;
