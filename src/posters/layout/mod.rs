@@ -2,6 +2,8 @@
 //! elements out, in page units (PDF points for print, pixels for screens), y downwards from the top.
 //! The writers only draw what this decides, so both agree and tests can check geometry directly.
 
+mod contact;
+mod facts;
 mod pen;
 mod print;
 mod screen;
