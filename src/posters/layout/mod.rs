@@ -2,6 +2,8 @@
 //! elements out, in page units (PDF points for print, pixels for screens), y downwards from the top.
 //! The writers only draw what this decides, so both agree and tests can check geometry directly.
 
+mod contact;
+mod facts;
 mod pen;
 mod print;
 mod screen;
@@ -94,6 +96,21 @@ pub enum Element {
         angle_deg: f32,
         opacity: f32,
     },
+}
+
+impl Element {
+    /// Move the element down by `dy`.
+    pub fn shift(&mut self, dy: f32) {
+        match self {
+            Element::Fill { rect, .. } | Element::Photo { rect, .. } | Element::Qr { rect, .. } => {
+                rect.y += dy
+            }
+            Element::Text(run) | Element::Watermark { run, .. } => {
+                run.baseline += dy;
+                run.bounds.y += dy;
+            }
+        }
+    }
 }
 
 /// A laid-out poster page.

@@ -164,14 +164,36 @@ fn compose<'a>(
     let text = inside(ctx, rect(&b.text));
     let name_st = Style::new(FontKind::Bold, b.name_size * s, c.text, LEADING);
     let detail = Style::new(FontKind::Regular, b.detail_size * s, c.text, LEADING);
+    // Under side-by-side photos each name sits under its own photo; beside them, names stack.
+    let columns = text.y >= area.bottom() - 1.0 && case.children.len() > 1;
+    let col_w = if columns {
+        (text.w - (n - 1.0) * gap) / n
+    } else {
+        text.w
+    };
     let mut y = text.y;
+    let mut bottom = text.y;
     for (i, child) in case.children.iter().enumerate() {
         let name = Words::clean(ctx.fonts, &format!("children[{i}].name"), &child.name)?;
-        y = pen.fitted(&name, text.x, y, text.w, name_st, name_st.size * 0.6);
         let age = age_on(child.date_of_birth.0, ctx.input.issue_date).to_string();
         let age = fill(&lang.age_years, &[("age", &age)]);
-        y = pen.paragraph(&age, text.x, y, text.w, detail) + detail.size * 0.25;
+        let (x, top, align) = if columns {
+            (text.x + i as f32 * (col_w + gap), text.y, Align::Center)
+        } else {
+            (text.x, y, Align::Left)
+        };
+        let cy = pen.fitted(
+            &name,
+            x,
+            top,
+            col_w,
+            name_st.align(align),
+            name_st.size * 0.6,
+        );
+        y = pen.paragraph(&age, x, cy, col_w, detail.align(align)) + detail.size * 0.25;
+        bottom = bottom.max(y);
     }
+    let mut y = bottom;
     let since = ctx.words.missing_since(&case.missing_since);
     let from = Words::clean(
         ctx.fonts,
