@@ -183,3 +183,26 @@ fn write_previews() {
         }
     }
 }
+
+#[test]
+fn a_photo_the_caller_did_not_prepare_is_named_by_its_field() {
+    let fonts = Fonts::load().unwrap();
+    let mut json = example_json();
+    json["children"][1]["photos"] = serde_json::json!([{"photo_id": "ph_123"}]);
+    let case = case_from(&json);
+    let photos = photos_for(&case);
+    let mut missing = photos.clone();
+    missing.retain(|k, _| *k != lookout::cases::PhotoSource::Id("ph_123".into()));
+    let org = Organisation::default();
+    let err = lay_out(
+        &input(&case, &missing, &org, Lang::En),
+        Format::Square,
+        &fonts,
+    )
+    .err()
+    .expect("a missing photo is an error");
+    assert_eq!(
+        err.to_string(),
+        "children[1].photos[0].photo_id: photo missing"
+    );
+}

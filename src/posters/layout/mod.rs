@@ -169,7 +169,10 @@ impl<'a> Ctx<'_, 'a> {
             .photos
             .get(source)
             .ok_or_else(|| RenderError::MissingPhoto {
-                field: format!("{field}.file"),
+                field: match source {
+                    PhotoSource::File(_) => format!("{field}.file"),
+                    PhotoSource::Id(_) => format!("{field}.photo_id"),
+                },
             })
     }
 }

@@ -24,7 +24,7 @@ pub fn layout<'a>(ctx: &Ctx<'_, 'a>) -> Result<Page<'a>, RenderError> {
         let mut photos = Vec::new();
         let (mut elements, spare) = compose(ctx, scale, 0.0, &mut photos)?;
         let fits = spare >= 0.0;
-        if fits && spare > 0.0 {
+        if fits && spare > 2.0 * t.margin {
             // Room to spare: give it to the children's photos, the part of a poster people look at.
             let mut bigger = Vec::new();
             let (e, left) = compose(ctx, scale, spare * 0.9, &mut bigger)?;

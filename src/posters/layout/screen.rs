@@ -206,6 +206,7 @@ fn compose<'a>(
     );
     let st = Style {
         color: c.label,
+        align: if columns { Align::Center } else { Align::Left },
         ..detail
     };
     y = pen.paragraph(&summary, text.x, y, text.w, st);
