@@ -1,6 +1,9 @@
 //! lookout: missing-child posters, targeted to the photo partners who can help.
+pub mod api;
+pub mod app;
 pub mod cases;
 pub mod cli;
 pub mod config;
 pub mod partners;
 pub mod posters;
+pub mod store;
