@@ -151,6 +151,13 @@ impl IntoResponse for ApiError {
             errors,
         };
         let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            // The rest of the body is not read, so this connection cannot carry another request;
+            // saying so stops clients from reusing it.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -171,10 +178,20 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
+/// serde_path_to_error writes `?` for a key it never read (the document ended): name the body.
+fn tidy(mut f: FieldError) -> FieldError {
+    if f.field == "?" {
+        f.field = "body".into();
+    } else if let Some(parent) = f.field.strip_suffix(".?") {
+        f.field = parent.to_string();
+    }
+    f
+}
+
 impl From<CaseError> for ApiError {
     fn from(e: CaseError) -> Self {
         match e {
-            CaseError::Malformed(f) => ApiError::Malformed(f),
+            CaseError::Malformed(f) => ApiError::Malformed(tidy(f)),
             CaseError::Invalid(v) => ApiError::Invalid(v),
         }
     }
