@@ -157,18 +157,22 @@ impl Store {
                 .coverage
                 .as_ref()
                 .map(|c| serde_json::to_string(c).expect("plain data serialises"));
+            // sqlx 0.9's Any driver sends a NULL f64 to PostgreSQL as a float4, and the cached
+            // statement then refuses the next real f64; so a real number always goes, and a flag
+            // says whether it means anything.
             sqlx::query(
                 "INSERT INTO locations (partner_id, ref, name, lat, lon, reach_m, email, coverage) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 VALUES ($1, $2, $3, $4, $5, CASE WHEN $9 THEN $6 ELSE NULL END, $7, $8)",
             )
             .bind(id.as_str())
             .bind(&l.reference)
             .bind(&l.name)
             .bind(l.lat)
             .bind(l.lon)
-            .bind(l.reach_m)
+            .bind(l.reach_m.unwrap_or(0.0))
             .bind(l.email.clone())
             .bind(coverage)
+            .bind(l.reach_m.is_some())
             .execute(tx.conn())
             .await?;
         }
