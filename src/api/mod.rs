@@ -30,6 +30,7 @@ pub use error::ApiError;
 pub use extract::{JSON_LIMIT, PHOTO_LIMIT};
 pub use patch::{changed_paths, merge_patch};
 pub use poster_memory::PosterMemory;
+pub use posters::content_key as poster_key;
 
 use crate::config::Organisation;
 use crate::store::Store;

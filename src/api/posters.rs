@@ -16,11 +16,11 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::AppState;
 use super::auth::{Caller, Can};
 use super::cases::case_id;
 use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery};
+use super::{AppState, Settings};
 use crate::cases::{Lang, PhotoSource};
 use crate::posters::{Format, PosterInput, PreparedPhoto, render};
 use crate::store::{Actor, CachedPoster, PhotoId, VersionRecord};
@@ -38,13 +38,13 @@ fn issue_date(v: &VersionRecord) -> Result<NaiveDate, ApiError> {
         .map_err(|_| ApiError::Internal)
 }
 
-fn content_key(
-    app: &AppState,
+/// The content key of a poster: the SHA-256 of everything it is made from.
+pub fn content_key(
+    s: &Settings,
     v: &VersionRecord,
     lang: Lang,
     format: Format,
 ) -> Result<String, ApiError> {
-    let s = &app.settings;
     let material = json!({
         "renderer": env!("CARGO_PKG_VERSION"),
         "format": format,
@@ -97,7 +97,7 @@ pub async fn poster(
         .case_version(id, q.version)
         .await?
         .ok_or(ApiError::NotFound("case version"))?;
-    let key = content_key(&app, &version, lang, format)?;
+    let key = content_key(&app.settings, &version, lang, format)?;
     let etag = format!("\"{key}\"");
     if etag_matches(&headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
