@@ -232,11 +232,18 @@ impl Store {
         if let Some(k) = idempotency {
             complete(tx.conn(), k, &id.to_string()).await?;
         }
-        let created = fetch_case(tx.conn(), id).await?;
         tx.commit().await?;
-        created
-            .map(Created::New)
-            .ok_or(StoreError::NotFound("case"))
+        // Built from what was just written rather than read back: the writer lock is held for as
+        // short a time as possible.
+        Ok(Created::New(CaseRecord {
+            id,
+            version: 1,
+            sample,
+            created_at: at.clone(),
+            updated_at: at,
+            resolution: None,
+            document: case.clone(),
+        }))
     }
 
     pub async fn case(&self, id: CaseId) -> Result<Option<CaseRecord>, StoreError> {
