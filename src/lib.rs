@@ -1,4 +1,6 @@
 //! lookout: missing-child posters, targeted to the photo partners who can help.
+pub mod api;
+pub mod app;
 pub mod cases;
 pub mod cli;
 pub mod config;
@@ -6,4 +8,5 @@ pub mod dispatch;
 pub mod distribution;
 pub mod partners;
 pub mod posters;
+pub mod store;
 pub mod targeting;

@@ -1,8 +1,11 @@
 //! The command line: one file per subcommand, each parsing its flags and calling the libraries.
 
+mod data;
+mod migrate;
 mod render;
 mod serve;
 mod target;
+mod token;
 
 use std::process::ExitCode;
 
@@ -27,6 +30,10 @@ enum Command {
     Target(target::TargetArgs),
     /// Run the HTTP service.
     Serve(serve::ServeArgs),
+    /// Bring the database schema up to date.
+    Migrate(migrate::MigrateArgs),
+    /// Make, list and revoke API tokens.
+    Token(token::TokenArgs),
 }
 
 /// A failure the command reports: exit 2 for bad input (the user can fix it), 1 for anything else.
@@ -58,6 +65,8 @@ pub fn main() -> ExitCode {
         Command::Render(args) => render::run(args),
         Command::Target(args) => target::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Migrate(args) => migrate::run(args),
+        Command::Token(args) => token::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

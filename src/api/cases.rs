@@ -1,0 +1,404 @@
+//! Case routes: create, read, list, correct (merge patch → new version), resolve, versions.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use super::auth::{Caller, Can};
+use super::error::ApiError;
+use super::extract::{ApiPath, ApiQuery, JsonBody, parse_json};
+use super::patch::{changed_paths, merge_patch};
+use crate::cases::{Case, CaseStatus, CaseType, FieldError, PhotoSource, parse_case};
+use crate::store::{
+    CaseFilter, CaseId, CaseRecord, Created, IdempotencyKey, Outcome, PhotoId, Resolution,
+    StoreError,
+};
+
+/// How many times an update is tried when other updates keep winning the race for the next version.
+const UPDATE_ATTEMPTS: usize = 16;
+const REASON_MAX: usize = 500;
+
+/// The latest calendar date anywhere on Earth (UTC+14): "missing since" may be today where the
+/// child went missing even when it is still yesterday in UTC.
+pub fn latest_today() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(14)).date_naive()
+}
+
+pub fn case_id(raw: &str) -> Result<CaseId, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound("case"))
+}
+
+fn view(r: &CaseRecord) -> Value {
+    json!({
+        "id": r.id,
+        "version": r.version,
+        "status": r.document.status,
+        "sample": r.sample,
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+        "resolution": r.resolution,
+        "case": r.document,
+    })
+}
+
+fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"v{version}\"")).expect("ascii")
+}
+
+fn respond(status: StatusCode, r: &CaseRecord) -> Response {
+    let mut res = (status, Json(view(r))).into_response();
+    res.headers_mut().insert(header::ETAG, etag(r.version));
+    res
+}
+
+/// Every photo must be one uploaded through `/v1/photos`.
+async fn check_photos(app: &AppState, case: &Case) -> Result<(), ApiError> {
+    let mut problems = Vec::new();
+    for (path, photo) in case.photos() {
+        match &photo.source {
+            PhotoSource::File(_) => problems.push(FieldError::new(
+                format!("{path}.file"),
+                "the API takes photo_id: upload the photo to /v1/photos first",
+            )),
+            PhotoSource::Id(raw) => match raw.parse::<PhotoId>() {
+                Err(why) => problems.push(FieldError::new(format!("{path}.photo_id"), why)),
+                Ok(id) if !app.store.photo_exists(&id).await? => problems.push(FieldError::new(
+                    format!("{path}.photo_id"),
+                    "no such photo: upload it to /v1/photos first",
+                )),
+                Ok(_) => {}
+            },
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(problems))
+    }
+}
+
+/// The `Idempotency-Key` of a request, if it has one, bound to the caller and the request's content.
+pub fn idempotency_key(
+    headers: &HeaderMap,
+    scope: &'static str,
+    caller: &Caller,
+    content: &[u8],
+) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(raw) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = raw
+        .to_str()
+        .ok()
+        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            ApiError::parameter(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            )
+        })?;
+    Ok(Some(IdempotencyKey {
+        scope,
+        actor: caller.actor().to_string(),
+        key: key.to_string(),
+        request_hash: hex::encode(Sha256::digest(content)),
+    }))
+}
+
+pub async fn create(
+    State(app): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    caller.require(Can::WorkCases)?;
+    let case = parse_case(&body, latest_today())?;
+    if case.status != CaseStatus::Active {
+        return Err(ApiError::invalid("status", "a new case is active"));
+    }
+    check_photos(&app, &case).await?;
+    // The parsed case, serialised, is the request's content: spacing and key order do not matter.
+    let canonical = serde_json::to_vec(&case).expect("plain data serialises");
+    let key = idempotency_key(&headers, "cases", &caller, &canonical)?;
+    let (record, replayed) = match app
+        .store
+        .create_case(&case, false, &caller.actor(), key.as_ref())
+        .await?
+    {
+        Created::New(r) => (r, false),
+        Created::Replayed(r) => (r, true),
+    };
+    tracing::info!(case_id = %record.id, replayed, "case created");
+    let mut res = respond(StatusCode::CREATED, &record);
+    let location = format!("/v1/cases/{}", record.id);
+    res.headers_mut().insert(
+        header::LOCATION,
+        HeaderValue::from_str(&location).expect("ascii"),
+    );
+    if replayed {
+        res.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(res)
+}
+
+pub async fn show(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Can::WorkCases)?;
+    let record = app
+        .store
+        .case(case_id(&id)?)
+        .await?
+        .ok_or(ApiError::NotFound("case"))?;
+    Ok(respond(StatusCode::OK, &record))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    status: Option<String>,
+    case_type: Option<String>,
+    case_number: Option<String>,
+    before: Option<String>,
+    limit: Option<i64>,
+}
+
+pub async fn list(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Can::WorkCases)?;
+    if let Some(s) = &q.status
+        && !["active", "resolved", "cancelled"].contains(&s.as_str())
+    {
+        return Err(ApiError::parameter(
+            "status",
+            "one of active, resolved, cancelled",
+        ));
+    }
+    if let Some(t) = &q.case_type
+        && CaseType::parse(t).is_none()
+    {
+        return Err(ApiError::parameter("case_type", "not a case type"));
+    }
+    let before = match &q.before {
+        Some(b) => Some(
+            b.parse::<CaseId>()
+                .map_err(|_| ApiError::parameter("before", "not a case id"))?,
+        ),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::parameter("limit", "between 1 and 500"));
+    }
+    let cases = app
+        .store
+        .list_cases(&CaseFilter {
+            status: q.status,
+            case_type: q.case_type,
+            case_number: q.case_number,
+            before,
+            limit,
+        })
+        .await?;
+    let next = (cases.len() as i64 == limit).then(|| cases.last().map(|c| c.id.clone()));
+    Ok(Json(json!({"cases": cases, "next_before": next.flatten()})))
+}
+
+/// `If-Match: "vN"`: the version the client last saw, if it says.
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    v.to_str()
+        .ok()
+        .and_then(|s| {
+            s.trim()
+                .trim_start_matches("W/")
+                .trim_matches('"')
+                .strip_prefix('v')
+        })
+        .and_then(|n| n.parse().ok())
+        .map(Some)
+        .ok_or_else(|| ApiError::parameter("If-Match", "an ETag of this API, like \"v3\""))
+}
+
+async fn current(
+    app: &AppState,
+    id: CaseId,
+    expected: Option<i64>,
+) -> Result<CaseRecord, ApiError> {
+    let record = app
+        .store
+        .case(id)
+        .await?
+        .ok_or(ApiError::NotFound("case"))?;
+    if record.document.status != CaseStatus::Active {
+        return Err(ApiError::CaseClosed(record.document.status.as_str()));
+    }
+    if let Some(v) = expected
+        && v != record.version
+    {
+        return Err(ApiError::PreconditionFailed(v));
+    }
+    Ok(record)
+}
+
+pub async fn update(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    caller.require(Can::WorkCases)?;
+    let id = case_id(&id)?;
+    let patch: Value = parse_json(&body)?;
+    if !patch.is_object() {
+        return Err(ApiError::Malformed(FieldError::new(
+            "body",
+            "a merge patch is a JSON object",
+        )));
+    }
+    let expected = if_match(&headers)?;
+    for _ in 0..UPDATE_ATTEMPTS {
+        let record = current(&app, id, expected).await?;
+        let before = serde_json::to_value(&record.document).expect("plain data serialises");
+        let mut merged = before.clone();
+        merge_patch(&mut merged, &patch);
+        if merged.get("status") != before.get("status") {
+            return Err(ApiError::invalid(
+                "status",
+                "resolve a case with POST /v1/cases/{id}/resolve",
+            ));
+        }
+        let bytes = serde_json::to_vec(&merged).expect("plain data serialises");
+        // The patch was well-formed JSON; a document it breaks is an invalid change, not bad syntax.
+        let case = parse_case(&bytes, latest_today()).map_err(|e| ApiError::Invalid(e.fields()))?;
+        check_photos(&app, &case).await?;
+        let after = serde_json::to_value(&case).expect("plain data serialises");
+        let changed = changed_paths(&before, &after);
+        if changed.is_empty() {
+            return Ok(respond(StatusCode::OK, &record));
+        }
+        match app
+            .store
+            .update_case(id, record.version, &case, &changed, &caller.actor())
+            .await
+        {
+            Ok(updated) => {
+                tracing::info!(case_id = %id, version = updated.version, "case updated");
+                return Ok(respond(StatusCode::OK, &updated));
+            }
+            Err(StoreError::VersionConflict) if expected.is_none() => continue,
+            Err(StoreError::VersionConflict) => {
+                return Err(ApiError::PreconditionFailed(record.version));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Busy)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveBody {
+    outcome: Outcome,
+    reason: String,
+}
+
+pub async fn resolve(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    caller.require(Can::WorkCases)?;
+    let id = case_id(&id)?;
+    let body: ResolveBody = parse_json(&body)?;
+    let reason = body.reason.trim().to_string();
+    if reason.is_empty() || reason.chars().count() > REASON_MAX {
+        return Err(ApiError::invalid(
+            "reason",
+            format!("1 to {REASON_MAX} characters"),
+        ));
+    }
+    let resolution = Resolution {
+        outcome: body.outcome,
+        reason,
+    };
+    let expected = if_match(&headers)?;
+    for _ in 0..UPDATE_ATTEMPTS {
+        let record = current(&app, id, expected).await?;
+        let mut case = record.document.clone();
+        case.status = resolution.outcome.status();
+        match app
+            .store
+            .resolve_case(id, record.version, &case, &resolution, &caller.actor())
+            .await
+        {
+            Ok(resolved) => {
+                tracing::info!(case_id = %id, outcome = resolution.outcome.as_str(), "case resolved");
+                return Ok(respond(StatusCode::OK, &resolved));
+            }
+            Err(StoreError::VersionConflict) if expected.is_none() => continue,
+            Err(StoreError::VersionConflict) => {
+                return Err(ApiError::PreconditionFailed(record.version));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Busy)
+}
+
+pub async fn versions(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Can::WorkCases)?;
+    let versions = app
+        .store
+        .versions(case_id(&id)?)
+        .await?
+        .ok_or(ApiError::NotFound("case"))?;
+    Ok(Json(json!({"versions": versions})))
+}
+
+pub async fn version(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath((id, version)): ApiPath<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Can::WorkCases)?;
+    let id = case_id(&id)?;
+    let n: i64 = version
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| ApiError::parameter("version", "a version number from 1"))?;
+    let v = app
+        .store
+        .case_version(id, Some(n))
+        .await?
+        .ok_or(ApiError::NotFound("case version"))?;
+    Ok(Json(json!({
+        "version": v.meta.version,
+        "created_at": v.meta.created_at,
+        "actor": v.meta.actor,
+        "changed": v.meta.changed,
+        "case": v.document,
+    })))
+}

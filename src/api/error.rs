@@ -1,0 +1,211 @@
+//! One error type for every route: each module's error becomes `{code, message, field}` with the
+//! status a client can act on. Nothing a client sends may come back as a 5xx.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::cases::{CaseError, FieldError};
+use crate::posters::{PhotoError, RenderError};
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("a bearer token is required")]
+    Unauthenticated,
+    #[error("this token may not {0}")]
+    Forbidden(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("no route {0}")]
+    NoRoute(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The body is not JSON, or not of the expected shape.
+    #[error("{0}")]
+    Malformed(FieldError),
+    /// Every value that breaks the format, the first one named in `field`.
+    #[error("{}", .0.first().map(ToString::to_string).unwrap_or_default())]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    BadParameter(FieldError),
+    #[error("expected content type {0}")]
+    UnsupportedMediaType(&'static str),
+    #[error("the body is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("this Idempotency-Key was already used with a different request")]
+    IdempotencyKeyReused,
+    #[error("case number {0} is already in use")]
+    CaseNumberTaken(String),
+    #[error("{0} already exists")]
+    AlreadyExists(&'static str),
+    #[error("the case is {0}; it cannot change any more")]
+    CaseClosed(&'static str),
+    #[error("the case has changed since version {0}; fetch it again")]
+    PreconditionFailed(i64),
+    #[error("the case is being changed by someone else; try again")]
+    Busy,
+    #[error("{field}: {source}")]
+    Photo {
+        field: &'static str,
+        #[source]
+        source: PhotoError,
+    },
+    #[error("the poster could not be made")]
+    Render(#[source] RenderError),
+    #[error("the database is unavailable")]
+    Store(#[source] StoreError),
+    #[error("internal error")]
+    Internal,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: &'a str,
+    message: String,
+    field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldError]>,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        use ApiError::*;
+        match self {
+            Unauthenticated => StatusCode::UNAUTHORIZED,
+            Forbidden(_) => StatusCode::FORBIDDEN,
+            NotFound(_) | NoRoute(_) => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Malformed(_) | BadParameter(_) => StatusCode::BAD_REQUEST,
+            Invalid(_) | IdempotencyKeyReused | Photo { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            CaseNumberTaken(_) | AlreadyExists(_) | CaseClosed(_) | Busy => StatusCode::CONFLICT,
+            PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Render(_) | Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        use ApiError::*;
+        match self {
+            Unauthenticated => "unauthenticated",
+            Forbidden(_) => "forbidden",
+            NotFound(_) | NoRoute(_) => "not_found",
+            MethodNotAllowed => "method_not_allowed",
+            Malformed(_) => "malformed",
+            Invalid(_) => "invalid",
+            BadParameter(_) => "bad_parameter",
+            UnsupportedMediaType(_) => "unsupported_media_type",
+            TooLarge(_) => "too_large",
+            IdempotencyKeyReused => "idempotency_key_reused",
+            CaseNumberTaken(_) => "case_number_taken",
+            AlreadyExists(_) => "already_exists",
+            CaseClosed(_) => "case_closed",
+            PreconditionFailed(_) => "precondition_failed",
+            Busy => "busy",
+            Photo { .. } => "bad_photo",
+            Render(_) => "render_failed",
+            Store(_) => "unavailable",
+            Internal => "internal",
+        }
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            ApiError::Malformed(f) | ApiError::BadParameter(f) => Some(f.field.clone()),
+            ApiError::Invalid(v) => v.first().map(|f| f.field.clone()),
+            ApiError::Photo { field, .. } => Some((*field).to_string()),
+            ApiError::CaseNumberTaken(_) => Some("case_number".into()),
+            ApiError::IdempotencyKeyReused => Some("Idempotency-Key".into()),
+            _ => None,
+        }
+    }
+
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ApiError {
+        ApiError::Invalid(vec![FieldError::new(field, reason)])
+    }
+
+    pub fn parameter(field: impl Into<String>, reason: impl Into<String>) -> ApiError {
+        ApiError::BadParameter(FieldError::new(field, reason))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            // The source chain names no person: store and render errors carry ids and reasons only.
+            tracing::error!(code = self.code(), error = %error_chain(&self), "request failed");
+        }
+        let errors = match &self {
+            ApiError::Invalid(v) if v.len() > 1 => Some(v.as_slice()),
+            _ => None,
+        };
+        let body = Body {
+            code: self.code(),
+            message: self.to_string(),
+            field: self.field(),
+            errors,
+        };
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            // The rest of the body is not read, so this connection cannot carry another request;
+            // saying so stops clients from reusing it.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// serde_path_to_error writes `?` for a key it never read (the document ended): name the body.
+fn tidy(mut f: FieldError) -> FieldError {
+    if f.field == "?" {
+        f.field = "body".into();
+    } else if let Some(parent) = f.field.strip_suffix(".?") {
+        f.field = parent.to_string();
+    }
+    f
+}
+
+impl From<CaseError> for ApiError {
+    fn from(e: CaseError) -> Self {
+        match e {
+            CaseError::Malformed(f) => ApiError::Malformed(tidy(f)),
+            CaseError::Invalid(v) => ApiError::Invalid(v),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::CaseNumberTaken(n) => ApiError::CaseNumberTaken(n),
+            StoreError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
+            StoreError::VersionConflict => ApiError::Busy,
+            StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::AlreadyExists(what) => ApiError::AlreadyExists(what),
+            other => ApiError::Store(other),
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The HTTP API: cases, photos, posters, partners, tokens, and the operations endpoints.
+//!
+//! Every route is registered through [`Routes`], which keeps a table of (method, path) so a test can
+//! check the OpenAPI document against what is really served.
+
+mod admin;
+mod auth;
+mod cases;
+mod error;
+mod extract;
+mod ops;
+mod partners;
+mod patch;
+mod photos;
+mod poster_memory;
+mod posters;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, Method};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+pub use extract::{JSON_LIMIT, PHOTO_LIMIT};
+pub use patch::{changed_paths, merge_patch};
+pub use poster_memory::PosterMemory;
+pub use posters::content_key as poster_key;
+
+use crate::config::Organisation;
+use crate::store::Store;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub posters: Arc<PosterMemory>,
+}
+
+/// The parts of the configuration the API needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub organisation: Organisation,
+    pub case_page_url: Option<String>,
+}
+
+impl AppState {
+    pub fn new(store: Store, settings: Settings) -> AppState {
+        AppState {
+            store,
+            settings: Arc::new(settings),
+            posters: Arc::new(PosterMemory::new(poster_memory::DEFAULT_BUDGET)),
+        }
+    }
+}
+
+/// A router that remembers what it serves.
+struct Routes {
+    router: Router<AppState>,
+    table: Vec<(Method, &'static str)>,
+}
+
+impl Routes {
+    fn new() -> Routes {
+        Routes {
+            router: Router::new(),
+            table: Vec::new(),
+        }
+    }
+
+    fn add(mut self, method: Method, path: &'static str, route: MethodRouter<AppState>) -> Routes {
+        self.table.push((method, path));
+        self.router = self.router.route(path, route);
+        self
+    }
+
+    fn get<H, T>(self, path: &'static str, h: H) -> Routes
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::GET, path, on(MethodFilter::GET, h))
+    }
+
+    fn post<H, T>(self, path: &'static str, h: H) -> Routes
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, on(MethodFilter::POST, h))
+    }
+
+    fn patch<H, T>(self, path: &'static str, h: H) -> Routes
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::PATCH, path, on(MethodFilter::PATCH, h))
+    }
+
+    fn put<H, T>(self, path: &'static str, h: H) -> Routes
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::PUT, path, on(MethodFilter::PUT, h))
+    }
+
+    fn delete<H, T>(self, path: &'static str, h: H) -> Routes
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::DELETE, path, on(MethodFilter::DELETE, h))
+    }
+}
+
+fn routes() -> Routes {
+    Routes::new()
+        .get("/healthz", ops::healthz)
+        .get("/readyz", ops::readyz)
+        .get("/openapi.json", ops::openapi)
+        .post("/v1/cases", cases::create)
+        .get("/v1/cases", cases::list)
+        .get("/v1/cases/{id}", cases::show)
+        .patch("/v1/cases/{id}", cases::update)
+        .post("/v1/cases/{id}/resolve", cases::resolve)
+        .get("/v1/cases/{id}/versions", cases::versions)
+        .get("/v1/cases/{id}/versions/{version}", cases::version)
+        .get("/v1/cases/{id}/posters/{format}", posters::poster)
+        .post("/v1/photos", photos::upload)
+        .post("/v1/partners", partners::create)
+        .get("/v1/partners", partners::list)
+        .get("/v1/partners/{id}", partners::show)
+        .patch("/v1/partners/{id}", partners::update)
+        .put("/v1/partners/{id}/locations", partners::put_locations)
+        .get("/v1/partners/{id}/locations", partners::locations)
+        .post("/v1/tokens", admin::create_token)
+        .get("/v1/tokens", admin::tokens)
+        .delete("/v1/tokens/{id}", admin::revoke_token)
+        .get("/v1/audit", admin::audit)
+}
+
+/// Every (method, path) the router serves, in OpenAPI's path notation.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    routes().table
+}
+
+/// The OpenAPI document served at `/openapi.json`.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// The whole application: routes, error shapes for unmatched requests, request ids, tracing.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    routes()
+        .router
+        .fallback(ops::no_route)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        // Bodies are bounded per route by the extractors (JSON and photo limits).
+        .layer(DefaultBodyLimit::disable())
+        .layer(CatchPanicLayer::custom(ops::panic_response))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    // The path holds ids only; the query string and bodies are never logged.
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                })
+                .on_response(
+                    |res: &axum::response::Response, latency: Duration, _span: &tracing::Span| {
+                        tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_secs_f64() * 1e3, "response");
+                    },
+                ),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}

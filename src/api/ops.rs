@@ -1,0 +1,40 @@
+//! Operations endpoints and the answers for requests no route takes.
+
+use std::any::Any;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{Method, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::error::ApiError;
+use super::{AppState, OPENAPI};
+
+pub async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// Ready when the database answers.
+pub async fn readyz(State(app): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    app.store.ping().await?;
+    Ok(Json(json!({"status": "ready"})))
+}
+
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+pub async fn no_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::NoRoute(format!("{method} {}", uri.path()))
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+pub fn panic_response(_panic: Box<dyn Any + Send + 'static>) -> Response {
+    // The panic message may hold request data, so it is not logged here; the trace span has the id.
+    tracing::error!("handler panicked");
+    ApiError::Internal.into_response()
+}

@@ -1,0 +1,292 @@
+//! The admin partner API: register partners, change them (merge patch), switch them off, and
+//! replace their location lists. Webhook secrets are write-only: responses never carry them.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::{Caller, Can};
+use super::error::ApiError;
+use super::extract::{ApiPath, ApiQuery, JsonBody, parse_json};
+use super::patch::merge_patch;
+use crate::cases::FieldError;
+use crate::partners::{Delivery, Location, Partner, PartnerId};
+use crate::store::PartnerRecord;
+
+const MAX_LOCATIONS: usize = 50_000;
+
+fn partner_id(raw: &str) -> Result<PartnerId, ApiError> {
+    PartnerId::parse(raw).map_err(|_| ApiError::NotFound("partner"))
+}
+
+/// The partner as shown: the webhook secrets replaced by a marker.
+fn view(r: &PartnerRecord) -> Value {
+    let mut doc = serde_json::to_value(&r.partner).expect("plain data serialises");
+    if let Some(hook) = doc
+        .pointer_mut("/delivery/webhook")
+        .and_then(Value::as_object_mut)
+    {
+        for k in ["secret", "previous_secret"] {
+            if hook.contains_key(k) {
+                hook.insert(k.into(), json!("(set)"));
+            }
+        }
+    }
+    json!({"partner": doc, "locations": r.locations, "created_at": r.created_at, "updated_at": r.updated_at})
+}
+
+/// What the partner format's types do not check themselves.
+fn check(p: &Partner) -> Result<(), ApiError> {
+    let mut problems = Vec::new();
+    if p.name.trim().is_empty() || p.name.chars().count() > 120 {
+        problems.push(FieldError::new("name", "1 to 120 characters"));
+    }
+    match &p.delivery {
+        Delivery::Email(addresses) => {
+            if addresses.is_empty() {
+                problems.push(FieldError::new("delivery.email", "at least one address"));
+            }
+            for (i, a) in addresses.iter().enumerate() {
+                let ok = a
+                    .split_once('@')
+                    .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
+                if !ok {
+                    problems.push(FieldError::new(
+                        format!("delivery.email[{i}]"),
+                        "not an email address",
+                    ));
+                }
+            }
+        }
+        Delivery::Webhook(h) => {
+            let scheme = url::Url::parse(&h.url).map(|u| u.scheme().to_string());
+            if !matches!(scheme.as_deref(), Ok("https" | "http")) {
+                problems.push(FieldError::new(
+                    "delivery.webhook.url",
+                    "not an http(s) URL",
+                ));
+            }
+            if !h.secret.expose().starts_with("whsec_") || h.secret.expose().len() < 30 {
+                problems.push(FieldError::new(
+                    "delivery.webhook.secret",
+                    "a whsec_ secret of 24 bytes or more",
+                ));
+            }
+        }
+        Delivery::Pull(on) => {
+            if !on {
+                problems.push(FieldError::new("delivery.pull", "must be true"));
+            }
+        }
+    }
+    if p.formats.is_empty() {
+        problems.push(FieldError::new("formats", "at least one format"));
+    }
+    if p.languages.is_empty() {
+        problems.push(FieldError::new("languages", "at least one language"));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(problems))
+    }
+}
+
+pub async fn create(
+    State(app): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Can::ManagePartners)?;
+    let partner: Partner = parse_json(&body)?;
+    check(&partner)?;
+    app.store.create_partner(&partner, &caller.actor()).await?;
+    let record = app
+        .store
+        .partner(&partner.id)
+        .await?
+        .ok_or(ApiError::NotFound("partner"))?;
+    Ok((StatusCode::CREATED, Json(view(&record))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    active: Option<bool>,
+}
+
+pub async fn list(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Can::ReadPartners)?;
+    let partners = app.store.partners(q.active.unwrap_or(false)).await?;
+    Ok(Json(
+        json!({"partners": partners.iter().map(view).collect::<Vec<_>>()}),
+    ))
+}
+
+pub async fn show(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = partner_id(&id)?;
+    caller.require_partner(&id)?;
+    let record = app
+        .store
+        .partner(&id)
+        .await?
+        .ok_or(ApiError::NotFound("partner"))?;
+    Ok(Json(view(&record)))
+}
+
+pub async fn update(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Can::ManagePartners)?;
+    let id = partner_id(&id)?;
+    let patch: Value = parse_json(&body)?;
+    if !patch.is_object() {
+        return Err(ApiError::Malformed(FieldError::new(
+            "body",
+            "a merge patch is a JSON object",
+        )));
+    }
+    let record = app
+        .store
+        .partner(&id)
+        .await?
+        .ok_or(ApiError::NotFound("partner"))?;
+    let mut doc = serde_json::to_value(&record.partner).expect("plain data serialises");
+    merge_patch(&mut doc, &patch);
+    let partner: Partner = parse_json(&serde_json::to_vec(&doc).expect("plain data serialises"))?;
+    if partner.id != id {
+        return Err(ApiError::invalid("id", "a partner's id cannot change"));
+    }
+    check(&partner)?;
+    app.store.update_partner(&partner, &caller.actor()).await?;
+    let record = app
+        .store
+        .partner(&id)
+        .await?
+        .ok_or(ApiError::NotFound("partner"))?;
+    Ok(Json(view(&record)))
+}
+
+/// A location as sent in a bulk list: the partner comes from the path.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocationDoc {
+    #[serde(rename = "ref")]
+    reference: String,
+    name: String,
+    lat: f64,
+    lon: f64,
+    #[serde(default)]
+    reach_m: Option<f64>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    coverage: Option<geo::MultiPolygon<f64>>,
+}
+
+fn location(
+    partner: &PartnerId,
+    i: usize,
+    d: LocationDoc,
+    problems: &mut Vec<FieldError>,
+) -> Location {
+    let mut fail = |field: &str, reason: &str| {
+        problems.push(FieldError::new(format!("[{i}].{field}"), reason))
+    };
+    if d.reference.trim().is_empty() || d.reference.len() > 64 {
+        fail("ref", "1 to 64 characters");
+    }
+    if d.name.trim().is_empty() || d.name.chars().count() > 120 {
+        fail("name", "1 to 120 characters");
+    }
+    if !(-90.0..=90.0).contains(&d.lat) {
+        fail("lat", "between -90 and 90");
+    }
+    if !(-180.0..=180.0).contains(&d.lon) {
+        fail("lon", "between -180 and 180");
+    }
+    if d.reach_m.is_some_and(|r| !(0.0..=500_000.0).contains(&r)) {
+        fail("reach_m", "between 0 and 500000 metres");
+    }
+    if d.email.as_deref().is_some_and(|e| !e.contains('@')) {
+        fail("email", "not an email address");
+    }
+    Location {
+        partner_id: partner.clone(),
+        reference: d.reference,
+        name: d.name,
+        lat: d.lat,
+        lon: d.lon,
+        reach_m: d.reach_m,
+        email: d.email,
+        coverage: d.coverage,
+    }
+}
+
+pub async fn put_locations(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Can::ManagePartners)?;
+    let id = partner_id(&id)?;
+    let docs: Vec<LocationDoc> = parse_json(&body)?;
+    if docs.len() > MAX_LOCATIONS {
+        return Err(ApiError::invalid(
+            "body",
+            format!("at most {MAX_LOCATIONS} locations in one list"),
+        ));
+    }
+    let mut problems = Vec::new();
+    let locations: Vec<Location> = docs
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| location(&id, i, d, &mut problems))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for (i, l) in locations.iter().enumerate() {
+        if !seen.insert(l.reference.as_str()) {
+            problems.push(FieldError::new(
+                format!("[{i}].ref"),
+                "appears twice in the list",
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
+    let n = app
+        .store
+        .replace_locations(&id, &locations, &caller.actor())
+        .await?;
+    Ok(Json(json!({"partner_id": id, "locations": n})))
+}
+
+pub async fn locations(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = partner_id(&id)?;
+    caller.require_partner(&id)?;
+    if app.store.partner(&id).await?.is_none() {
+        return Err(ApiError::NotFound("partner"));
+    }
+    let locations = app.store.locations(&id).await?;
+    Ok(Json(json!({"partner_id": id, "locations": locations})))
+}

@@ -1,0 +1,84 @@
+//! Photo upload: the picture is normalised once (upright, metadata stripped, print-sized) and only
+//! that copy is kept, by its content hash. The upload itself is never stored or served.
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::{Caller, Can};
+use super::cases::idempotency_key;
+use super::error::ApiError;
+use super::extract::{PHOTO_LIMIT, media_type, read_body};
+use crate::cases::FieldError;
+use crate::posters::normalize_photo;
+
+/// Room for the multipart framing around a photo of the full size.
+const MULTIPART_SLACK: usize = 64 * 1024;
+
+pub async fn upload(
+    State(app): State<AppState>,
+    caller: Caller,
+    req: Request,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Can::WorkCases)?;
+    let headers = req.headers().clone();
+    let image = match media_type(&headers).as_deref() {
+        Some("multipart/form-data") => {
+            let body = read_body(req, PHOTO_LIMIT + MULTIPART_SLACK).await?;
+            multipart_image(&headers, body).await?
+        }
+        Some("image/jpeg" | "image/png" | "image/webp" | "application/octet-stream") => {
+            read_body(req, PHOTO_LIMIT).await?
+        }
+        _ => {
+            return Err(ApiError::UnsupportedMediaType(
+                "image/jpeg, image/png, image/webp or multipart/form-data",
+            ));
+        }
+    };
+    if image.is_empty() {
+        return Err(ApiError::invalid("photo", "is empty"));
+    }
+    if image.len() > PHOTO_LIMIT {
+        return Err(ApiError::TooLarge(PHOTO_LIMIT));
+    }
+    let key = idempotency_key(&headers, "photos", &caller, &image)?;
+    // Decoding is CPU work that must not hold up the async workers.
+    let prepared = tokio::task::spawn_blocking(move || normalize_photo(&image))
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(|source| ApiError::Photo {
+            field: "photo",
+            source,
+        })?;
+    let meta = app
+        .store
+        .put_photo(&prepared, &caller.actor(), key.as_ref())
+        .await?;
+    tracing::info!(photo_id = %meta.id, "photo stored");
+    Ok((StatusCode::CREATED, Json(json!(meta))))
+}
+
+/// The `photo` part of a form (or its only file part).
+async fn multipart_image(headers: &HeaderMap, body: Bytes) -> Result<Bytes, ApiError> {
+    let mut req = Request::new(Body::from(body));
+    *req.headers_mut() = headers.clone();
+    let mut form = Multipart::from_request(req, &())
+        .await
+        .map_err(|e| ApiError::Malformed(FieldError::new("body", e.body_text())))?;
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        ApiError::Malformed(FieldError::new("body", e.body_text()))
+    };
+    let mut found = None;
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        let is_photo = field.name() == Some("photo") || field.file_name().is_some();
+        if is_photo && found.is_none() {
+            found = Some(field.bytes().await.map_err(bad)?);
+        }
+    }
+    found
+        .ok_or_else(|| ApiError::invalid("photo", "required: send the image in a part named photo"))
+}

@@ -1,0 +1,170 @@
+//! `serve --demo`: invented sample cases with drawn portraits, a few demo partners, and a fresh
+//! admin token, so a newcomer sees the service working at once. Safe to run on every start: cases
+//! and partners already there are left alone; the previous demo token is revoked.
+
+use chrono::{Duration, Utc};
+use serde_json::json;
+
+use super::AppError;
+use super::portrait::{HEIGHT, WIDTH, portrait_jpeg};
+use crate::cases::parse_case;
+use crate::partners::{Location, Partner, PartnerId};
+use crate::posters::PreparedPhoto;
+use crate::store::{Actor, CaseFilter, Role, Store};
+
+const ACTOR: Actor = Actor::System("demo");
+const TOKEN_LABEL: &str = "demo";
+
+pub struct DemoSeed {
+    /// An admin token for trying the API; printed once.
+    pub token: String,
+    pub cases_created: usize,
+}
+
+struct DemoCase {
+    number: &'static str,
+    case_type: &'static str,
+    child: &'static str,
+    dob: &'static str,
+    sex: &'static str,
+    city: (&'static str, &'static str, f64, f64),
+    days_ago: i64,
+    seed: u32,
+}
+
+/// Every name and place pairing here is invented.
+const CASES: [DemoCase; 3] = [
+    DemoCase {
+        number: "SAMPLE-0001",
+        case_type: "endangered_missing",
+        child: "Ava Sample",
+        dob: "2014-05-09",
+        sex: "female",
+        city: ("Alexandria", "VA", 38.8048, -77.0469),
+        days_ago: 1,
+        seed: 0x1a5,
+    },
+    DemoCase {
+        number: "SAMPLE-0002",
+        case_type: "endangered_runaway",
+        child: "Leo Example",
+        dob: "2010-11-23",
+        sex: "male",
+        city: ("Columbus", "OH", 39.9612, -82.9988),
+        days_ago: 3,
+        seed: 0x0e2,
+    },
+    DemoCase {
+        number: "SAMPLE-0003",
+        case_type: "lost_injured_missing",
+        child: "Mia Placeholder",
+        dob: "2017-02-14",
+        sex: "female",
+        city: ("Boise", "ID", 43.6150, -116.2023),
+        days_ago: 0,
+        seed: 0x173,
+    },
+];
+
+pub async fn seed_demo(store: &Store) -> Result<DemoSeed, AppError> {
+    let mut cases_created = 0;
+    for c in &CASES {
+        if seed_case(store, c).await? {
+            cases_created += 1;
+        }
+    }
+    seed_partners(store).await?;
+    store.revoke_tokens_labelled(TOKEN_LABEL, &ACTOR).await?;
+    let token = store
+        .create_token(Role::Admin, None, Some(TOKEN_LABEL), &ACTOR)
+        .await?;
+    Ok(DemoSeed {
+        token: token.secret,
+        cases_created,
+    })
+}
+
+async fn seed_case(store: &Store, c: &DemoCase) -> Result<bool, AppError> {
+    let existing = store
+        .list_cases(&CaseFilter {
+            case_number: Some(c.number.into()),
+            limit: 1,
+            ..CaseFilter::default()
+        })
+        .await?;
+    if !existing.is_empty() {
+        return Ok(false);
+    }
+    let photo = PreparedPhoto {
+        jpeg: portrait_jpeg(c.seed),
+        width: WIDTH,
+        height: HEIGHT,
+    };
+    let photo = store.put_photo(&photo, &ACTOR, None).await?;
+    let today = Utc::now().date_naive();
+    let (city, region, lat, lon) = c.city;
+    let doc = json!({
+        "case_number": c.number,
+        "case_type": c.case_type,
+        "missing_since": (today - Duration::days(c.days_ago)).to_string(),
+        "missing_from": {"city": city, "region": region, "country": "US", "lat": lat, "lon": lon},
+        "circumstances": "SAMPLE case for trying lookout. This child is invented; the picture is drawn.",
+        "children": [{
+            "name": c.child,
+            "date_of_birth": c.dob,
+            "sex": c.sex,
+            "height_cm": 140,
+            "weight_kg": 35,
+            "hair": "Brown",
+            "eyes": "Brown",
+            "photos": [{"photo_id": photo.id, "caption": "Drawn sample portrait"}]
+        }],
+        "travel": "vehicle",
+        "contact": {"agency": "Sample County Sheriff (demo)", "phone": "1-555-555-0100", "region": region},
+        "languages": ["en", "es"]
+    });
+    let bytes = serde_json::to_vec(&doc).expect("plain data serialises");
+    let case = parse_case(&bytes, today).map_err(|e| AppError::Demo(e.to_string()))?;
+    store.create_case(&case, true, &ACTOR, None).await?;
+    Ok(true)
+}
+
+async fn seed_partners(store: &Store) -> Result<(), AppError> {
+    let partners = [
+        json!({"id": "demo-retail", "name": "Demo Retail (sample)", "kind": "retail",
+               "delivery": {"pull": true}, "formats": ["letter", "square"], "languages": ["en", "es"]}),
+        json!({"id": "demo-billboards", "name": "Demo Billboards (sample)", "kind": "billboard",
+               "delivery": {"pull": true}, "formats": ["billboard"]}),
+    ];
+    for doc in partners {
+        let partner: Partner =
+            serde_json::from_value(doc).map_err(|e| AppError::Demo(e.to_string()))?;
+        if store.partner(&partner.id).await?.is_some() {
+            continue;
+        }
+        store.create_partner(&partner, &ACTOR).await?;
+        let locations: Vec<Location> = CASES
+            .iter()
+            .enumerate()
+            .map(|(i, c)| demo_location(&partner.id, i, c))
+            .collect();
+        store
+            .replace_locations(&partner.id, &locations, &ACTOR)
+            .await?;
+    }
+    Ok(())
+}
+
+fn demo_location(partner: &PartnerId, i: usize, c: &DemoCase) -> Location {
+    let (city, _, lat, lon) = c.city;
+    Location {
+        partner_id: partner.clone(),
+        reference: format!("DEMO-{i:03}"),
+        name: format!("{city} (sample)"),
+        lat: lat + 0.01,
+        lon: lon + 0.01,
+        reach_m: None,
+        email: None,
+        coverage: None,
+    }
+}

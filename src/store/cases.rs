@@ -1,0 +1,429 @@
+//! Cases and their versions. Every change writes a whole new version of the document, with the
+//! field paths it changed and who made it; the `cases` row points at the current one.
+
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::audit::{AuditEvent, record};
+use super::idempotency::{Claim, IdempotencyKey, claim, complete};
+use super::{Actor, CaseId, Store, StoreError, flag, now};
+use crate::cases::{Case, CaseStatus};
+
+/// How a case ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    FoundSafe,
+    Closed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::FoundSafe => "found_safe",
+            Outcome::Closed => "closed",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Outcome> {
+        [Outcome::FoundSafe, Outcome::Closed]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
+
+    /// The document status a resolution sets.
+    pub fn status(self) -> CaseStatus {
+        match self {
+            Outcome::FoundSafe => CaseStatus::Resolved,
+            Outcome::Closed => CaseStatus::Cancelled,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resolution {
+    pub outcome: Outcome,
+    pub reason: String,
+}
+
+/// A case as it is now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseRecord {
+    pub id: CaseId,
+    pub version: i64,
+    pub sample: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub resolution: Option<Resolution>,
+    pub document: Case,
+}
+
+/// One line of a case list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseSummary {
+    pub id: String,
+    pub case_number: String,
+    pub case_type: String,
+    pub status: String,
+    pub amber_alert: bool,
+    pub sample: bool,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<String>,
+    pub case_type: Option<String>,
+    pub case_number: Option<String>,
+    /// Cases created before this case (paging from the newest); ids sort by creation.
+    pub before: Option<CaseId>,
+    pub limit: i64,
+}
+
+/// A version's record without its document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionMeta {
+    pub version: i64,
+    pub created_at: String,
+    pub actor: String,
+    pub changed: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionRecord {
+    pub meta: VersionMeta,
+    pub sample: bool,
+    pub document: Case,
+}
+
+pub enum Created {
+    New(CaseRecord),
+    /// An identical earlier request with the same idempotency key made this case.
+    Replayed(CaseRecord),
+}
+
+const CASE_COLUMNS: &str = "c.id, c.current_version, c.sample, c.created_at, c.updated_at, \
+     c.resolution_outcome, c.resolution_reason, v.document";
+
+fn document(json: &str) -> Result<Case, StoreError> {
+    serde_json::from_str(json).map_err(|source| StoreError::Corrupt {
+        what: "case document",
+        source,
+    })
+}
+
+fn changed_list(json: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(json).map_err(|source| StoreError::Corrupt {
+        what: "changed fields",
+        source,
+    })
+}
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("plain data serialises")
+}
+
+fn case_record(row: &AnyRow) -> Result<CaseRecord, StoreError> {
+    let id: String = row.try_get("id")?;
+    let outcome: Option<String> = row.try_get("resolution_outcome")?;
+    let reason: Option<String> = row.try_get("resolution_reason")?;
+    let resolution = outcome
+        .and_then(|o| Outcome::parse(&o))
+        .map(|outcome| Resolution {
+            outcome,
+            reason: reason.unwrap_or_default(),
+        });
+    Ok(CaseRecord {
+        id: id.parse().map_err(|_| StoreError::NotFound("case"))?,
+        version: row.try_get("current_version")?,
+        sample: flag(row, "sample")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        resolution,
+        document: document(row.try_get("document")?)?,
+    })
+}
+
+async fn insert_version(
+    conn: &mut AnyConnection,
+    id: CaseId,
+    version: i64,
+    case: &Case,
+    changed: &[String],
+    actor: &Actor,
+    at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO case_versions (case_id, version, document, changed, actor, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id.to_string())
+    .bind(version)
+    .bind(to_json(case))
+    .bind(to_json(&changed))
+    .bind(actor.to_string())
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn fetch_case(
+    conn: &mut AnyConnection,
+    id: CaseId,
+) -> Result<Option<CaseRecord>, StoreError> {
+    let sql = format!(
+        "SELECT {CASE_COLUMNS} FROM cases c \
+         JOIN case_versions v ON v.case_id = c.id AND v.version = c.current_version WHERE c.id = $1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(case_record).transpose()
+}
+
+impl Store {
+    /// Store a new, already parsed case as version 1.
+    pub async fn create_case(
+        &self,
+        case: &Case,
+        sample: bool,
+        actor: &Actor,
+        idempotency: Option<&IdempotencyKey>,
+    ) -> Result<Created, StoreError> {
+        let mut tx = self.write().await?;
+        if let Some(k) = idempotency
+            && let Claim::Replay(existing) = claim(tx.conn(), k).await?
+        {
+            let id: CaseId = existing.parse().map_err(|_| StoreError::NotFound("case"))?;
+            let record = fetch_case(tx.conn(), id).await?;
+            return record
+                .map(Created::Replayed)
+                .ok_or(StoreError::NotFound("case"));
+        }
+        let id = CaseId::generate();
+        let at = now();
+        let inserted = sqlx::query(
+            "INSERT INTO cases (id, case_number, case_type, status, amber_alert, sample, \
+             current_version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
+        )
+        .bind(id.to_string())
+        .bind(&case.case_number)
+        .bind(case.case_type.as_str())
+        .bind(case.status.as_str())
+        .bind(case.amber_alert)
+        .bind(sample)
+        .bind(&at)
+        .execute(tx.conn())
+        .await;
+        if let Err(e) = inserted {
+            return Err(if StoreError::is_unique_violation(&e) {
+                StoreError::CaseNumberTaken(case.case_number.clone())
+            } else {
+                e.into()
+            });
+        }
+        insert_version(tx.conn(), id, 1, case, &[], actor, &at).await?;
+        record(tx.conn(), audit(actor, "case.create", id, 1)).await?;
+        if let Some(k) = idempotency {
+            complete(tx.conn(), k, &id.to_string()).await?;
+        }
+        tx.commit().await?;
+        // Built from what was just written rather than read back: the writer lock is held for as
+        // short a time as possible.
+        Ok(Created::New(CaseRecord {
+            id,
+            version: 1,
+            sample,
+            created_at: at.clone(),
+            updated_at: at,
+            resolution: None,
+            document: case.clone(),
+        }))
+    }
+
+    pub async fn case(&self, id: CaseId) -> Result<Option<CaseRecord>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        fetch_case(&mut conn, id).await
+    }
+
+    /// Write `case` as the version after `base_version`. Fails with `VersionConflict` when someone
+    /// else wrote that version first; the caller re-reads and tries again.
+    pub async fn update_case(
+        &self,
+        id: CaseId,
+        base_version: i64,
+        case: &Case,
+        changed: &[String],
+        actor: &Actor,
+    ) -> Result<CaseRecord, StoreError> {
+        self.write_version(id, base_version, case, changed, actor, None)
+            .await
+    }
+
+    /// Close a case: a new version whose status is the outcome's, with the reason kept on the case.
+    pub async fn resolve_case(
+        &self,
+        id: CaseId,
+        base_version: i64,
+        case: &Case,
+        resolution: &Resolution,
+        actor: &Actor,
+    ) -> Result<CaseRecord, StoreError> {
+        let changed = ["status".to_string()];
+        self.write_version(id, base_version, case, &changed, actor, Some(resolution))
+            .await
+    }
+
+    async fn write_version(
+        &self,
+        id: CaseId,
+        base_version: i64,
+        case: &Case,
+        changed: &[String],
+        actor: &Actor,
+        resolution: Option<&Resolution>,
+    ) -> Result<CaseRecord, StoreError> {
+        let mut tx = self.write().await?;
+        let version = base_version + 1;
+        let at = now();
+        let result = sqlx::query(
+            "UPDATE cases SET current_version = $1, case_number = $2, case_type = $3, status = $4, \
+             amber_alert = $5, updated_at = $6, \
+             resolution_outcome = COALESCE($7, resolution_outcome), \
+             resolution_reason = COALESCE($8, resolution_reason) \
+             WHERE id = $9 AND current_version = $10",
+        )
+        .bind(version)
+        .bind(&case.case_number)
+        .bind(case.case_type.as_str())
+        .bind(case.status.as_str())
+        .bind(case.amber_alert)
+        .bind(&at)
+        .bind(resolution.map(|r| r.outcome.as_str()))
+        .bind(resolution.map(|r| r.reason.clone()))
+        .bind(id.to_string())
+        .bind(base_version)
+        .execute(tx.conn())
+        .await;
+        let updated = match result {
+            Ok(r) => r.rows_affected(),
+            Err(e) if StoreError::is_unique_violation(&e) => {
+                return Err(StoreError::CaseNumberTaken(case.case_number.clone()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if updated == 0 {
+            return Err(StoreError::VersionConflict);
+        }
+        insert_version(tx.conn(), id, version, case, changed, actor, &at).await?;
+        let action = if resolution.is_some() {
+            "case.resolve"
+        } else {
+            "case.update"
+        };
+        record(tx.conn(), audit(actor, action, id, version)).await?;
+        let record = fetch_case(tx.conn(), id).await?;
+        tx.commit().await?;
+        record.ok_or(StoreError::NotFound("case"))
+    }
+
+    /// Newest first.
+    pub async fn list_cases(&self, f: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, case_number, case_type, status, amber_alert, sample, current_version, \
+             created_at, updated_at FROM cases \
+             WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR case_type = $2) \
+               AND ($3 IS NULL OR case_number = $3) AND ($4 IS NULL OR id < $4) \
+             ORDER BY id DESC LIMIT $5",
+        )
+        .bind(f.status.clone())
+        .bind(f.case_type.clone())
+        .bind(f.case_number.clone())
+        .bind(f.before.map(|b| b.to_string()))
+        .bind(f.limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CaseSummary {
+                    id: r.try_get("id")?,
+                    case_number: r.try_get("case_number")?,
+                    case_type: r.try_get("case_type")?,
+                    status: r.try_get("status")?,
+                    amber_alert: flag(r, "amber_alert")?,
+                    sample: flag(r, "sample")?,
+                    version: r.try_get("current_version")?,
+                    created_at: r.try_get("created_at")?,
+                    updated_at: r.try_get("updated_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Oldest first; `None` when there is no such case.
+    pub async fn versions(&self, id: CaseId) -> Result<Option<Vec<VersionMeta>>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, created_at, actor, changed FROM case_versions \
+             WHERE case_id = $1 ORDER BY version",
+        )
+        .bind(id.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        rows.iter()
+            .map(version_meta)
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
+
+    /// A version of a case; the current one when `version` is `None`.
+    pub async fn case_version(
+        &self,
+        id: CaseId,
+        version: Option<i64>,
+    ) -> Result<Option<VersionRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT v.version, v.created_at, v.actor, v.changed, v.document, c.sample \
+             FROM cases c JOIN case_versions v ON v.case_id = c.id \
+             WHERE c.id = $1 AND v.version = COALESCE($2, c.current_version)",
+        )
+        .bind(id.to_string())
+        .bind(version)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            Ok(VersionRecord {
+                meta: version_meta(&r)?,
+                sample: flag(&r, "sample")?,
+                document: document(r.try_get("document")?)?,
+            })
+        })
+        .transpose()
+    }
+}
+
+fn version_meta(r: &AnyRow) -> Result<VersionMeta, StoreError> {
+    Ok(VersionMeta {
+        version: r.try_get("version")?,
+        created_at: r.try_get("created_at")?,
+        actor: r.try_get("actor")?,
+        changed: changed_list(r.try_get("changed")?)?,
+    })
+}
+
+fn audit<'a>(actor: &'a Actor, action: &'static str, id: CaseId, version: i64) -> AuditEvent<'a> {
+    AuditEvent {
+        actor,
+        action,
+        case_id: Some(id),
+        subject: None,
+        version: Some(version),
+    }
+}

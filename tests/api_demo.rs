@@ -1,0 +1,56 @@
+//! `serve --demo` data: invented sample cases with drawn portraits, seeded once however often the
+//! service starts, and a fresh admin token each time.
+
+mod common;
+
+use common::{Backend, fresh_database};
+use lookout::app::seed_demo;
+use lookout::store::{CaseFilter, Store};
+
+async fn demo_data_is_seeded_once(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, _db)) = fresh_database(backend, dir.path()).await else {
+        return;
+    };
+    let store = Store::open(&url).await.unwrap();
+    let first = seed_demo(&store).await.unwrap();
+    assert_eq!(first.cases_created, 3);
+    let second = seed_demo(&store).await.unwrap();
+    assert_eq!(second.cases_created, 0, "a second start adds nothing");
+
+    let all = CaseFilter {
+        limit: 100,
+        ..CaseFilter::default()
+    };
+    let cases = store.list_cases(&all).await.unwrap();
+    assert_eq!(cases.len(), 3);
+    assert!(
+        cases
+            .iter()
+            .all(|c| c.sample && c.case_number.starts_with("SAMPLE-"))
+    );
+    for c in &cases {
+        let v = store
+            .case_version(c.id.parse().unwrap(), None)
+            .await
+            .unwrap()
+            .unwrap();
+        for (_, photo) in v.document.photos() {
+            let lookout::cases::PhotoSource::Id(id) = &photo.source else {
+                panic!("demo photos are stored")
+            };
+            let stored = store.photo(&id.parse().unwrap()).await.unwrap().unwrap();
+            assert!(image::load_from_memory(&stored.jpeg).is_ok());
+        }
+    }
+    assert_eq!(store.partners(true).await.unwrap().len(), 2);
+    assert_eq!(store.active_locations().await.unwrap().len(), 6);
+
+    assert!(
+        store.authenticate(&first.token).await.unwrap().is_none(),
+        "the old demo token is revoked"
+    );
+    assert!(store.authenticate(&second.token).await.unwrap().is_some());
+    store.close().await;
+}
+both!(demo_data_is_seeded_once);

@@ -1,0 +1,251 @@
+//! `spawn_app(backend)`: the real service on 127.0.0.1 port 0 over a fresh database (a SQLite file in
+//! a temporary directory, or a new PostgreSQL database when `DATABASE_URL` is set), with one token
+//! of each role and a registered partner.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use lookout::app;
+use lookout::config::Config;
+use lookout::partners::{Partner, PartnerId};
+use lookout::posters::PreparedPhoto;
+use lookout::store::{Actor, Role, Store};
+use serde_json::{Value, json};
+use sqlx::{Connection, Executor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Run an async test body once per backend: `both!(name);` for `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::common::Backend::Postgres).await
+            }
+        }
+    };
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub store: Store,
+    pub client: reqwest::Client,
+    pub admin: String,
+    pub manager: String,
+    pub partner: String,
+    pub partner_id: PartnerId,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+    postgres: Option<PgDatabase>,
+}
+
+/// A throwaway PostgreSQL database, dropped with the app.
+pub struct PgDatabase {
+    server_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (url, name) = (self.server_url.clone(), self.name.clone());
+        // Drop runs outside async: a small runtime of its own on its own thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&url).await.ok()?;
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                conn.execute(sqlx::AssertSqlSafe(sql)).await.ok()
+            })
+        })
+        .join();
+    }
+}
+
+async fn fresh_postgres(server_url: &str) -> (String, PgDatabase) {
+    let name = format!("lookout_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(server_url)
+        .await
+        .expect("DATABASE_URL is set but PostgreSQL cannot be reached");
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .expect("create test database");
+    let mut url = url::Url::parse(server_url).expect("DATABASE_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    (
+        url.to_string(),
+        PgDatabase {
+            server_url: server_url.to_string(),
+            name,
+        },
+    )
+}
+
+/// The database URL for a fresh test database, or `None` (with a note) when PostgreSQL is not set up.
+pub async fn fresh_database(
+    backend: Backend,
+    dir: &std::path::Path,
+) -> Option<(String, Option<PgDatabase>)> {
+    match backend {
+        Backend::Sqlite => Some((
+            format!("sqlite://{}", dir.join("lookout.db").display()),
+            None,
+        )),
+        Backend::Postgres => {
+            let Some(server) = std::env::var("DATABASE_URL")
+                .ok()
+                .filter(|u| u.starts_with("postgres"))
+            else {
+                println!("skipped: DATABASE_URL not set");
+                return None;
+            };
+            let (url, db) = fresh_postgres(&server).await;
+            Some((url, Some(db)))
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (database_url, pg) = fresh_database(backend, dir.path()).await?;
+    let store = Store::open(&database_url).await.expect("open the store");
+    let config = Config {
+        database_url: database_url.clone(),
+        ..Config::default()
+    };
+    let state = app::state(store.clone(), &config);
+    let listener = app::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(app::serve(listener, state, std::future::pending()));
+
+    let actor = Actor::System("test");
+    let partner: Partner = serde_json::from_value(json!({
+        "id": "test-partner", "name": "Test Partner", "kind": "retail", "delivery": {"pull": true}
+    }))
+    .unwrap();
+    store.create_partner(&partner, &actor).await.unwrap();
+    let token = |role| {
+        let store = store.clone();
+        let partner = partner.id.clone();
+        async move {
+            let p = (role == Role::Partner).then_some(&partner);
+            store
+                .create_token(role, p, None, &Actor::System("test"))
+                .await
+                .unwrap()
+                .secret
+        }
+    };
+    Some(TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        admin: token(Role::Admin).await,
+        manager: token(Role::CaseManager).await,
+        partner: token(Role::Partner).await,
+        partner_id: partner.id.clone(),
+        store,
+        client: reqwest::Client::new(),
+        database_url,
+        _dir: dir,
+        postgres: pg,
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client.get(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn post_json(&self, path: &str, token: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+    }
+
+    pub fn patch_json(&self, path: &str, token: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", "application/merge-patch+json")
+            .body(body.to_string())
+    }
+
+    /// Store a drawn portrait straight through the store (the normaliser is tested by its own room)
+    /// and return its photo id.
+    pub async fn photo(&self, seed: u32) -> String {
+        let photo = PreparedPhoto {
+            jpeg: app::portrait_jpeg(seed),
+            width: 600,
+            height: 750,
+        };
+        self.store
+            .put_photo(&photo, &Actor::System("test"), None)
+            .await
+            .unwrap()
+            .id
+            .to_string()
+    }
+
+    /// Create a case through the API; returns its JSON.
+    pub async fn create_case(&self, number: &str) -> Value {
+        let photo = self.photo(1).await;
+        let res = self
+            .post_json("/v1/cases", &self.manager, &case_doc(number, &photo))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "create {number}");
+        res.json().await.unwrap()
+    }
+}
+
+/// A small valid case document with one invented child.
+pub fn case_doc(number: &str, photo_id: &str) -> Value {
+    json!({
+        "case_number": number,
+        "case_type": "endangered_missing",
+        "missing_since": "2026-11-01T18:30:00-05:00",
+        "missing_from": {"city": "Alexandria", "region": "VA", "country": "US", "lat": 38.8048, "lon": -77.0469},
+        "circumstances": "Invented case for a test.",
+        "children": [{
+            "name": "Test Child",
+            "date_of_birth": "2015-03-02",
+            "sex": "female",
+            "hair": "Brown",
+            "photos": [{"photo_id": photo_id}]
+        }],
+        "contact": {"agency": "Test Police Department", "phone": "1-555-555-0100"},
+        "languages": ["en", "es"]
+    })
+}
+
+/// The `{code, message, field}` of an error response, after checking its status.
+pub async fn error_of(res: reqwest::Response, status: u16) -> (String, Option<String>) {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let body: Value = res.json().await.expect("errors are JSON");
+    assert!(body["message"].is_string(), "message in {body}");
+    (
+        body["code"].as_str().expect("code").to_string(),
+        body["field"].as_str().map(str::to_string),
+    )
+}
