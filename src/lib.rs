@@ -7,3 +7,4 @@ pub mod config;
 pub mod partners;
 pub mod posters;
 pub mod store;
+pub mod targeting;

@@ -5,3 +5,10 @@
 mod model;
 
 pub use model::*;
+pub mod check;
+pub mod import;
+
+pub use import::{ImportError, ImportReport, Row, RowError, import};
+pub mod demo;
+
+pub use demo::DemoNetwork;

@@ -131,6 +131,28 @@ impl Partner {
     pub fn accepts(&self, case_type: CaseType) -> bool {
         self.case_types.is_empty() || self.case_types.contains(&case_type)
     }
+
+    /// Whether the partner takes posters in at least one of the case's languages.
+    pub fn speaks_any(&self, languages: &[Lang]) -> bool {
+        self.languages.iter().any(|l| languages.contains(l))
+    }
+
+    /// A partner that takes every case, language and format, without a cap, delivered by pull:
+    /// what a location file given without its partner list stands for.
+    pub fn accept_all(id: PartnerId, name: String) -> Partner {
+        Partner {
+            id,
+            name,
+            kind: PartnerKind::Other,
+            delivery: Delivery::Pull(true),
+            per_location: false,
+            formats: Format::ALL.to_vec(),
+            languages: Lang::ALL.to_vec(),
+            case_types: CaseType::ALL.to_vec(),
+            daily_cap: None,
+            active: true,
+        }
+    }
 }
 
 /// One place where a partner shows posters: a store, a billboard, an office, or a coverage area.

@@ -1,0 +1,193 @@
+//! Value checks for partners and locations, shared by every way they come in (files, API).
+//! Each failure names the field, in the words of the partner format.
+
+use base64::Engine;
+use geo::MultiPolygon;
+
+use super::model::{Delivery, Location, Partner};
+
+/// One field at fault: `(field, reason)`.
+pub type Problem = (String, String);
+
+fn problem(field: &str, reason: impl Into<String>) -> Problem {
+    (field.to_string(), reason.into())
+}
+
+pub const MAX_REF: usize = 64;
+pub const MAX_NAME: usize = 200;
+pub const MAX_REACH_M: f64 = 200_000.0;
+pub const MAX_EMAILS: usize = 20;
+
+pub fn check_text(field: &str, s: &str, max: usize) -> Result<(), Problem> {
+    if s.trim().is_empty() {
+        return Err(problem(field, "required"));
+    }
+    if s.chars().count() > max {
+        return Err(problem(field, format!("at most {max} characters")));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(problem(field, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+/// A plausible single address: what a mail server would be asked to deliver to.
+pub fn check_email(field: &str, s: &str) -> Result<(), Problem> {
+    let bad = || problem(field, format!("{s:?} is not an email address"));
+    if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    let (local, domain) = s.rsplit_once('@').ok_or_else(bad)?;
+    let domain_ok = domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+    if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+pub fn check_lat_lon(lat: f64, lon: f64) -> Result<(), Problem> {
+    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+        return Err(problem("lat", "must be a number from -90 to 90"));
+    }
+    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
+        return Err(problem("lon", "must be a number from -180 to 180"));
+    }
+    Ok(())
+}
+
+pub fn check_coverage(mp: &MultiPolygon<f64>) -> Result<(), Problem> {
+    if mp.0.is_empty() {
+        return Err(problem("geometry", "has no polygon"));
+    }
+    for p in &mp.0 {
+        for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+            if ring.0.len() < 4 {
+                return Err(problem("geometry", "a ring needs at least 4 positions"));
+            }
+            for c in &ring.0 {
+                check_lat_lon(c.y, c.x).map_err(|_| {
+                    problem("geometry", format!("[{}, {}] is not a lon/lat", c.x, c.y))
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Everything a location's values must be (its partner id is checked by its type).
+pub fn check_location(l: &Location) -> Result<(), Problem> {
+    check_text("ref", &l.reference, MAX_REF)?;
+    check_text("name", &l.name, MAX_NAME)?;
+    check_lat_lon(l.lat, l.lon)?;
+    if let Some(r) = l.reach_m
+        && (!r.is_finite() || !(0.0..=MAX_REACH_M).contains(&r))
+    {
+        return Err(problem(
+            "reach_m",
+            format!("must be from 0 to {MAX_REACH_M} metres"),
+        ));
+    }
+    if let Some(e) = &l.email {
+        check_email("email", e)?;
+    }
+    if let Some(c) = &l.coverage {
+        check_coverage(c)?;
+    }
+    Ok(())
+}
+
+/// Everything a partner's values must be beyond their shape.
+pub fn check_partner(p: &Partner) -> Result<(), Problem> {
+    check_text("name", &p.name, MAX_NAME)?;
+    match &p.delivery {
+        Delivery::Email(list) => {
+            if list.is_empty() || list.len() > MAX_EMAILS {
+                return Err(problem(
+                    "delivery.email",
+                    format!("give 1 to {MAX_EMAILS} addresses"),
+                ));
+            }
+            for (i, e) in list.iter().enumerate() {
+                check_email(&format!("delivery.email[{i}]"), e)?;
+            }
+        }
+        Delivery::Webhook(w) => {
+            let url = url::Url::parse(&w.url)
+                .map_err(|e| problem("delivery.webhook.url", e.to_string()))?;
+            if url.scheme() != "https" || url.host_str().is_none() {
+                return Err(problem(
+                    "delivery.webhook.url",
+                    "must be an https:// address",
+                ));
+            }
+            check_secret("delivery.webhook.secret", w.secret.expose())?;
+            if let Some(prev) = &w.previous_secret {
+                check_secret("delivery.webhook.previous_secret", prev.expose())?;
+            }
+        }
+        Delivery::Pull(on) => {
+            if !on {
+                return Err(problem("delivery.pull", "must be true"));
+            }
+        }
+    }
+    if p.formats.is_empty() {
+        return Err(problem("formats", "give at least one format"));
+    }
+    if p.languages.is_empty() {
+        return Err(problem("languages", "give at least one language"));
+    }
+    if p.daily_cap == Some(0) {
+        return Err(problem(
+            "daily_cap",
+            "must be 1 or more (set active to false to pause)",
+        ));
+    }
+    Ok(())
+}
+
+/// `whsec_` and base64 of 24 to 64 random bytes (Standard Webhooks).
+fn check_secret(field: &str, s: &str) -> Result<(), Problem> {
+    let body = s
+        .strip_prefix("whsec_")
+        .ok_or_else(|| problem(field, "must start with whsec_"))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|_| problem(field, "must be whsec_ followed by base64"))?;
+    if !(24..=64).contains(&bytes.len()) {
+        return Err(problem(field, "must hold 24 to 64 bytes"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(check_email("e", "store17@bluegrass.example").is_ok());
+        for bad in [
+            "",
+            "a@b",
+            "@b.example",
+            "a b@c.example",
+            "a@b.example.",
+            "a@@b.example",
+        ] {
+            assert!(check_email("e", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn spec_secret_is_accepted_and_short_ones_are_not() {
+        assert!(check_secret("s", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_ok());
+        assert!(check_secret("s", "whsec_abcd").is_err());
+        assert!(check_secret("s", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_err());
+    }
+}
