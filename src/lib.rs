@@ -4,6 +4,7 @@ pub mod app;
 pub mod cases;
 pub mod cli;
 pub mod config;
+pub mod distribution;
 pub mod partners;
 pub mod posters;
 pub mod store;

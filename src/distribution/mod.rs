@@ -1,0 +1,9 @@
+//! Distribution planning: given what each recipient of a case holds and who should hold it now, decide
+//! what to send so that every partner ends up with the newest poster, or none.
+//!
+//! Pure: the outbox reads the standings from the database, calls [`plan`], and writes the steps (and the
+//! supersessions) in the same transaction as the change that caused them.
+
+mod plan;
+
+pub use plan::{Action, CaseState, Plan, Queued, Recipient, Standing, Step, WithdrawReason, plan};
