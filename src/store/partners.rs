@@ -159,19 +159,28 @@ impl Store {
                 .map(|c| serde_json::to_string(c).expect("plain data serialises"));
             sqlx::query(
                 "INSERT INTO locations (partner_id, ref, name, lat, lon, reach_m, email, coverage) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 VALUES ($1, $2, $3, $4, $5, CAST($6 AS DOUBLE PRECISION), $7, $8)",
             )
             .bind(id.as_str())
             .bind(&l.reference)
             .bind(&l.name)
             .bind(l.lat)
             .bind(l.lon)
-            .bind(l.reach_m)
+            // As text: sqlx 0.9's Any driver binds a missing f64 as a float4 NULL, and PostgreSQL
+            // then refuses the float8 of the next row on the same cached statement. Rust's float
+            // formatting round-trips exactly.
+            .bind(l.reach_m.map(|r| r.to_string()))
             .bind(l.email.clone())
             .bind(coverage)
             .execute(tx.conn())
             .await?;
         }
+        // the partner changed with its list: this is what a running index watches for
+        sqlx::query("UPDATE partners SET updated_at = $1 WHERE id = $2")
+            .bind(now())
+            .bind(id.as_str())
+            .execute(tx.conn())
+            .await?;
         audit_partner(tx.conn(), actor, "partner.locations", id).await?;
         tx.commit().await?;
         Ok(locations.len())
@@ -198,5 +207,18 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(location).collect()
+    }
+}
+
+impl Store {
+    /// Changes whenever a partner or its locations change, in this process or in any other (an
+    /// import command, another instance): the number of partners and their latest change.
+    pub async fn partners_change_mark(&self) -> Result<String, StoreError> {
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(updated_at), '') AS at FROM partners")
+                .fetch_one(self.pool())
+                .await?;
+        let (n, at): (i64, String) = (row.try_get("n")?, row.try_get("at")?);
+        Ok(format!("{n}/{at}"))
     }
 }
