@@ -422,3 +422,58 @@ async fn the_demo_network_is_seeded_once_and_previewed(backend: Backend) {
     );
 }
 both!(the_demo_network_is_seeded_once_and_previewed);
+
+/// A partner import run by the command line while the service runs: the service's watcher
+/// picks the change up without a restart.
+async fn an_import_by_the_command_line_reaches_the_running_service(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let case = app.create_case("TGT-4").await;
+    let id = case["id"].as_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let partners = dir.path().join("partners.json");
+    std::fs::write(
+        &partners,
+        r#"[{"id": "imported", "name": "Imported Co", "kind": "retail", "delivery": {"pull": true}}]"#,
+    )
+    .unwrap();
+    let csv = dir.path().join("locations.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "partner_id,ref,name,lat,lon\nimported,I1,Imported DC,{},{}\n",
+            DC.0, DC.1
+        ),
+    )
+    .unwrap();
+    for file in [&partners, &csv] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lookout"))
+            .args(["partners", "import"])
+            .arg(file)
+            .args(["--database", &app.database_url])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let deadline =
+        std::time::Instant::now() + lookout::api::WATCH_EVERY + std::time::Duration::from_secs(10);
+    loop {
+        let p = preview(&app, id, &format!("at={AT_START}")).await;
+        if selected(&p) == vec![pair("imported", "I1")] {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import never reached the index: {:?}",
+            selected(&p)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+both!(an_import_by_the_command_line_reaches_the_running_service);
