@@ -140,3 +140,46 @@ fn a_file_that_cannot_be_read_exits_2_and_stores_nothing() {
     assert!(text(&out.stderr).contains("line 2: partner_id"));
     assert!(text(&out.stderr).contains("nothing imported"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn geojson_locations_with_a_coverage_area_are_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("lookout.db").display());
+    let partners = dir.path().join("partners.json");
+    std::fs::write(
+        &partners,
+        r#"[{"id": "daily-courier", "name": "Daily Courier", "kind": "media", "delivery": {"pull": true}}]"#,
+    )
+    .unwrap();
+    assert_eq!(import(&partners, &db).status.code(), Some(0));
+    // no extension that says what it is: the content does
+    let file = dir.path().join("courier.json.txt");
+    std::fs::write(
+        &file,
+        r#"{"type": "FeatureCollection", "features": [
+  {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[-77.2, 38.7], [-76.9, 38.7], [-76.9, 39.0], [-77.2, 39.0], [-77.2, 38.7]]]},
+   "properties": {"partner_id": "daily-courier", "ref": "METRO", "name": "Metro circulation"}},
+  {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-77.0, 38.8]},
+   "properties": {"partner_id": "daily-courier", "name": "No ref"}}
+]}"#,
+    )
+    .unwrap();
+    let out = import(&file, &db);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("features[1]: properties.ref: required"),
+        "{stderr}"
+    );
+    assert!(text(&out.stdout).contains("imported 1 location for 1 partner; 1 bad row skipped"));
+
+    let store = Store::open(&db).await.unwrap();
+    let stored = store
+        .locations(&PartnerId::parse("daily-courier").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    let coverage = stored[0].coverage.as_ref().expect("the coverage polygon");
+    assert_eq!(coverage.0[0].exterior().0.len(), 5);
+    store.close().await;
+}
