@@ -14,6 +14,8 @@ mod patch;
 mod photos;
 mod poster_memory;
 mod posters;
+mod targeting;
+mod targeting_index;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +33,7 @@ pub use extract::{JSON_LIMIT, PHOTO_LIMIT};
 pub use patch::{changed_paths, merge_patch};
 pub use poster_memory::PosterMemory;
 pub use posters::content_key as poster_key;
+pub use targeting_index::{IndexError, TargetingIndex, WATCH_EVERY};
 
 use crate::config::Organisation;
 use crate::store::Store;
@@ -41,6 +44,8 @@ pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
     pub posters: Arc<PosterMemory>,
+    /// The live partner-location index and the region policy.
+    pub targeting: Arc<TargetingIndex>,
 }
 
 /// The parts of the configuration the API needs.
@@ -56,6 +61,7 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             posters: Arc::new(PosterMemory::new(poster_memory::DEFAULT_BUDGET)),
+            targeting: Arc::new(TargetingIndex::shipped()),
         }
     }
 }
@@ -134,6 +140,8 @@ fn routes() -> Routes {
         .get("/v1/cases/{id}/versions", cases::versions)
         .get("/v1/cases/{id}/versions/{version}", cases::version)
         .get("/v1/cases/{id}/posters/{format}", posters::poster)
+        .get("/v1/cases/{id}/targeting", targeting::geojson)
+        .get("/v1/cases/{id}/targeting.svg", targeting::svg)
         .post("/v1/photos", photos::upload)
         .post("/v1/partners", partners::create)
         .get("/v1/partners", partners::list)

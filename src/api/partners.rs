@@ -104,6 +104,7 @@ pub async fn create(
     let partner: Partner = parse_json(&body)?;
     check(&partner)?;
     app.store.create_partner(&partner, &caller.actor()).await?;
+    app.targeting.changed(&app.store).await;
     let record = app
         .store
         .partner(&partner.id)
@@ -173,6 +174,7 @@ pub async fn update(
     }
     check(&partner)?;
     app.store.update_partner(&partner, &caller.actor()).await?;
+    app.targeting.changed(&app.store).await;
     let record = app
         .store
         .partner(&id)
@@ -274,6 +276,7 @@ pub async fn put_locations(
         .store
         .replace_locations(&id, &locations, &caller.actor())
         .await?;
+    app.targeting.changed(&app.store).await;
     Ok(Json(json!({"partner_id": id, "locations": n})))
 }
 

@@ -1,4 +1,4 @@
-//! `serve --demo`: invented sample cases with drawn portraits, a few demo partners, and a fresh
+//! `serve --demo`: invented sample cases with drawn portraits, the demo partner network, and a fresh
 //! admin token, so a newcomer sees the service working at once. Safe to run on every start: cases
 //! and partners already there are left alone; the previous demo token is revoked.
 
@@ -6,9 +6,9 @@ use chrono::{Duration, Utc};
 use serde_json::json;
 
 use super::AppError;
+use super::demo_network::{NetworkSeed, seed_network};
 use super::portrait::{HEIGHT, WIDTH, portrait_jpeg};
 use crate::cases::parse_case;
-use crate::partners::{Location, Partner, PartnerId};
 use crate::posters::PreparedPhoto;
 use crate::store::{Actor, CaseFilter, Role, Store};
 
@@ -19,6 +19,8 @@ pub struct DemoSeed {
     /// An admin token for trying the API; printed once.
     pub token: String,
     pub cases_created: usize,
+    /// Demo partners and locations added (none when they were already there).
+    pub network: NetworkSeed,
 }
 
 struct DemoCase {
@@ -73,7 +75,7 @@ pub async fn seed_demo(store: &Store) -> Result<DemoSeed, AppError> {
             cases_created += 1;
         }
     }
-    seed_partners(store).await?;
+    let network = seed_network(store).await?;
     store.revoke_tokens_labelled(TOKEN_LABEL, &ACTOR).await?;
     let token = store
         .create_token(Role::Admin, None, Some(TOKEN_LABEL), &ACTOR)
@@ -81,6 +83,7 @@ pub async fn seed_demo(store: &Store) -> Result<DemoSeed, AppError> {
     Ok(DemoSeed {
         token: token.secret,
         cases_created,
+        network,
     })
 }
 
@@ -127,44 +130,4 @@ async fn seed_case(store: &Store, c: &DemoCase) -> Result<bool, AppError> {
     let case = parse_case(&bytes, today).map_err(|e| AppError::Demo(e.to_string()))?;
     store.create_case(&case, true, &ACTOR, None).await?;
     Ok(true)
-}
-
-async fn seed_partners(store: &Store) -> Result<(), AppError> {
-    let partners = [
-        json!({"id": "demo-retail", "name": "Demo Retail (sample)", "kind": "retail",
-               "delivery": {"pull": true}, "formats": ["letter", "square"], "languages": ["en", "es"]}),
-        json!({"id": "demo-billboards", "name": "Demo Billboards (sample)", "kind": "billboard",
-               "delivery": {"pull": true}, "formats": ["billboard"]}),
-    ];
-    for doc in partners {
-        let partner: Partner =
-            serde_json::from_value(doc).map_err(|e| AppError::Demo(e.to_string()))?;
-        if store.partner(&partner.id).await?.is_some() {
-            continue;
-        }
-        store.create_partner(&partner, &ACTOR).await?;
-        let locations: Vec<Location> = CASES
-            .iter()
-            .enumerate()
-            .map(|(i, c)| demo_location(&partner.id, i, c))
-            .collect();
-        store
-            .replace_locations(&partner.id, &locations, &ACTOR)
-            .await?;
-    }
-    Ok(())
-}
-
-fn demo_location(partner: &PartnerId, i: usize, c: &DemoCase) -> Location {
-    let (city, _, lat, lon) = c.city;
-    Location {
-        partner_id: partner.clone(),
-        reference: format!("DEMO-{i:03}"),
-        name: format!("{city} (sample)"),
-        lat: lat + 0.01,
-        lon: lon + 0.01,
-        reach_m: None,
-        email: None,
-        coverage: None,
-    }
 }

@@ -2,6 +2,7 @@
 //! and the HTTP server with graceful shutdown.
 
 mod demo;
+mod demo_network;
 mod portrait;
 
 use std::future::Future;
@@ -9,6 +10,7 @@ use std::future::Future;
 use tokio::net::TcpListener;
 
 pub use demo::{DemoSeed, seed_demo};
+pub use demo_network::{DEMO_NETWORK_LOCATIONS, DEMO_NETWORK_SEED, NetworkSeed, seed_network};
 pub use portrait::portrait_jpeg;
 
 use crate::api::{AppState, Settings, router};
@@ -29,6 +31,8 @@ pub enum AppError {
     Serve(#[source] std::io::Error),
     #[error("demo data: {0}")]
     Demo(String),
+    #[error("targeting index: {0}")]
+    Targeting(#[from] crate::api::IndexError),
 }
 
 /// Open the configured database (migrating it) and build the API's state.
@@ -64,10 +68,21 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let store = state.store.clone();
-    axum::serve(listener, router(state))
+    // Bulk-load the partner locations before the first request, then follow changes made by
+    // other processes (imports, other instances); the admin API rebuilds at once by itself.
+    state.targeting.refresh(&store).await?;
+    let watcher = tokio::spawn(
+        state
+            .targeting
+            .clone()
+            .watch(store.clone(), crate::api::WATCH_EVERY),
+    );
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(AppError::Serve)?;
+        .map_err(AppError::Serve);
+    watcher.abort();
+    served?;
     store.close().await;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 mod data;
 mod migrate;
+mod partners;
 mod render;
 mod serve;
 mod target;
@@ -34,6 +35,8 @@ enum Command {
     Migrate(migrate::MigrateArgs),
     /// Make, list and revoke API tokens.
     Token(token::TokenArgs),
+    /// Import partners and their locations.
+    Partners(partners::PartnersArgs),
 }
 
 /// A failure the command reports: exit 2 for bad input (the user can fix it), 1 for anything else.
@@ -67,6 +70,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Migrate(args) => migrate::run(args),
         Command::Token(args) => token::run(args),
+        Command::Partners(args) => partners::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

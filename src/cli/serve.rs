@@ -33,8 +33,9 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                 .await
                 .map_err(|e| CliError::failure(e.to_string()))?;
             eprintln!(
-                "demo: {} sample case(s) added; admin token for trying the API:\n{}",
-                seed.cases_created, seed.token
+                "demo: {} sample case(s), {} demo partner(s) with {} location(s) added; \
+                 admin token for trying the API:\n{}",
+                seed.cases_created, seed.network.partners, seed.network.locations, seed.token
             );
         }
         let listener = app::bind(config.listen)

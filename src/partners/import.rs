@@ -110,6 +110,17 @@ pub fn import(
     reader: impl Read,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
+    import_checked(name, reader, progress, &mut |_| Ok(()))
+}
+
+/// [`import`], with one more check on each well-formed location (say, that its partner is
+/// registered): a location it refuses is a bad row, reported where it is in the file.
+pub fn import_checked(
+    name: &str,
+    reader: impl Read,
+    progress: &mut dyn FnMut(u64),
+    accept: &mut dyn FnMut(&Location) -> Result<(), Problem>,
+) -> Result<ImportReport, ImportError> {
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let kind = FileKind::detect(name, reader.fill_buf()?);
     let mut report = ImportReport::default();
@@ -120,12 +131,18 @@ pub fn import(
             report.errors = errors;
         }
         FileKind::LocationsCsv => {
-            report.errors =
-                read_locations_csv(reader, progress, &mut |l| report.locations.push(l))?;
+            report.errors = csv_rows(reader, progress, &mut |l| {
+                accept(&l)?;
+                report.locations.push(l);
+                Ok(())
+            })?;
         }
         FileKind::LocationsGeoJson => {
-            report.errors =
-                read_locations_geojson(reader, progress, &mut |l| report.locations.push(l))?;
+            report.errors = geojson_rows(reader, progress, &mut |l| {
+                accept(&l)?;
+                report.locations.push(l);
+                Ok(())
+            })?;
         }
     }
     Ok(report)
@@ -234,6 +251,18 @@ pub fn read_locations_csv(
     progress: &mut dyn FnMut(u64),
     sink: &mut dyn FnMut(Location),
 ) -> Result<Vec<RowError>, ImportError> {
+    csv_rows(reader, progress, &mut |l| {
+        sink(l);
+        Ok(())
+    })
+}
+
+/// The CSV reader; a location the sink refuses is a bad row.
+fn csv_rows(
+    reader: impl Read,
+    progress: &mut dyn FnMut(u64),
+    sink: &mut dyn FnMut(Location) -> Result<(), Problem>,
+) -> Result<Vec<RowError>, ImportError> {
     let counting = Counting {
         inner: reader,
         read: 0,
@@ -279,9 +308,8 @@ pub fn read_locations_csv(
         let parsed = csv_location(&cols, get(reach), get(email), &record)
             .and_then(|l| check_location(&l).map(|()| l))
             .and_then(|l| refs.first(&l).map(|()| l));
-        match parsed {
-            Ok(l) => sink(l),
-            Err(p) => errors.push(row_error(Row::Line(line), p)),
+        if let Err(p) = parsed.and_then(&mut *sink) {
+            errors.push(row_error(Row::Line(line), p));
         }
     }
     Ok(errors)
@@ -319,6 +347,18 @@ pub fn read_locations_geojson(
     progress: &mut dyn FnMut(u64),
     sink: &mut dyn FnMut(Location),
 ) -> Result<Vec<RowError>, ImportError> {
+    geojson_rows(reader, progress, &mut |l| {
+        sink(l);
+        Ok(())
+    })
+}
+
+/// The GeoJSON reader; a location the sink refuses is a bad row.
+fn geojson_rows(
+    reader: impl Read,
+    progress: &mut dyn FnMut(u64),
+    sink: &mut dyn FnMut(Location) -> Result<(), Problem>,
+) -> Result<Vec<RowError>, ImportError> {
     let counting = Counting {
         inner: reader,
         read: 0,
@@ -349,9 +389,8 @@ pub fn read_locations_geojson(
         let parsed = geojson_location(&feature)
             .and_then(|l| check_location(&l).map(|()| l))
             .and_then(|l| refs.first(&l).map(|()| l));
-        match parsed {
-            Ok(l) => sink(l),
-            Err(p) => errors.push(row_error(row, p)),
+        if let Err(p) = parsed.and_then(&mut *sink) {
+            errors.push(row_error(row, p));
         }
     }
     Ok(errors)

@@ -8,7 +8,7 @@ pub use model::*;
 pub mod check;
 pub mod import;
 
-pub use import::{ImportError, ImportReport, Row, RowError, import};
+pub use import::{ImportError, ImportReport, Row, RowError, import, import_checked};
 pub mod demo;
 
 pub use demo::DemoNetwork;

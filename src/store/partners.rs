@@ -176,6 +176,12 @@ impl Store {
             .execute(tx.conn())
             .await?;
         }
+        // the partner changed with its list: this is what a running index watches for
+        sqlx::query("UPDATE partners SET updated_at = $1 WHERE id = $2")
+            .bind(now())
+            .bind(id.as_str())
+            .execute(tx.conn())
+            .await?;
         audit_partner(tx.conn(), actor, "partner.locations", id).await?;
         tx.commit().await?;
         Ok(locations.len())
@@ -202,5 +208,18 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(location).collect()
+    }
+}
+
+impl Store {
+    /// Changes whenever a partner or its locations change, in this process or in any other (an
+    /// import command, another instance): the number of partners and their latest change.
+    pub async fn partners_change_mark(&self) -> Result<String, StoreError> {
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(updated_at), '') AS at FROM partners")
+                .fetch_one(self.pool())
+                .await?;
+        let (n, at): (i64, String) = (row.try_get("n")?, row.try_get("at")?);
+        Ok(format!("{n}/{at}"))
     }
 }
