@@ -153,14 +153,12 @@ async fn permission_matrix(backend: Backend) {
     }
     // A partner token may read its own partner only.
     let res = app
-        .post_json(
+        .post(
             "/v1/partners",
             &app.admin,
             &json!({"id": "other", "name": "O", "kind": "media", "delivery": {"pull": true}}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 201);
     assert_eq!(
         app.get("/v1/partners/other", &app.partner)
@@ -194,10 +192,8 @@ async fn tokens_through_the_api(backend: Backend) {
         return;
     };
     let res = app
-        .post_json("/v1/tokens", &app.manager, &json!({"role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+        .post("/v1/tokens", &app.manager, &json!({"role": "admin"}))
+        .await;
     assert_eq!(
         error_of(res, 403).await.0,
         "forbidden",
@@ -205,37 +201,29 @@ async fn tokens_through_the_api(backend: Backend) {
     );
 
     let res = app
-        .post_json("/v1/tokens", &app.admin, &json!({"role": "partner"}))
-        .send()
-        .await
-        .unwrap();
+        .post("/v1/tokens", &app.admin, &json!({"role": "partner"}))
+        .await;
     assert_eq!(error_of(res, 422).await.1.as_deref(), Some("partner_id"));
     let res = app
-        .post_json(
+        .post(
             "/v1/tokens",
             &app.admin,
             &json!({"role": "partner", "partner_id": "nope"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(error_of(res, 404).await.0, "not_found");
     let res = app
-        .post_json("/v1/tokens", &app.admin, &json!({"role": "boss"}))
-        .send()
-        .await
-        .unwrap();
+        .post("/v1/tokens", &app.admin, &json!({"role": "boss"}))
+        .await;
     assert_eq!(error_of(res, 400).await.1.as_deref(), Some("role"));
 
     let made: Value = app
-        .post_json(
+        .post(
             "/v1/tokens",
             &app.admin,
             &json!({"role": "case_manager", "label": "night shift"}),
         )
-        .send()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -280,22 +268,18 @@ async fn every_change_is_audited_without_personal_data(backend: Backend) {
     };
     let case = app.create_case("2026-001101").await;
     let id = case["id"].as_str().unwrap();
-    app.patch_json(
+    app.patch(
         &format!("/v1/cases/{id}"),
         &app.manager,
         &json!({"circumstances": "Update."}),
     )
-    .send()
-    .await
-    .unwrap();
-    app.post_json(
+    .await;
+    app.post(
         &format!("/v1/cases/{id}/resolve"),
         &app.manager,
         &json!({"outcome": "found_safe", "reason": "Home."}),
     )
-    .send()
-    .await
-    .unwrap();
+    .await;
     let log: Value = app
         .get(&format!("/v1/audit?case_id={id}"), &app.admin)
         .send()

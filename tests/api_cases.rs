@@ -96,28 +96,19 @@ async fn patches_make_versions_listing_what_changed(backend: Backend) {
     let path = format!("/v1/cases/{id}");
 
     let patch = json!({"circumstances": "Seen near the library.", "children": null});
-    let (code, field) = error_of(
-        app.patch_json(&path, &app.manager, &patch)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let (code, field) = error_of(app.patch(&path, &app.manager, &patch).await, 422).await;
     assert_eq!(
         (code.as_str(), field.as_deref()),
         ("invalid", Some("children"))
     );
 
     let res = app
-        .patch_json(
+        .patch(
             &path,
             &app.manager,
             &json!({"circumstances": "Seen near the library.", "amber_alert": true}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 200);
     let v2: Value = res.json().await.unwrap();
     assert_eq!(v2["version"], 2);
@@ -126,10 +117,8 @@ async fn patches_make_versions_listing_what_changed(backend: Backend) {
 
     // Nothing changes: no new version.
     let same: Value = app
-        .patch_json(&path, &app.manager, &json!({"amber_alert": true}))
-        .send()
+        .patch(&path, &app.manager, &json!({"amber_alert": true}))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -179,10 +168,8 @@ async fn patches_make_versions_listing_what_changed(backend: Backend) {
 
     // Status changes only through resolve.
     let res = app
-        .patch_json(&path, &app.manager, &json!({"status": "resolved"}))
-        .send()
-        .await
-        .unwrap();
+        .patch(&path, &app.manager, &json!({"status": "resolved"}))
+        .await;
     assert_eq!(
         error_of(res, 422).await,
         ("invalid".into(), Some("status".into()))
@@ -200,35 +187,29 @@ async fn resolving_closes_the_case(backend: Backend) {
         .to_string();
     let path = format!("/v1/cases/{id}/resolve");
     let res = app
-        .post_json(
+        .post(
             &path,
             &app.manager,
             &json!({"outcome": "lost", "reason": "x"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(error_of(res, 400).await.1.as_deref(), Some("outcome"));
     let res = app
-        .post_json(
+        .post(
             &path,
             &app.manager,
             &json!({"outcome": "found_safe", "reason": "  "}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(error_of(res, 422).await.1.as_deref(), Some("reason"));
 
     let res = app
-        .post_json(
+        .post(
             &path,
             &app.manager,
             &json!({"outcome": "found_safe", "reason": "Returned home."}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 200);
     let resolved: Value = res.json().await.unwrap();
     assert_eq!(resolved["status"], "resolved");
@@ -239,24 +220,20 @@ async fn resolving_closes_the_case(backend: Backend) {
     );
 
     let res = app
-        .post_json(
+        .post(
             &path,
             &app.manager,
             &json!({"outcome": "closed", "reason": "again"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(error_of(res, 409).await.0, "case_closed");
     let res = app
-        .patch_json(
+        .patch(
             &format!("/v1/cases/{id}"),
             &app.manager,
             &json!({"circumstances": "late"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(error_of(res, 409).await.0, "case_closed");
     let list: Value = app
         .get("/v1/cases?status=resolved", &app.manager)
@@ -276,25 +253,19 @@ async fn photos_must_be_uploaded_and_numbers_unique(backend: Backend) {
     };
     let missing = "0".repeat(64);
     let res = app
-        .post_json(
+        .post(
             "/v1/cases",
             &app.manager,
             &case_doc("2026-000401", &missing),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         error_of(res, 422).await.1.as_deref(),
         Some("children[0].photos[0].photo_id")
     );
     let mut doc = case_doc("2026-000401", "x");
     doc["children"][0]["photos"] = json!([{"file": "a.jpg"}]);
-    let res = app
-        .post_json("/v1/cases", &app.manager, &doc)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post("/v1/cases", &app.manager, &doc).await;
     assert_eq!(
         error_of(res, 422).await.1.as_deref(),
         Some("children[0].photos[0].file")
@@ -303,10 +274,8 @@ async fn photos_must_be_uploaded_and_numbers_unique(backend: Backend) {
     app.create_case("2026-000401").await;
     let photo = app.photo(2).await;
     let res = app
-        .post_json("/v1/cases", &app.manager, &case_doc("2026-000401", &photo))
-        .send()
-        .await
-        .unwrap();
+        .post("/v1/cases", &app.manager, &case_doc("2026-000401", &photo))
+        .await;
     assert_eq!(
         error_of(res, 409).await,
         ("case_number_taken".into(), Some("case_number".into()))

@@ -21,11 +21,7 @@ async fn partners_are_registered_changed_and_switched_off(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let res = app
-        .post_json("/v1/partners", &app.admin, &northwind())
-        .send()
-        .await
-        .unwrap();
+    let res = app.post("/v1/partners", &app.admin, &northwind()).await;
     assert_eq!(res.status(), 201);
     let created: Value = res.json().await.unwrap();
     assert_eq!(created["partner"]["delivery"]["webhook"]["secret"], "(set)");
@@ -33,42 +29,28 @@ async fn partners_are_registered_changed_and_switched_off(backend: Backend) {
         !created.to_string().contains("whsec_MfKQ"),
         "secrets are never shown"
     );
-    let res = app
-        .post_json("/v1/partners", &app.admin, &northwind())
-        .send()
-        .await
-        .unwrap();
+    let res = app.post("/v1/partners", &app.admin, &northwind()).await;
     assert_eq!(error_of(res, 409).await.0, "already_exists");
 
     let mut bad = northwind();
     bad["id"] = json!("other");
     bad["delivery"] = json!({"webhook": {"url": "ftp://x", "secret": "nope"}});
-    let res = app
-        .post_json("/v1/partners", &app.admin, &bad)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post("/v1/partners", &app.admin, &bad).await;
     assert_eq!(
         error_of(res, 422).await.1.as_deref(),
         Some("delivery.webhook.url")
     );
     bad["delivery"] = json!({"carrier_pigeon": true});
-    let res = app
-        .post_json("/v1/partners", &app.admin, &bad)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post("/v1/partners", &app.admin, &bad).await;
     assert_eq!(error_of(res, 400).await.0, "malformed");
 
     let res = app
-        .patch_json(
+        .patch(
             "/v1/partners/northwind-retail",
             &app.admin,
             &json!({"active": false, "daily_cap": null}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 200);
     let changed: Value = res.json().await.unwrap();
     assert_eq!(changed["partner"]["active"], false);
@@ -87,14 +69,12 @@ async fn partners_are_registered_changed_and_switched_off(backend: Backend) {
         other => panic!("{other:?}"),
     }
     let res = app
-        .patch_json(
+        .patch(
             "/v1/partners/northwind-retail",
             &app.admin,
             &json!({"id": "renamed"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(error_of(res, 422).await.1.as_deref(), Some("id"));
 
     let active: Value = app

@@ -117,14 +117,12 @@ async fn posters_render_once_and_are_served_by_content(backend: Backend) {
     }
 
     // A correction makes a new current poster; version 1 is still the old one, byte for byte.
-    app.patch_json(
+    app.patch(
         &format!("/v1/cases/{id}"),
         &app.manager,
         &json!({"circumstances": "New detail."}),
     )
-    .send()
-    .await
-    .unwrap();
+    .await;
     let (_, etag_v2, _, _) = fetch(&app, &path).await;
     assert_ne!(etag_v2, etag);
     let (_, etag_v1, _, pdf_v1) = fetch(&app, &format!("{path}?version=1")).await;
@@ -185,11 +183,7 @@ async fn uploaded_photos_are_normalised_and_deduplicated(backend: Backend) {
     assert_ne!(stored.jpeg, jpeg, "the upload itself is not what is kept");
     let doc = common::case_doc("2026-004201", photo_id);
     assert_eq!(
-        app.post_json("/v1/cases", &app.manager, &doc)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.post("/v1/cases", &app.manager, &doc).await.status(),
         201
     );
 }

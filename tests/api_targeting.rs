@@ -29,11 +29,7 @@ fn north_of_alexandria(m: f64) -> (f64, f64) {
 }
 
 async fn create_partner(app: &TestApp, doc: Value) {
-    let res = app
-        .post_json("/v1/partners", &app.admin, &doc)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post("/v1/partners", &app.admin, &doc).await;
     assert_eq!(res.status(), 201, "create partner {doc}");
 }
 
@@ -204,14 +200,12 @@ async fn preview_selects_and_follows_changes(backend: Backend) {
 
     // switching a partner on, and adding a location, show in the very next preview
     let res = app
-        .patch_json(
+        .patch(
             "/v1/partners/sleeping",
             &app.admin,
             &json!({"active": true}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 200);
     put_locations(
         &app,
@@ -238,10 +232,8 @@ async fn preview_selects_and_follows_changes(backend: Backend) {
 
     // and switching one off takes it out again
     let res = app
-        .patch_json("/v1/partners/signs", &app.admin, &json!({"active": false}))
-        .send()
-        .await
-        .unwrap();
+        .patch("/v1/partners/signs", &app.admin, &json!({"active": false}))
+        .await;
     assert_eq!(res.status(), 200);
     let off = preview(&app, id, &format!("at={AT_START}")).await;
     assert!(!selected(&off).iter().any(|(p, _)| p == "signs"));
@@ -391,14 +383,12 @@ async fn the_demo_network_is_seeded_once_and_previewed(backend: Backend) {
 
     // seeded behind the service's back: any partner change through the API rebuilds the index
     let res = app
-        .patch_json(
+        .patch(
             &format!("/v1/partners/{}", app.partner_id),
             &app.admin,
             &json!({"name": "Test Partner"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 200);
     let list: Value = app
         .get("/v1/cases?case_number=SAMPLE-0001", &app.manager)

@@ -190,6 +190,16 @@ impl TestApp {
             .body(body.to_string())
     }
 
+    /// POST a JSON body and wait for the response.
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.post_json(path, token, body).send().await.unwrap()
+    }
+
+    /// PATCH a merge-patch body and wait for the response.
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.patch_json(path, token, body).send().await.unwrap()
+    }
+
     /// Store a drawn portrait straight through the store (the normaliser is tested by its own room)
     /// and return its photo id.
     pub async fn photo(&self, seed: u32) -> String {
