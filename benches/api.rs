@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use lookout::api::poster_key;
 use lookout::app;
+use lookout::app::poster_key;
 use lookout::cases::Lang;
 use lookout::config::Config;
 use lookout::posters::{Format, PreparedPhoto};
@@ -111,7 +111,7 @@ fn main() {
         let url = format!("sqlite://{}", dir.path().join("bench.db").display());
         let store = Store::open(&url).await.unwrap();
         let config = Config { database_url: url, ..Config::default() };
-        let state = app::state(store.clone(), &config);
+        let state = app::state(store.clone(), &config).expect("state");
         let settings = state.settings.clone();
         let listener = app::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

@@ -100,6 +100,16 @@ pub struct Config {
     pub dkim_selector: Option<String>,
     pub dkim_domain: Option<String>,
     pub dkim_key_file: Option<PathBuf>,
+    /// Sends in flight from one process, across all partners.
+    pub dispatch_concurrency: u64,
+    /// Sends in flight to one partner: a slow partner holds this many, never everybody's.
+    pub dispatch_per_partner: u64,
+    /// How long a claimed delivery stays with its worker; a dead worker's deliveries come back after.
+    pub dispatch_lease_secs: u64,
+    /// Every send ends within this, whatever stage it hangs in.
+    pub dispatch_send_timeout_secs: u64,
+    /// A partner failing without a single success for this long is disabled.
+    pub partner_disable_after_secs: u64,
 }
 
 impl Default for Config {
@@ -120,6 +130,11 @@ impl Default for Config {
             dkim_selector: None,
             dkim_domain: None,
             dkim_key_file: None,
+            dispatch_concurrency: 64,
+            dispatch_per_partner: 8,
+            dispatch_lease_secs: 120,
+            dispatch_send_timeout_secs: 30,
+            partner_disable_after_secs: 48 * 3600,
         }
     }
 }
@@ -208,6 +223,23 @@ impl Config {
                 "LOOKOUT_RETARGET_INTERVAL_SECS",
                 &mut self.retarget_interval_secs,
             ),
+            (
+                "LOOKOUT_DISPATCH_CONCURRENCY",
+                &mut self.dispatch_concurrency,
+            ),
+            (
+                "LOOKOUT_DISPATCH_PER_PARTNER",
+                &mut self.dispatch_per_partner,
+            ),
+            ("LOOKOUT_DISPATCH_LEASE_SECS", &mut self.dispatch_lease_secs),
+            (
+                "LOOKOUT_DISPATCH_SEND_TIMEOUT_SECS",
+                &mut self.dispatch_send_timeout_secs,
+            ),
+            (
+                "LOOKOUT_PARTNER_DISABLE_AFTER_SECS",
+                &mut self.partner_disable_after_secs,
+            ),
         ] {
             if let Some(v) = get(key) {
                 *slot = v
@@ -265,8 +297,29 @@ impl Config {
                 "dkim_selector, dkim_domain and dkim_key_file go together",
             ));
         }
-        if self.retarget_interval_secs == 0 {
-            return Err(invalid("retarget_interval_secs", "must be at least 1"));
+        for (key, value) in [
+            ("retarget_interval_secs", self.retarget_interval_secs),
+            ("dispatch_concurrency", self.dispatch_concurrency),
+            ("dispatch_per_partner", self.dispatch_per_partner),
+            ("dispatch_lease_secs", self.dispatch_lease_secs),
+            (
+                "dispatch_send_timeout_secs",
+                self.dispatch_send_timeout_secs,
+            ),
+            (
+                "partner_disable_after_secs",
+                self.partner_disable_after_secs,
+            ),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
+        if self.dispatch_send_timeout_secs >= self.dispatch_lease_secs {
+            return Err(invalid(
+                "dispatch_lease_secs",
+                "must be longer than dispatch_send_timeout_secs, or a slow send is sent twice",
+            ));
         }
         if self.organisation.name.trim().is_empty() || self.organisation.hotline.trim().is_empty() {
             return Err(invalid("organisation", "name and hotline are required"));

@@ -62,6 +62,14 @@ impl Caller {
         self.require(Can::ReadPartners)
     }
 
+    /// The partner a partner token speaks for; any other token is refused.
+    pub fn partner(&self) -> Result<&PartnerId, ApiError> {
+        match (&self.0.role, &self.0.partner_id) {
+            (Role::Partner, Some(id)) => Ok(id),
+            _ => Err(ApiError::Forbidden("use a partner token")),
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor::from(&self.0)
     }

@@ -15,6 +15,7 @@ use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery, JsonBody, parse_json};
 use super::patch::{changed_paths, merge_patch};
 use crate::cases::{Case, CaseStatus, CaseType, FieldError, PhotoSource, parse_case};
+use crate::distribution::reissue::ReissueError;
 use crate::store::{
     CaseFilter, CaseId, CaseRecord, Created, IdempotencyKey, Outcome, PhotoId, Resolution,
     StoreError,
@@ -293,7 +294,7 @@ pub async fn update(
             return Ok(respond(StatusCode::OK, &record));
         }
         match app
-            .store
+            .distributor
             .update_case(id, record.version, &case, &changed, &caller.actor())
             .await
         {
@@ -301,8 +302,8 @@ pub async fn update(
                 tracing::info!(case_id = %id, version = updated.version, "case updated");
                 return Ok(respond(StatusCode::OK, &updated));
             }
-            Err(StoreError::VersionConflict) if expected.is_none() => continue,
-            Err(StoreError::VersionConflict) => {
+            Err(ReissueError::Store(StoreError::VersionConflict)) if expected.is_none() => continue,
+            Err(ReissueError::Store(StoreError::VersionConflict)) => {
                 return Err(ApiError::PreconditionFailed(record.version));
             }
             Err(e) => return Err(e.into()),
@@ -345,7 +346,7 @@ pub async fn resolve(
         let mut case = record.document.clone();
         case.status = resolution.outcome.status();
         match app
-            .store
+            .distributor
             .resolve_case(id, record.version, &case, &resolution, &caller.actor())
             .await
         {
@@ -353,8 +354,8 @@ pub async fn resolve(
                 tracing::info!(case_id = %id, outcome = resolution.outcome.as_str(), "case resolved");
                 return Ok(respond(StatusCode::OK, &resolved));
             }
-            Err(StoreError::VersionConflict) if expected.is_none() => continue,
-            Err(StoreError::VersionConflict) => {
+            Err(ReissueError::Store(StoreError::VersionConflict)) if expected.is_none() => continue,
+            Err(ReissueError::Store(StoreError::VersionConflict)) => {
                 return Err(ApiError::PreconditionFailed(record.version));
             }
             Err(e) => return Err(e.into()),

@@ -209,3 +209,14 @@ impl From<StoreError> for ApiError {
         }
     }
 }
+
+impl From<crate::app::PosterError> for ApiError {
+    fn from(e: crate::app::PosterError) -> Self {
+        use crate::app::PosterError;
+        match e {
+            PosterError::Store(e) => e.into(),
+            PosterError::Render(e) => ApiError::Render(e),
+            PosterError::BadDate(_) | PosterError::Join(_) => ApiError::Internal,
+        }
+    }
+}

@@ -6,16 +6,17 @@
 mod admin;
 mod auth;
 mod cases;
+mod dispatch;
 mod error;
 mod extract;
 mod ops;
+mod partner_feed;
 mod partners;
 mod patch;
 mod photos;
 mod poster_memory;
 mod posters;
 mod targeting;
-mod targeting_index;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,14 +29,17 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+pub use crate::app::{IndexError, TargetingIndex, WATCH_EVERY};
 pub use error::ApiError;
 pub use extract::{JSON_LIMIT, PHOTO_LIMIT};
 pub use patch::{changed_paths, merge_patch};
 pub use poster_memory::PosterMemory;
-pub use posters::content_key as poster_key;
-pub use targeting_index::{IndexError, TargetingIndex, WATCH_EVERY};
 
-use crate::config::Organisation;
+use crate::app::PosterSource;
+use crate::config::{Config, Organisation};
+use crate::dispatch::worker::{DispatchMetrics, Worker, WorkerSettings};
+use crate::dispatch::{Channels, SetupError};
+use crate::distribution::Distributor;
 use crate::store::Store;
 
 /// What every handler shares.
@@ -43,9 +47,22 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
-    pub posters: Arc<PosterMemory>,
+    /// Rendered posters, cached by content key.
+    pub poster_source: PosterSource,
     /// The live partner-location index and the region policy.
     pub targeting: Arc<TargetingIndex>,
+    /// Starts distributions and keeps them current as cases change.
+    pub distributor: Distributor,
+    /// What the pull API, the poster links and `/metrics` share with the dispatch worker.
+    pub dispatch: Arc<DispatchState>,
+}
+
+/// The dispatch side of the service.
+#[derive(Debug)]
+pub struct DispatchState {
+    pub channels: Arc<Channels>,
+    pub metrics: Arc<DispatchMetrics>,
+    pub worker: WorkerSettings,
 }
 
 /// The parts of the configuration the API needs.
@@ -56,13 +73,46 @@ pub struct Settings {
 }
 
 impl AppState {
-    pub fn new(store: Store, settings: Settings) -> AppState {
-        AppState {
+    /// The state of a service configured by `config`, over an opened store.
+    pub fn new(store: Store, config: &Config) -> Result<AppState, SetupError> {
+        let settings = Arc::new(Settings {
+            organisation: config.organisation.clone(),
+            case_page_url: config.case_page_url.clone(),
+        });
+        let memory = Arc::new(PosterMemory::new(poster_memory::DEFAULT_BUDGET));
+        let targeting = Arc::new(TargetingIndex::shipped());
+        let distributor = Distributor::new(
+            store.clone(),
+            targeting.clone(),
+            Duration::from_secs(config.reissue_quiet_secs),
+            Duration::from_secs(config.retarget_interval_secs),
+        );
+        let dispatch = DispatchState {
+            channels: Arc::new(Channels::from_config(config)?),
+            metrics: Arc::new(DispatchMetrics::default()),
+            worker: WorkerSettings::from_config(config),
+        };
+        Ok(AppState {
+            poster_source: PosterSource::new(store.clone(), settings.clone(), memory),
             store,
-            settings: Arc::new(settings),
-            posters: Arc::new(PosterMemory::new(poster_memory::DEFAULT_BUDGET)),
-            targeting: Arc::new(TargetingIndex::shipped()),
-        }
+            settings,
+            targeting,
+            distributor,
+            dispatch: Arc::new(dispatch),
+        })
+    }
+
+    /// The dispatch worker for this state: started by `serve`, or by a test that drives it.
+    pub fn worker(&self) -> Worker {
+        Worker::new(
+            self.store.clone(),
+            self.dispatch.channels.clone(),
+            self.poster_source.clone(),
+            self.targeting.clone(),
+            self.dispatch.worker.clone(),
+            self.dispatch.metrics.clone(),
+            self.distributor.wake_handle(),
+        )
     }
 }
 
@@ -132,6 +182,7 @@ fn routes() -> Routes {
         .get("/healthz", ops::healthz)
         .get("/readyz", ops::readyz)
         .get("/openapi.json", ops::openapi)
+        .get("/metrics", dispatch::metrics)
         .post("/v1/cases", cases::create)
         .get("/v1/cases", cases::list)
         .get("/v1/cases/{id}", cases::show)
@@ -142,6 +193,8 @@ fn routes() -> Routes {
         .get("/v1/cases/{id}/posters/{format}", posters::poster)
         .get("/v1/cases/{id}/targeting", targeting::geojson)
         .get("/v1/cases/{id}/targeting.svg", targeting::svg)
+        .post("/v1/cases/{id}/dispatch", dispatch::dispatch)
+        .get("/v1/cases/{id}/distributions", dispatch::distributions)
         .post("/v1/photos", photos::upload)
         .post("/v1/partners", partners::create)
         .get("/v1/partners", partners::list)
@@ -149,6 +202,20 @@ fn routes() -> Routes {
         .patch("/v1/partners/{id}", partners::update)
         .put("/v1/partners/{id}/locations", partners::put_locations)
         .get("/v1/partners/{id}/locations", partners::locations)
+        .post("/v1/partners/{id}/enable", dispatch::enable_partner)
+        .get("/partner/v1/deliveries", partner_feed::deliveries)
+        .get("/partner/v1/deliveries/{id}", partner_feed::delivery)
+        .post("/partner/v1/deliveries/{id}/ack", partner_feed::ack)
+        .get(
+            "/partner/v1/deliveries/{id}/posters/{format}",
+            partner_feed::poster,
+        )
+        .get("/partner/v1/deliveries/{id}/cap", partner_feed::cap)
+        .get("/partner/v1/cap", partner_feed::cap_feed)
+        .get(
+            "/p/{case_number}/{version}/{format}",
+            partner_feed::signed_poster,
+        )
         .post("/v1/tokens", admin::create_token)
         .get("/v1/tokens", admin::tokens)
         .delete("/v1/tokens/{id}", admin::revoke_token)

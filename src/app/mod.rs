@@ -4,16 +4,24 @@
 mod demo;
 mod demo_network;
 mod portrait;
+mod posters;
+mod targeting_index;
 
 use std::future::Future;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 
 pub use demo::{DemoSeed, seed_demo};
 pub use demo_network::{DEMO_NETWORK_LOCATIONS, DEMO_NETWORK_SEED, NetworkSeed, seed_network};
 pub use portrait::portrait_jpeg;
+pub use posters::{Poster, PosterError, PosterSource, content_key as poster_key, issue_date};
+pub use targeting_index::{IndexError, TargetingIndex, WATCH_EVERY};
 
-use crate::api::{AppState, Settings, router};
+use crate::api::{AppState, router};
 use crate::config::Config;
 use crate::store::{Store, StoreError};
 
@@ -32,24 +40,24 @@ pub enum AppError {
     #[error("demo data: {0}")]
     Demo(String),
     #[error("targeting index: {0}")]
-    Targeting(#[from] crate::api::IndexError),
+    Targeting(#[from] IndexError),
+    #[error("dispatch: {0}")]
+    Dispatch(#[from] crate::dispatch::SetupError),
 }
+
+/// How often the scheduler looks for distributions due to be looked at again (each has its own
+/// time, `retarget_interval_secs` after the last).
+const SCHEDULER_TICK: Duration = Duration::from_secs(5);
 
 /// Open the configured database (migrating it) and build the API's state.
 pub async fn open(config: &Config) -> Result<AppState, AppError> {
     let store = Store::open(&config.database_url).await?;
-    Ok(state(store, config))
+    state(store, config)
 }
 
 /// The API's state over an already opened store.
-pub fn state(store: Store, config: &Config) -> AppState {
-    AppState::new(
-        store,
-        Settings {
-            organisation: config.organisation.clone(),
-            case_page_url: config.case_page_url.clone(),
-        },
-    )
+pub fn state(store: Store, config: &Config) -> Result<AppState, AppError> {
+    Ok(AppState::new(store, config)?)
 }
 
 pub async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, AppError> {
@@ -71,17 +79,20 @@ pub async fn serve(
     // Bulk-load the partner locations before the first request, then follow changes made by
     // other processes (imports, other instances); the admin API rebuilds at once by itself.
     state.targeting.refresh(&store).await?;
-    let watcher = tokio::spawn(
-        state
-            .targeting
-            .clone()
-            .watch(store.clone(), crate::api::WATCH_EVERY),
-    );
+    let watcher = tokio::spawn(state.targeting.clone().watch(store.clone(), WATCH_EVERY));
+    // The dispatch worker and the retarget scheduler run beside the API in the same process.
+    let stop = Arc::new(Notify::new());
+    let worker = tokio::spawn(Arc::new(state.worker()).run(stop.clone()));
+    let scheduler = tokio::spawn(state.distributor.clone().schedule(SCHEDULER_TICK));
     let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(AppError::Serve);
     watcher.abort();
+    scheduler.abort();
+    // finish the sends in flight and record them; what is left stays queued for the next start
+    stop.notify_one();
+    let _ = worker.await;
     served?;
     store.close().await;
     Ok(())

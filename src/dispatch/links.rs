@@ -84,6 +84,11 @@ impl LinkSigner {
         })
     }
 
+    /// The public base URL links start with.
+    pub fn base(&self) -> &str {
+        self.base.as_str()
+    }
+
     /// The full URL of a poster file, valid until `link.expires`.
     pub fn sign(&self, link: &PosterLink) -> String {
         let mut url = self.base.clone();

@@ -10,11 +10,13 @@ pub mod channels;
 pub mod email;
 pub mod gate;
 pub mod links;
+pub mod outbox;
 pub mod outcome;
 pub mod payload;
 pub mod retry;
 pub mod ssrf;
 pub mod webhook;
+pub mod worker;
 
 pub use channels::{Channels, SetupError};
 pub use outcome::SendOutcome;

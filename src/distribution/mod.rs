@@ -1,9 +1,12 @@
 //! Distribution planning: given what each recipient of a case holds and who should hold it now, decide
 //! what to send so that every partner ends up with the newest poster, or none.
 //!
-//! Pure: the outbox reads the standings from the database, calls [`plan`], and writes the steps (and the
-//! supersessions) in the same transaction as the change that caused them.
+//! [`plan`] is pure: the outbox reads the standings from the database, calls [`plan`], and writes the steps (and the
+//! supersessions) in the same transaction as the change that caused them; [`reissue`] is that part.
 
 mod plan;
+pub mod reissue;
+mod service;
 
 pub use plan::{Action, CaseState, Plan, Queued, Recipient, Standing, Step, WithdrawReason, plan};
+pub use service::Distributor;

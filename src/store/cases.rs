@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::audit::{AuditEvent, record};
 use super::idempotency::{Claim, IdempotencyKey, claim, complete};
-use super::{Actor, CaseId, Store, StoreError, flag, now};
+use super::{Actor, CaseId, Store, StoreError, WriteTx, flag, now};
 use crate::cases::{Case, CaseStatus};
 
 /// How a case ended.
@@ -171,7 +171,7 @@ async fn insert_version(
     Ok(())
 }
 
-async fn fetch_case(
+pub(crate) async fn fetch_case(
     conn: &mut AnyConnection,
     id: CaseId,
 ) -> Result<Option<CaseRecord>, StoreError> {
@@ -289,47 +289,10 @@ impl Store {
         resolution: Option<&Resolution>,
     ) -> Result<CaseRecord, StoreError> {
         let mut tx = self.write().await?;
-        let version = base_version + 1;
-        let at = now();
-        let result = sqlx::query(
-            "UPDATE cases SET current_version = $1, case_number = $2, case_type = $3, status = $4, \
-             amber_alert = $5, updated_at = $6, \
-             resolution_outcome = COALESCE($7, resolution_outcome), \
-             resolution_reason = COALESCE($8, resolution_reason) \
-             WHERE id = $9 AND current_version = $10",
-        )
-        .bind(version)
-        .bind(&case.case_number)
-        .bind(case.case_type.as_str())
-        .bind(case.status.as_str())
-        .bind(case.amber_alert)
-        .bind(&at)
-        .bind(resolution.map(|r| r.outcome.as_str()))
-        .bind(resolution.map(|r| r.reason.clone()))
-        .bind(id.to_string())
-        .bind(base_version)
-        .execute(tx.conn())
-        .await;
-        let updated = match result {
-            Ok(r) => r.rows_affected(),
-            Err(e) if StoreError::is_unique_violation(&e) => {
-                return Err(StoreError::CaseNumberTaken(case.case_number.clone()));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if updated == 0 {
-            return Err(StoreError::VersionConflict);
-        }
-        insert_version(tx.conn(), id, version, case, changed, actor, &at).await?;
-        let action = if resolution.is_some() {
-            "case.resolve"
-        } else {
-            "case.update"
-        };
-        record(tx.conn(), audit(actor, action, id, version)).await?;
-        let record = fetch_case(tx.conn(), id).await?;
+        let record =
+            write_version_in(&mut tx, id, base_version, case, changed, actor, resolution).await?;
         tx.commit().await?;
-        record.ok_or(StoreError::NotFound("case"))
+        Ok(record)
     }
 
     /// Newest first.
@@ -407,6 +370,59 @@ impl Store {
         })
         .transpose()
     }
+}
+
+/// Write `case` as the version after `base_version` inside the caller's transaction, so what the
+/// change causes (a redistribution) commits with it or not at all.
+pub(crate) async fn write_version_in(
+    tx: &mut WriteTx,
+    id: CaseId,
+    base_version: i64,
+    case: &Case,
+    changed: &[String],
+    actor: &Actor,
+    resolution: Option<&Resolution>,
+) -> Result<CaseRecord, StoreError> {
+    let version = base_version + 1;
+    let at = now();
+    let result = sqlx::query(
+        "UPDATE cases SET current_version = $1, case_number = $2, case_type = $3, status = $4, \
+         amber_alert = $5, updated_at = $6, \
+         resolution_outcome = COALESCE($7, resolution_outcome), \
+         resolution_reason = COALESCE($8, resolution_reason) \
+         WHERE id = $9 AND current_version = $10",
+    )
+    .bind(version)
+    .bind(&case.case_number)
+    .bind(case.case_type.as_str())
+    .bind(case.status.as_str())
+    .bind(case.amber_alert)
+    .bind(&at)
+    .bind(resolution.map(|r| r.outcome.as_str()))
+    .bind(resolution.map(|r| r.reason.clone()))
+    .bind(id.to_string())
+    .bind(base_version)
+    .execute(tx.conn())
+    .await;
+    let updated = match result {
+        Ok(r) => r.rows_affected(),
+        Err(e) if StoreError::is_unique_violation(&e) => {
+            return Err(StoreError::CaseNumberTaken(case.case_number.clone()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if updated == 0 {
+        return Err(StoreError::VersionConflict);
+    }
+    insert_version(tx.conn(), id, version, case, changed, actor, &at).await?;
+    let action = if resolution.is_some() {
+        "case.resolve"
+    } else {
+        "case.update"
+    };
+    record(tx.conn(), audit(actor, action, id, version)).await?;
+    let record = fetch_case(tx.conn(), id).await?;
+    record.ok_or(StoreError::NotFound("case"))
 }
 
 fn version_meta(r: &AnyRow) -> Result<VersionMeta, StoreError> {

@@ -27,6 +27,7 @@ pub use audit::{AuditEntry, AuditEvent, AuditFilter};
 pub use cases::{
     CaseFilter, CaseRecord, CaseSummary, Created, Outcome, Resolution, VersionMeta, VersionRecord,
 };
+pub(crate) use cases::{fetch_case, write_version_in};
 pub use idempotency::IdempotencyKey;
 pub use ids::{Actor, CaseId, PhotoId, Principal, Role, TokenId};
 pub use partners::PartnerRecord;

@@ -3,6 +3,8 @@
 //! of each role and a registered partner.
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use std::net::SocketAddr;
 
 use lookout::app;
@@ -46,6 +48,8 @@ pub struct TestApp {
     pub partner: String,
     pub partner_id: PartnerId,
     pub database_url: String,
+    /// Where emails are written when no SMTP server is configured.
+    pub outbox: std::path::PathBuf,
     _dir: tempfile::TempDir,
     postgres: Option<PgDatabase>,
 }
@@ -119,18 +123,30 @@ pub async fn fresh_database(
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// As [`spawn_app`], with the configuration changed by `tune` first. Emails go to `.eml` files in
+/// the app's own directory (`TestApp::outbox`) and webhooks may reach 127.0.0.1.
+pub async fn spawn_app_with(backend: Backend, tune: impl FnOnce(&mut Config)) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database_url, pg) = fresh_database(backend, dir.path()).await?;
     let store = Store::open(&database_url).await.expect("open the store");
-    let config = Config {
+    let mut config = Config {
         database_url: database_url.clone(),
+        outbox_dir: dir.path().join("outbox"),
+        allow_private_targets: vec!["127.0.0.0/8".parse().unwrap()],
+        link_key: Some(lookout::config::Secret::new("k".repeat(40))),
         ..Config::default()
     };
-    let state = app::state(store.clone(), &config);
     let listener = app::bind("127.0.0.1:0".parse().unwrap())
         .await
         .expect("bind");
     let addr = listener.local_addr().unwrap();
+    config.public_url = Some(format!("http://{addr}"));
+    tune(&mut config);
+    let outbox = config.outbox_dir.clone();
+    let state = app::state(store.clone(), &config).expect("state");
     tokio::spawn(app::serve(listener, state, std::future::pending()));
 
     let actor = Actor::System("test");
@@ -161,6 +177,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         store,
         client: reqwest::Client::new(),
         database_url,
+        outbox,
         _dir: dir,
         postgres: pg,
     })

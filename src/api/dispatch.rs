@@ -1,0 +1,221 @@
+//! Distribution, as case managers see it: start it, see who has which version, fix a partner that
+//! was disabled. `/metrics` for the operator.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::{Caller, Can};
+use super::cases::case_id;
+use super::error::ApiError;
+use super::extract::{ApiPath, JsonBody, parse_json};
+use crate::cases::CaseStatus;
+use crate::dispatch::outbox::{self, DeliveryView, Kind, PartnerHealth, State as DState};
+use crate::distribution::reissue::ReissueError;
+use crate::partners::PartnerId;
+use crate::targeting::RegionExtras;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DispatchBody {
+    /// USPS codes of states to add to the region.
+    #[serde(default)]
+    states: Vec<String>,
+}
+
+impl From<ReissueError> for ApiError {
+    fn from(e: ReissueError) -> Self {
+        match e {
+            ReissueError::Store(e) => e.into(),
+            ReissueError::Region(crate::targeting::RegionError::Field { field, reason }) => {
+                ApiError::invalid(field, reason)
+            }
+        }
+    }
+}
+
+pub async fn dispatch(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    caller.require(Can::WorkCases)?;
+    let id = case_id(&id)?;
+    let body: DispatchBody = if body.iter().all(u8::is_ascii_whitespace) {
+        DispatchBody::default()
+    } else {
+        parse_json(&body)?
+    };
+    let codes: Vec<&str> = body.states.iter().map(String::as_str).collect();
+    RegionExtras::new(&codes, Vec::new(), &app.targeting.states).map_err(ReissueError::from)?;
+    let record = app
+        .store
+        .case(id)
+        .await?
+        .ok_or(ApiError::NotFound("case"))?;
+    if record.document.status != CaseStatus::Active {
+        return Err(ApiError::CaseClosed(record.document.status.as_str()));
+    }
+    let (dist, planned) = app
+        .distributor
+        .dispatch(id, &body.states, &caller.actor())
+        .await?
+        .ok_or(ApiError::NotFound("case"))?;
+    app.store
+        .record_audit(crate::store::AuditEvent {
+            actor: &caller.actor(),
+            action: "case.dispatch",
+            case_id: Some(id),
+            subject: (!body.states.is_empty()).then(|| body.states.join(",")),
+            version: Some(i64::from(dist.poster_version)),
+        })
+        .await?;
+    let body = json!({
+        "case_id": id,
+        "version": dist.poster_version,
+        "states": dist.states,
+        "started_at": dist.started_at,
+        "planned": planned,
+    });
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+/// One recipient of a case: what it holds now and everything sent to it.
+#[derive(Serialize)]
+struct RecipientView<'a> {
+    partner_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location_ref: Option<&'a str>,
+    /// pending, sending, delivered, failed, acknowledged or withdrawn: where its newest delivery is.
+    state: &'static str,
+    /// The version it holds (its last poster delivered and not withdrawn since).
+    holds: Option<u32>,
+    attempts: u32,
+    last_error: Option<&'a str>,
+    updated_at: &'a str,
+    timeline: Vec<&'a DeliveryView>,
+}
+
+fn summarise<'a>(items: &[&'a DeliveryView]) -> RecipientView<'a> {
+    let newest = items
+        .iter()
+        .rev()
+        .find(|d| d.state != DState::Superseded)
+        .or(items.last())
+        .expect("a recipient has deliveries");
+    let mut holds = None;
+    for d in items {
+        if matches!(d.state, DState::Delivered | DState::Acknowledged) {
+            holds = (d.kind != Kind::Withdrawn).then_some(d.version);
+        }
+    }
+    let state = match (newest.kind, newest.state) {
+        (Kind::Withdrawn, DState::Delivered | DState::Acknowledged) => "withdrawn",
+        (_, s) => s.as_str(),
+    };
+    RecipientView {
+        partner_id: &newest.partner_id,
+        location_ref: newest.location_ref.as_deref(),
+        state,
+        holds,
+        attempts: items.iter().map(|d| d.attempts).sum(),
+        last_error: newest.last_error.as_deref(),
+        updated_at: &newest.updated_at,
+        timeline: items.to_vec(),
+    }
+}
+
+pub async fn distributions(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Can::WorkCases)?;
+    let id = case_id(&id)?;
+    let record = app
+        .store
+        .case(id)
+        .await?
+        .ok_or(ApiError::NotFound("case"))?;
+    let mut conn = app
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(crate::store::StoreError::from)?;
+    let dist = outbox::load_distribution(&mut conn, id).await?;
+    drop(conn);
+    let deliveries = outbox::timeline(&app.store, id).await?;
+    let health: Vec<PartnerHealth> = outbox::health(&app.store).await?;
+    let mut recipients = Vec::new();
+    for group in
+        deliveries.chunk_by(|a, b| a.partner_id == b.partner_id && a.location_ref == b.location_ref)
+    {
+        let items: Vec<&DeliveryView> = group.iter().collect();
+        recipients.push(summarise(&items));
+    }
+    let disabled: Vec<&PartnerHealth> = health
+        .iter()
+        .filter(|h| h.disabled_at.is_some())
+        .filter(|h| recipients.iter().any(|r| r.partner_id == h.partner_id))
+        .collect();
+    Ok(Json(json!({
+        "case_id": id,
+        "case_version": record.version,
+        "distribution": dist.map(|d| json!({
+            "active": d.active,
+            "poster_version": d.poster_version,
+            "states": d.states,
+            "started_at": d.started_at,
+            "planned_at": d.planned_at,
+            "next_retarget_at": d.next_retarget_at,
+        })),
+        "recipients": recipients,
+        "disabled_partners": disabled,
+    })))
+}
+
+/// An operator fixed a partner's endpoint: lift its disablement; its queued deliveries flow again.
+pub async fn enable_partner(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Can::ManagePartners)?;
+    let id = PartnerId::parse(&id).map_err(|_| ApiError::NotFound("partner"))?;
+    app.store
+        .partner(&id)
+        .await?
+        .ok_or(ApiError::NotFound("partner"))?;
+    outbox::enable(&app.store, id.as_str()).await?;
+    app.distributor.wake_handle().notify_one();
+    app.store
+        .record_audit(crate::store::AuditEvent {
+            actor: &caller.actor(),
+            action: "partner.enable",
+            case_id: None,
+            subject: Some(id.to_string()),
+            version: None,
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Prometheus text: the queue from the database, outcomes and latency from this process.
+pub async fn metrics(State(app): State<AppState>) -> Result<Response, ApiError> {
+    let queue = outbox::queue_stats(&app.store, chrono::Utc::now()).await?;
+    let text = app.dispatch.metrics.render(&queue);
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
+}

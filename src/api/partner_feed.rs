@@ -1,0 +1,356 @@
+//! The partner API, for partner tokens: its deliveries after a cursor, one delivery, the poster
+//! files, acknowledgements and a CAP 1.2 feed. A partner sees its own deliveries and nothing else.
+//! Also the signed poster links sent in messages, which need no token.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiError;
+use super::extract::{ApiPath, ApiQuery};
+use super::posters::{format_param, lang_param, serve};
+use crate::app::issue_date;
+use crate::cases::CaseStatus;
+use crate::dispatch::cap::{escape, to_xml};
+use crate::dispatch::links::{LinkError, LinkQuery};
+use crate::dispatch::outbox::{self, DeliveryView, Kind, State as DState};
+use crate::dispatch::worker::{About, Earlier, cap_alert, webhook_payload};
+use crate::partners::{Partner, PartnerId};
+use crate::store::{Actor, CaseFilter, CaseId, VersionRecord};
+use crate::targeting::{RegionExtras, region_for};
+
+const FEED_MAX: i64 = 500;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn partner_of(app: &AppState, caller: &Caller) -> Result<Partner, ApiError> {
+    let id = caller.partner()?;
+    Ok(app
+        .store
+        .partner(id)
+        .await?
+        .ok_or(ApiError::NotFound("partner"))?
+        .partner)
+}
+
+/// Versions read for one response, each once.
+#[derive(Default)]
+struct Versions(HashMap<(String, u32), Arc<VersionRecord>>);
+
+impl Versions {
+    async fn get(
+        &mut self,
+        app: &AppState,
+        d: &DeliveryView,
+    ) -> Result<Arc<VersionRecord>, ApiError> {
+        let key = (d.case_id.clone(), d.version);
+        if let Some(v) = self.0.get(&key) {
+            return Ok(v.clone());
+        }
+        let id: CaseId = d.case_id.parse().map_err(|_| ApiError::Internal)?;
+        let v = app
+            .store
+            .case_version(id, Some(i64::from(d.version)))
+            .await?
+            .ok_or(ApiError::NotFound("case version"))?;
+        let v = Arc::new(v);
+        self.0.insert(key, v.clone());
+        Ok(v)
+    }
+}
+
+fn about<'a>(
+    app: &'a AppState,
+    d: &'a DeliveryView,
+    v: &'a VersionRecord,
+    partner: &'a Partner,
+    now: DateTime<Utc>,
+) -> Result<About<'a>, ApiError> {
+    Ok(About {
+        delivery_id: &d.id,
+        kind: d.kind,
+        reason: d.reason,
+        version: d.version,
+        case: &v.document,
+        issue_date: issue_date(v)?,
+        locations: &d.locations,
+        partner,
+        organisation: &app.settings.organisation,
+        now,
+    })
+}
+
+/// A delivery as the partner reads it: the webhook body plus its feed position and state.
+fn item(
+    app: &AppState,
+    d: &DeliveryView,
+    v: &VersionRecord,
+    p: &Partner,
+) -> Result<Value, ApiError> {
+    let a = about(app, d, v, p, Utc::now())?;
+    let mut body = serde_json::to_value(webhook_payload(&a, &app.dispatch.channels.links))
+        .map_err(|_| ApiError::Internal)?;
+    body["seq"] = json!(d.seq);
+    body["state"] = json!(d.state);
+    body["created_at"] = json!(d.created_at);
+    Ok(body)
+}
+
+pub async fn deliveries(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<FeedQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let partner = partner_of(&app, &caller).await?;
+    let after = q.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::parameter(
+            "after",
+            "a cursor from an earlier answer, 0 or more",
+        ));
+    }
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=FEED_MAX).contains(&limit) {
+        return Err(ApiError::parameter(
+            "limit",
+            format!("between 1 and {FEED_MAX}"),
+        ));
+    }
+    let list = outbox::feed(&app.store, partner.id.as_str(), after, limit, Utc::now()).await?;
+    let mut versions = Versions::default();
+    let mut items = Vec::with_capacity(list.len());
+    for d in &list {
+        let v = versions.get(&app, d).await?;
+        items.push(item(&app, d, &v, &partner)?);
+    }
+    let next = list.last().map_or(after, |d| d.seq);
+    Ok(Json(json!({"deliveries": items, "next_after": next})))
+}
+
+async fn own_delivery(
+    app: &AppState,
+    partner: &PartnerId,
+    id: &str,
+) -> Result<DeliveryView, ApiError> {
+    outbox::delivery(&app.store, id)
+        .await?
+        .filter(|d| d.partner_id == partner.as_str() && d.state != DState::Superseded)
+        .ok_or(ApiError::NotFound("delivery"))
+}
+
+pub async fn delivery(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let partner = partner_of(&app, &caller).await?;
+    let d = own_delivery(&app, &partner.id, &id).await?;
+    let v = Versions::default().get(&app, &d).await?;
+    Ok(Json(item(&app, &d, &v, &partner)?))
+}
+
+pub async fn ack(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let partner = caller.partner()?.clone();
+    own_delivery(&app, &partner, &id).await?;
+    let d = outbox::ack(&app.store, partner.as_str(), &id, Utc::now())
+        .await?
+        .ok_or(ApiError::NotFound("delivery"))?;
+    Ok(Json(
+        json!({"id": d.id, "state": d.state, "acked_at": d.acked_at}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileQuery {
+    lang: Option<String>,
+}
+
+pub async fn poster(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath((id, format)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<FileQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let partner = caller.partner()?.clone();
+    let format = format_param(&format)?;
+    let lang = lang_param(q.lang.as_deref())?;
+    let d = own_delivery(&app, &partner, &id).await?;
+    if d.kind == Kind::Withdrawn {
+        return Err(ApiError::NotFound("poster (this delivery withdraws it)"));
+    }
+    let v = Versions::default().get(&app, &d).await?;
+    let case: CaseId = d.case_id.parse().map_err(|_| ApiError::Internal)?;
+    serve(&app, &caller.actor(), case, &v, lang, format, &headers).await
+}
+
+/// The `sender` of CAP messages: the public host, or the service's name.
+fn cap_sender(app: &AppState) -> String {
+    url::Url::parse(app.dispatch.channels.links.base())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| "lookout".into())
+}
+
+fn parse_time(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc))
+}
+
+/// One delivery as a CAP 1.2 alert.
+pub async fn cap(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let partner = partner_of(&app, &caller).await?;
+    let d = own_delivery(&app, &partner.id, &id).await?;
+    let v = Versions::default().get(&app, &d).await?;
+    let case: CaseId = d.case_id.parse().map_err(|_| ApiError::Internal)?;
+    let earlier: Vec<Earlier> = outbox::timeline(&app.store, case)
+        .await?
+        .into_iter()
+        .filter(|e| {
+            e.partner_id == d.partner_id
+                && e.location_ref == d.location_ref
+                && e.seq < d.seq
+                && e.state != DState::Superseded
+        })
+        .map(|e| Earlier {
+            identifier: e.id,
+            sent: parse_time(&e.created_at),
+        })
+        .collect();
+    let sent = parse_time(&d.created_at);
+    let mut conn = app
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(crate::store::StoreError::from)?;
+    let states = outbox::load_distribution(&mut conn, case)
+        .await?
+        .map(|x| x.states)
+        .unwrap_or_default();
+    drop(conn);
+    let codes: Vec<&str> = states.iter().map(String::as_str).collect();
+    let extras = RegionExtras::new(&codes, Vec::new(), &app.targeting.states).unwrap_or_default();
+    let region = region_for(&v.document, &app.targeting.policy, sent, &extras);
+    let a = about(&app, &d, &v, &partner, sent)?;
+    let msg = cap_alert(
+        &a,
+        &region,
+        &earlier,
+        &cap_sender(&app),
+        &app.dispatch.channels.links,
+        sent,
+    );
+    let xml = to_xml(&msg).map_err(|_| ApiError::Internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/cap+xml")], xml).into_response())
+}
+
+/// An Atom feed of the partner's newest deliveries, each linking to its CAP alert.
+pub async fn cap_feed(State(app): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let partner = partner_of(&app, &caller).await?;
+    let recent = outbox::recent(&app.store, partner.id.as_str(), 100).await?;
+    let base = app
+        .dispatch
+        .channels
+        .links
+        .base()
+        .trim_end_matches('/')
+        .to_string();
+    let updated = recent.first().map_or_else(
+        || "1970-01-01T00:00:00Z".to_string(),
+        |d| d.updated_at.clone(),
+    );
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    xml.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    xml.push_str(&format!(
+        "  <id>{base}/partner/v1/cap</id>\n  <title>Posters for {}</title>\n  <updated>{}</updated>\n",
+        escape(&partner.name),
+        escape(&updated)
+    ));
+    for d in &recent {
+        let title = match d.kind {
+            Kind::Issued => "Alert",
+            Kind::Updated => "Update",
+            Kind::Withdrawn => "Cancel",
+        };
+        xml.push_str(&format!(
+            "  <entry>\n    <id>{base}/partner/v1/deliveries/{id}/cap</id>\n    <title>{title}: version {v}</title>\n    <updated>{u}</updated>\n    <link rel=\"alternate\" type=\"application/cap+xml\" href=\"{base}/partner/v1/deliveries/{id}/cap\"/>\n  </entry>\n",
+            id = escape(&d.id),
+            v = d.version,
+            u = escape(&d.updated_at),
+        ));
+    }
+    xml.push_str("</feed>\n");
+    Ok(([(header::CONTENT_TYPE, "application/atom+xml")], xml).into_response())
+}
+
+/// A signed poster link from a message: no token, the signature and its expiry are the permission.
+pub async fn signed_poster(
+    State(app): State<AppState>,
+    ApiPath((number, version, format)): ApiPath<(String, String, String)>,
+    ApiQuery(q): ApiQuery<LinkQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let version: u32 = version.parse().map_err(|_| ApiError::NotFound("poster"))?;
+    let format = format_param(&format)?;
+    let link = app
+        .dispatch
+        .channels
+        .links
+        .verify(&number, version, format, &q, Utc::now())
+        .map_err(|e| match e {
+            LinkError::Malformed(what) => ApiError::parameter(what, "malformed poster link"),
+            _ => ApiError::Forbidden("a genuine poster link that has not expired"),
+        })?;
+    let cases = app
+        .store
+        .list_cases(&CaseFilter {
+            case_number: Some(link.case_number.clone()),
+            limit: 1,
+            ..CaseFilter::default()
+        })
+        .await?;
+    let case = cases.first().ok_or(ApiError::NotFound("case"))?;
+    let id: CaseId = case.id.parse().map_err(|_| ApiError::Internal)?;
+    let v = app
+        .store
+        .case_version(id, Some(i64::from(link.version)))
+        .await?
+        .ok_or(ApiError::NotFound("case version"))?;
+    // a found child's poster is not handed out any more, whatever link is still around
+    if case.status != CaseStatus::Active.as_str() {
+        return Err(ApiError::NotFound("poster (the case is closed)"));
+    }
+    serve(
+        &app,
+        &Actor::System("link"),
+        id,
+        &v,
+        link.lang,
+        link.format,
+        &headers,
+    )
+    .await
+}

@@ -1,0 +1,186 @@
+//! Poster files of a case version, for everyone who hands them out: the case managers' API, the
+//! signed links partners follow, the pull API and the dispatch worker. Rendered once per content key,
+//! then served from memory or the database cache.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::api::{PosterMemory, Settings};
+use crate::cases::{Lang, PhotoSource};
+use crate::posters::{Format, PosterInput, PreparedPhoto, RenderError, render};
+use crate::store::{
+    Actor, AuditEvent, CachedPoster, CaseId, PhotoId, Store, StoreError, VersionRecord,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PosterError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error("version {0} has an unreadable creation time")]
+    BadDate(i64),
+    #[error("rendering stopped unexpectedly")]
+    Join(#[source] tokio::task::JoinError),
+}
+
+/// A rendered poster and its content key (a strong ETag).
+#[derive(Debug, Clone)]
+pub struct Poster {
+    pub key: String,
+    pub file: Arc<CachedPoster>,
+}
+
+#[derive(Clone)]
+pub struct PosterSource {
+    store: Store,
+    settings: Arc<Settings>,
+    memory: Arc<PosterMemory>,
+}
+
+/// The date printed on a version's poster: the day the version was made, so rendering it again
+/// gives the same bytes.
+pub fn issue_date(v: &VersionRecord) -> Result<NaiveDate, PosterError> {
+    chrono::DateTime::parse_from_rfc3339(&v.meta.created_at)
+        .map(|t| t.date_naive())
+        .map_err(|_| PosterError::BadDate(v.meta.version))
+}
+
+/// The content key of a poster: the SHA-256 of everything it is made from.
+pub fn content_key(
+    s: &Settings,
+    v: &VersionRecord,
+    lang: Lang,
+    format: Format,
+) -> Result<String, PosterError> {
+    let material = json!({
+        "renderer": env!("CARGO_PKG_VERSION"),
+        "format": format,
+        "lang": lang,
+        "version": v.meta.version,
+        "issue_date": issue_date(v)?.to_string(),
+        "sample": v.sample,
+        "organisation": {"name": s.organisation.name, "hotline": s.organisation.hotline, "web": s.organisation.web},
+        "case_page_url": s.case_page_url,
+        "case": v.document,
+    });
+    let bytes = serde_json::to_vec(&material).expect("plain data serialises");
+    Ok(hex::encode(Sha256::digest(bytes)))
+}
+
+impl PosterSource {
+    pub fn new(store: Store, settings: Arc<Settings>, memory: Arc<PosterMemory>) -> PosterSource {
+        PosterSource {
+            store,
+            settings,
+            memory,
+        }
+    }
+
+    pub fn key(
+        &self,
+        v: &VersionRecord,
+        lang: Lang,
+        format: Format,
+    ) -> Result<String, PosterError> {
+        content_key(&self.settings, v, lang, format)
+    }
+
+    /// The poster of version `v` of case `id`, rendering it (and auditing the render as `actor`)
+    /// only when no cache has it.
+    pub async fn get(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        v: &VersionRecord,
+        lang: Lang,
+        format: Format,
+    ) -> Result<Poster, PosterError> {
+        let key = self.key(v, lang, format)?;
+        if let Some(file) = self.memory.get(&key) {
+            return Ok(Poster { key, file });
+        }
+        let file = Arc::new(
+            self.load_or_render(actor, id, v, lang, format, &key)
+                .await?,
+        );
+        self.memory.put(&key, file.clone());
+        Ok(Poster { key, file })
+    }
+
+    async fn load_or_render(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        version: &VersionRecord,
+        lang: Lang,
+        format: Format,
+        key: &str,
+    ) -> Result<CachedPoster, PosterError> {
+        if let Some(p) = self.store.cached_poster(key).await? {
+            return Ok(p);
+        }
+        let photos = self.load_photos(version).await?;
+        let issue_date = issue_date(version)?;
+        let settings = self.settings.clone();
+        let document = version.document.clone();
+        let (number, sample) = (version.meta.version, version.sample);
+        let bytes = tokio::task::spawn_blocking(move || {
+            let input = PosterInput {
+                case: &document,
+                photos: &photos,
+                lang,
+                issue_date,
+                version: u32::try_from(number).unwrap_or(u32::MAX),
+                organisation: &settings.organisation,
+                case_page_url: settings.case_page_url.as_deref(),
+                sample,
+            };
+            render(&input, format)
+        })
+        .await
+        .map_err(PosterError::Join)??;
+        let poster = CachedPoster {
+            content_type: format.content_type().to_string(),
+            bytes,
+        };
+        self.store.cache_poster(key, &poster).await?;
+        self.store
+            .record_audit(AuditEvent {
+                actor,
+                action: "poster.render",
+                case_id: Some(id),
+                subject: Some(format!(
+                    "{}:{}:{}",
+                    format.as_str(),
+                    lang.code(),
+                    &key[..16]
+                )),
+                version: Some(version.meta.version),
+            })
+            .await?;
+        tracing::info!(case_id = %id, version = version.meta.version, format = format.as_str(), "poster rendered");
+        Ok(poster)
+    }
+
+    async fn load_photos(
+        &self,
+        version: &VersionRecord,
+    ) -> Result<HashMap<PhotoSource, PreparedPhoto>, PosterError> {
+        let mut photos = HashMap::new();
+        for (_, photo) in version.document.photos() {
+            if let PhotoSource::Id(raw) = &photo.source
+                && let Ok(id) = raw.parse::<PhotoId>()
+                && let Some(p) = self.store.photo(&id).await?
+            {
+                photos.insert(photo.source.clone(), p);
+            }
+        }
+        // A photo that is missing is named by the renderer (RenderError::MissingPhoto).
+        Ok(photos)
+    }
+}

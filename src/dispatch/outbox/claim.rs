@@ -1,0 +1,286 @@
+//! Workers take due deliveries with a lease and report how each attempt ended.
+//!
+//! A claim marks deliveries `sending` until `lease_until`; a worker that dies leaves them to run out
+//! and [`reclaim_expired`] puts them back. Only the oldest unfinished delivery of each recipient is
+//! ever claimed, so a recipient never receives a newer version before an older one that is still
+//! being tried. A result is recorded only by the lease's owner: a worker that lost its lease cannot
+//! overwrite what another worker did since.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use sqlx::Row;
+
+use super::{Channel, DeliveryLocation, Kind, parse_reason};
+use crate::dispatch::SendOutcome;
+use crate::dispatch::retry::next_attempt;
+use crate::distribution::WithdrawReason;
+use crate::store::{Backend, CaseId, Store, StoreError, stamp};
+
+/// A delivery a worker now holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claimed {
+    pub id: String,
+    pub case_id: CaseId,
+    pub partner_id: String,
+    pub location_ref: String,
+    pub version: u32,
+    pub kind: Kind,
+    pub reason: Option<WithdrawReason>,
+    pub channel: Channel,
+    pub locations: Vec<DeliveryLocation>,
+    /// Including this one.
+    pub attempts: u32,
+    pub lease_owner: String,
+}
+
+/// How one claimed attempt ended.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub claimed: Claimed,
+    pub outcome: SendOutcome,
+    pub at: DateTime<Utc>,
+    pub latency: Duration,
+}
+
+const CLAIM_SQL: &str = "UPDATE deliveries SET state = 'sending', lease_owner = $1, lease_until = $2, \
+         attempts = attempts + 1, updated_at = $3 \
+     WHERE id IN (SELECT d.id FROM deliveries d \
+         WHERE d.state = 'pending' AND d.next_attempt_at <= $3 AND d.channel <> 'pull' \
+           AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.partner_id = d.partner_id \
+               AND o.case_id = d.case_id AND o.location_ref = d.location_ref AND o.seq < d.seq \
+               AND o.state IN ('pending', 'sending')) \
+           AND NOT EXISTS (SELECT 1 FROM partner_status s WHERE s.partner_id = d.partner_id \
+               AND s.disabled_at IS NOT NULL) \
+         ORDER BY d.priority, d.next_attempt_at, d.seq LIMIT $4 {LOCK}) \
+     RETURNING id, case_id, partner_id, location_ref, version, kind, reason, channel, locations, \
+         attempts, lease_owner";
+
+/// Take up to `limit` due deliveries until `lease_until`, takedowns first, then the longest due;
+/// among deliveries due at the same moment, `seq` (per partner) takes turns between partners.
+pub async fn claim(
+    store: &Store,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<Claimed>, StoreError> {
+    // PostgreSQL: instances skip each other's rows instead of waiting; SQLite has one writer, so its
+    // UPDATE is atomic as it stands.
+    let lock = match store.backend() {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = CLAIM_SQL.replace("{LOCK}", lock);
+    let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+    let mut tx = store.write().await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(owner)
+        .bind(stamp(until))
+        .bind(stamp(now))
+        .bind(limit)
+        .fetch_all(tx.conn())
+        .await?;
+    tx.commit().await?;
+    rows.iter().map(claimed).collect()
+}
+
+fn claimed(row: &sqlx::any::AnyRow) -> Result<Claimed, StoreError> {
+    let bad = |what| StoreError::NotFound(what);
+    let case: String = row.try_get("case_id")?;
+    let reason: Option<String> = row.try_get("reason")?;
+    Ok(Claimed {
+        id: row.try_get("id")?,
+        case_id: case.parse().map_err(|_| bad("case"))?,
+        partner_id: row.try_get("partner_id")?,
+        location_ref: row.try_get("location_ref")?,
+        version: u32::try_from(row.try_get::<i64, _>("version")?).unwrap_or(u32::MAX),
+        kind: Kind::parse(row.try_get("kind")?).ok_or(bad("kind"))?,
+        reason: reason.as_deref().and_then(parse_reason),
+        channel: Channel::parse(row.try_get("channel")?).ok_or(bad("channel"))?,
+        locations: serde_json::from_str(row.try_get("locations")?).map_err(|source| {
+            StoreError::Corrupt {
+                what: "delivery locations",
+                source,
+            }
+        })?,
+        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+        lease_owner: row.try_get("lease_owner")?,
+    })
+}
+
+/// Put deliveries whose lease ran out (their worker died) back in the queue, due at once.
+pub async fn reclaim_expired(store: &Store, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let now = stamp(now);
+    let mut tx = store.write().await?;
+    let done = sqlx::query(
+        "UPDATE deliveries SET state = 'pending', next_attempt_at = $1, lease_owner = NULL, \
+         lease_until = NULL, last_error = 'lease expired: the worker stopped', updated_at = $1 \
+         WHERE state = 'sending' AND lease_until < $1",
+    )
+    .bind(&now)
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
+/// What happened to one partner's deliveries in a batch.
+#[derive(Default)]
+struct Health {
+    delivered: bool,
+    failed: bool,
+    gone: Option<String>,
+}
+
+/// Record a batch of results in one transaction: each delivery's new state (retries get their next
+/// time from the schedule), one attempt row each, and each partner's health. A partner failing for
+/// longer than `disable_after` is disabled, as is one whose endpoint said it is gone.
+pub async fn record<R: Rng + ?Sized>(
+    store: &Store,
+    finished: &[Finished],
+    disable_after: Duration,
+    rng: &mut R,
+) -> Result<(), StoreError> {
+    if finished.is_empty() {
+        return Ok(());
+    }
+    let mut tx = store.write().await?;
+    let mut health: BTreeMap<&str, Health> = BTreeMap::new();
+    let mut latest = finished[0].at;
+    for f in finished {
+        latest = latest.max(f.at);
+        let c = &f.claimed;
+        let at = stamp(f.at);
+        let (state, next, delivered_at) = match &f.outcome {
+            SendOutcome::Delivered => ("delivered", None, Some(at.clone())),
+            SendOutcome::Retry { after, .. } => match next_attempt(c.attempts, f.at, *after, rng) {
+                Some(t) => ("pending", Some(stamp(t)), None),
+                None => ("failed", None, None),
+            },
+            SendOutcome::Failed { .. } | SendOutcome::DisableEndpoint { .. } => {
+                ("failed", None, None)
+            }
+        };
+        let done = sqlx::query(
+            "UPDATE deliveries SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), \
+             delivered_at = COALESCE($3, delivered_at), last_error = $4, lease_owner = NULL, \
+             lease_until = NULL, updated_at = $5 \
+             WHERE id = $6 AND state = 'sending' AND lease_owner = $7",
+        )
+        .bind(state)
+        .bind(next)
+        .bind(delivered_at)
+        .bind(f.outcome.error().map(str::to_string))
+        .bind(&at)
+        .bind(&c.id)
+        .bind(&c.lease_owner)
+        .execute(tx.conn())
+        .await?;
+        if done.rows_affected() == 0 {
+            continue; // the lease was lost: another worker owns this delivery now
+        }
+        sqlx::query(
+            "INSERT INTO delivery_attempts (delivery_id, attempt, at, outcome, error, latency_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(&c.id)
+        .bind(i64::from(c.attempts))
+        .bind(&at)
+        .bind(f.outcome.label())
+        .bind(f.outcome.error().map(str::to_string))
+        .bind(f.latency.as_secs_f64() * 1e3)
+        .execute(tx.conn())
+        .await?;
+        let h = health.entry(c.partner_id.as_str()).or_default();
+        match &f.outcome {
+            SendOutcome::Delivered => h.delivered = true,
+            SendOutcome::DisableEndpoint { error } => h.gone = Some(error.clone()),
+            _ => h.failed = true,
+        }
+    }
+    let now = stamp(latest);
+    let cutoff = stamp(latest - chrono::Duration::from_std(disable_after).unwrap_or_default());
+    for (partner, h) in health {
+        update_health(&mut tx, partner, &h, &now, &cutoff).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn update_health(
+    tx: &mut crate::store::WriteTx,
+    partner: &str,
+    h: &Health,
+    now: &str,
+    cutoff: &str,
+) -> Result<(), StoreError> {
+    if let Some(error) = &h.gone {
+        sqlx::query(
+            "UPDATE partner_status SET disabled_at = $1, disabled_reason = $2, \
+             failing_since = COALESCE(failing_since, $1) WHERE partner_id = $3 AND disabled_at IS NULL",
+        )
+        .bind(now)
+        .bind(format!("endpoint gone: {error}"))
+        .bind(partner)
+        .execute(tx.conn())
+        .await?;
+    } else if h.delivered {
+        sqlx::query(
+            "UPDATE partner_status SET failing_since = NULL, last_delivered_at = $1 \
+             WHERE partner_id = $2",
+        )
+        .bind(now)
+        .bind(partner)
+        .execute(tx.conn())
+        .await?;
+    } else if h.failed {
+        sqlx::query(
+            "UPDATE partner_status SET failing_since = COALESCE(failing_since, $1) \
+             WHERE partner_id = $2",
+        )
+        .bind(now)
+        .bind(partner)
+        .execute(tx.conn())
+        .await?;
+        sqlx::query(
+            "UPDATE partner_status SET disabled_at = $1, \
+             disabled_reason = 'failing since ' || failing_since \
+             WHERE partner_id = $2 AND disabled_at IS NULL AND failing_since < $3",
+        )
+        .bind(now)
+        .bind(partner)
+        .bind(cutoff)
+        .execute(tx.conn())
+        .await?;
+    }
+    Ok(())
+}
+
+/// Give claimed deliveries back unsent (their partner is at its limit in this process), due again
+/// after `backoff`; the attempt they were counted is taken back.
+pub async fn release(
+    store: &Store,
+    claimed: &[Claimed],
+    now: DateTime<Utc>,
+    backoff: Duration,
+) -> Result<(), StoreError> {
+    let due = stamp(now + chrono::Duration::from_std(backoff).unwrap_or_default());
+    let mut tx = store.write().await?;
+    for c in claimed {
+        sqlx::query(
+            "UPDATE deliveries SET state = 'pending', attempts = attempts - 1, \
+             next_attempt_at = $1, lease_owner = NULL, lease_until = NULL \
+             WHERE id = $2 AND state = 'sending' AND lease_owner = $3",
+        )
+        .bind(&due)
+        .bind(&c.id)
+        .bind(&c.lease_owner)
+        .execute(tx.conn())
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,262 @@
+//! Reading what each recipient of a case stands at, and writing a plan: supersessions first, then the
+//! new deliveries, each partner's under its status row so their `seq` commits in order.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sqlx::{AnyConnection, Row};
+
+use super::{Channel, DeliveryLocation, Kind, State, new_delivery_id, parse_reason, reason_str};
+use crate::distribution::{Queued, Recipient, Standing, WithdrawReason};
+use crate::partners::PartnerId;
+use crate::store::{CaseId, StoreError, stamp};
+
+/// What a recipient holds and how it was last reached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Known {
+    pub standing: Standing,
+    pub channel: Channel,
+    /// The locations of its newest poster delivery: what a withdrawal is about.
+    pub locations: Vec<DeliveryLocation>,
+}
+
+pub type Standings = BTreeMap<Recipient, Known>;
+
+/// One delivery to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDelivery {
+    pub recipient: Recipient,
+    pub kind: Kind,
+    pub reason: Option<WithdrawReason>,
+    pub version: u32,
+    pub channel: Channel,
+    pub locations: Vec<DeliveryLocation>,
+    /// 0 goes first (takedowns), then 1.
+    pub priority: i64,
+    /// Not sent (or, for pull, not shown) before this: the debounce of a reissue.
+    pub not_before: DateTime<Utc>,
+}
+
+fn corrupt(what: &'static str) -> impl FnOnce(serde_json::Error) -> StoreError {
+    move |source| StoreError::Corrupt { what, source }
+}
+
+fn recipient(partner: &str, location_ref: &str) -> Result<Recipient, StoreError> {
+    Ok(Recipient {
+        partner: PartnerId::parse(partner).map_err(|_| StoreError::NotFound("partner"))?,
+        location: (!location_ref.is_empty()).then(|| location_ref.to_string()),
+    })
+}
+
+/// Every recipient that ever had a delivery of this case, with what it holds.
+pub async fn standings(conn: &mut AnyConnection, case: CaseId) -> Result<Standings, StoreError> {
+    let rows = sqlx::query(
+        "SELECT partner_id, location_ref, kind, reason, version, state, attempts, channel, locations \
+         FROM deliveries WHERE case_id = $1 AND state <> 'superseded' \
+         ORDER BY partner_id, location_ref, seq",
+    )
+    .bind(case.to_string())
+    .fetch_all(conn)
+    .await?;
+    let mut out = Standings::new();
+    for row in &rows {
+        let r = recipient(row.try_get("partner_id")?, row.try_get("location_ref")?)?;
+        let kind = Kind::parse(row.try_get("kind")?).ok_or(StoreError::NotFound("kind"))?;
+        let state = State::parse(row.try_get("state")?).ok_or(StoreError::NotFound("state"))?;
+        let reason: Option<String> = row.try_get("reason")?;
+        let version = u32::try_from(row.try_get::<i64, _>("version")?).unwrap_or(u32::MAX);
+        let attempts: i64 = row.try_get("attempts")?;
+        let channel =
+            Channel::parse(row.try_get("channel")?).ok_or(StoreError::NotFound("channel"))?;
+        let entry = out.entry(r).or_insert_with(|| Known {
+            standing: Standing::default(),
+            channel,
+            locations: Vec::new(),
+        });
+        entry.channel = channel;
+        let s = &mut entry.standing;
+        let tried = attempts > 0 || matches!(state, State::Delivered | State::Acknowledged);
+        // A delivery given up on may never have arrived; a takedown still goes to it.
+        let counts = tried && state != State::Failed;
+        if kind == Kind::Withdrawn {
+            if counts {
+                s.holds = None;
+            }
+            if reason
+                .as_deref()
+                .and_then(parse_reason)
+                .is_some_and(|r| r != WithdrawReason::OutsideRegion)
+            {
+                s.taken_down = true;
+            }
+        } else {
+            if counts {
+                s.holds = Some(version);
+            }
+            s.ever_sent |= tried;
+            entry.locations = serde_json::from_str(row.try_get("locations")?)
+                .map_err(corrupt("delivery locations"))?;
+        }
+        if state == State::Pending && attempts == 0 {
+            s.queued = Some(match kind {
+                Kind::Withdrawn => Queued::Withdrawal,
+                _ => Queued::Poster(version),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Drop deliveries of `case` never handed to a channel (and, at a takedown, those being retried).
+pub async fn supersede(
+    conn: &mut AnyConnection,
+    case: CaseId,
+    recipients: &[Recipient],
+    retrying_too: bool,
+    now: &str,
+) -> Result<u64, StoreError> {
+    if retrying_too {
+        let done = sqlx::query(
+            "UPDATE deliveries SET state = 'superseded', updated_at = $1 \
+             WHERE case_id = $2 AND state = 'pending'",
+        )
+        .bind(now)
+        .bind(case.to_string())
+        .execute(&mut *conn)
+        .await?;
+        return Ok(done.rows_affected());
+    }
+    let mut n = 0;
+    for r in recipients {
+        let done = sqlx::query(
+            "UPDATE deliveries SET state = 'superseded', updated_at = $1 \
+             WHERE case_id = $2 AND partner_id = $3 AND location_ref = $4 \
+               AND state = 'pending' AND attempts = 0",
+        )
+        .bind(now)
+        .bind(case.to_string())
+        .bind(r.partner.as_str())
+        .bind(r.location.as_deref().unwrap_or(""))
+        .execute(&mut *conn)
+        .await?;
+        n += done.rows_affected();
+    }
+    Ok(n)
+}
+
+const COLUMNS: &str = "id, partner_id, seq, case_id, location_ref, version, kind, reason, channel, \
+     locations, priority, state, attempts, next_attempt_at, created_at, updated_at";
+const PER_ROW: usize = 16;
+/// Rows per INSERT: well under both databases' limit on parameters.
+const CHUNK: usize = 100;
+
+/// Hand out `n` sequence numbers of `partner`; returns the first. The row lock this takes is held
+/// to the end of the transaction, so a later `seq` never commits before an earlier one.
+async fn next_seqs(conn: &mut AnyConnection, partner: &str, n: i64) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO partner_status (partner_id, last_seq) VALUES ($1, $2) \
+         ON CONFLICT (partner_id) DO UPDATE SET last_seq = partner_status.last_seq + $2 \
+         RETURNING last_seq",
+    )
+    .bind(partner)
+    .bind(n)
+    .fetch_one(conn)
+    .await?;
+    let last: i64 = row.try_get("last_seq")?;
+    Ok(last - n + 1)
+}
+
+/// Write the deliveries of a plan; returns their ids. A delivery that would repeat one already
+/// counting (same partner, location, case, version and kind) is skipped.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    case: CaseId,
+    deliveries: &[NewDelivery],
+    now: &str,
+) -> Result<Vec<String>, StoreError> {
+    let mut by_partner: BTreeMap<&str, Vec<&NewDelivery>> = BTreeMap::new();
+    for d in deliveries {
+        by_partner
+            .entry(d.recipient.partner.as_str())
+            .or_default()
+            .push(d);
+    }
+    let mut rows: Vec<(String, i64, &NewDelivery)> = Vec::with_capacity(deliveries.len());
+    for (partner, ds) in by_partner {
+        let first = next_seqs(conn, partner, ds.len() as i64).await?;
+        for (i, d) in ds.into_iter().enumerate() {
+            rows.push((new_delivery_id(), first + i as i64, d));
+        }
+    }
+    for chunk in rows.chunks(CHUNK) {
+        let mut sql = format!("INSERT INTO deliveries ({COLUMNS}) VALUES ");
+        for i in 0..chunk.len() {
+            let base = i * PER_ROW;
+            let marks: Vec<String> = (1..=PER_ROW).map(|k| format!("${}", base + k)).collect();
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(&marks.join(", "));
+            sql.push(')');
+        }
+        sql.push_str(" ON CONFLICT DO NOTHING");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, seq, d) in chunk {
+            q = q
+                .bind(id.clone())
+                .bind(d.recipient.partner.as_str().to_string())
+                .bind(*seq)
+                .bind(case.to_string())
+                .bind(d.recipient.location.clone().unwrap_or_default())
+                .bind(i64::from(d.version))
+                .bind(d.kind.as_str())
+                .bind(d.reason.map(reason_str))
+                .bind(d.channel.as_str())
+                .bind(serde_json::to_string(&d.locations).expect("plain data serialises"))
+                .bind(d.priority)
+                .bind(State::Pending.as_str())
+                .bind(0_i64)
+                .bind(stamp(d.not_before))
+                .bind(now.to_string())
+                .bind(now.to_string());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(rows.into_iter().map(|(id, _, _)| id).collect())
+}
+
+/// Supersede, then insert: what a plan asks of the outbox.
+pub async fn apply_plan(
+    conn: &mut AnyConnection,
+    case: CaseId,
+    supersede_recipients: &[Recipient],
+    supersede_retrying: bool,
+    deliveries: &[NewDelivery],
+    now: &str,
+) -> Result<Vec<String>, StoreError> {
+    supersede(conn, case, supersede_recipients, supersede_retrying, now).await?;
+    insert(conn, case, deliveries, now).await
+}
+
+/// Posters each capped partner may still receive today (since `day_start`), across all cases.
+pub async fn remaining_caps(
+    conn: &mut AnyConnection,
+    caps: &[(PartnerId, u32)],
+    day_start: &str,
+) -> Result<HashMap<PartnerId, u32>, StoreError> {
+    let mut out = HashMap::new();
+    for (partner, cap) in caps {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM deliveries WHERE partner_id = $1 AND created_at >= $2 \
+             AND kind <> 'withdrawn' AND state <> 'superseded'",
+        )
+        .bind(partner.as_str())
+        .bind(day_start)
+        .fetch_one(&mut *conn)
+        .await?;
+        let used = u32::try_from(row.try_get::<i64, _>("n")?).unwrap_or(u32::MAX);
+        out.insert(partner.clone(), cap.saturating_sub(used));
+    }
+    Ok(out)
+}

@@ -1,0 +1,237 @@
+//! The dispatch worker inside `lookout serve`: claims due deliveries, sends them, records how each
+//! ended. Several instances on one PostgreSQL share the work through leases.
+//!
+//! Sends run as tasks, at most `concurrency` at once and at most `per_partner` to one partner, so a
+//! slow partner never holds up the others. Results go to one recorder task that writes them in
+//! batches: one transaction per batch, not per send.
+
+mod cap_alert;
+mod message;
+mod metrics;
+mod send;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use rand::SeedableRng;
+use tokio::sync::{Notify, Semaphore, mpsc};
+
+pub use cap_alert::{Earlier, cap_alert};
+pub use message::{About, LINK_LIFETIME, languages, payload_reason, summary, webhook_payload};
+pub use metrics::DispatchMetrics;
+
+use super::Channels;
+use super::gate::PartnerGate;
+use super::outbox::{self, Claimed, Finished};
+use crate::app::{PosterSource, TargetingIndex};
+use crate::config::{Config, Organisation};
+use crate::store::Store;
+
+/// Deliveries claimed at once, at most.
+const BATCH: usize = 100;
+/// With nothing due, look again this often (another instance may have queued work).
+const IDLE_POLL: Duration = Duration::from_millis(500);
+/// How often leases of dead workers are looked for.
+const RECLAIM_EVERY: Duration = Duration::from_secs(5);
+/// A partner at its limit: its claimed delivery goes back for this long.
+const GATE_BACKOFF: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub concurrency: usize,
+    pub per_partner: usize,
+    pub lease: Duration,
+    pub send_timeout: Duration,
+    pub disable_after: Duration,
+    pub organisation: Organisation,
+}
+
+impl WorkerSettings {
+    pub fn from_config(c: &Config) -> WorkerSettings {
+        WorkerSettings {
+            concurrency: c.dispatch_concurrency as usize,
+            per_partner: c.dispatch_per_partner as usize,
+            lease: Duration::from_secs(c.dispatch_lease_secs),
+            send_timeout: Duration::from_secs(c.dispatch_send_timeout_secs),
+            disable_after: Duration::from_secs(c.partner_disable_after_secs),
+            organisation: c.organisation.clone(),
+        }
+    }
+}
+
+pub struct Worker {
+    store: Store,
+    channels: Arc<Channels>,
+    posters: PosterSource,
+    targeting: Arc<TargetingIndex>,
+    settings: WorkerSettings,
+    gate: PartnerGate,
+    metrics: Arc<DispatchMetrics>,
+    wake: Arc<Notify>,
+    versions: send::Versions,
+    /// This process's name on its leases.
+    owner: String,
+}
+
+impl Worker {
+    pub fn new(
+        store: Store,
+        channels: Arc<Channels>,
+        posters: PosterSource,
+        targeting: Arc<TargetingIndex>,
+        settings: WorkerSettings,
+        metrics: Arc<DispatchMetrics>,
+        wake: Arc<Notify>,
+    ) -> Worker {
+        Worker {
+            gate: PartnerGate::new(settings.per_partner),
+            store,
+            channels,
+            posters,
+            targeting,
+            settings,
+            metrics,
+            wake,
+            versions: send::Versions::default(),
+            owner: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+        }
+    }
+
+    /// Claim, send and record until `stop` is notified; then finish the sends in flight and record
+    /// them before returning.
+    pub async fn run(self: Arc<Self>, stop: Arc<Notify>) {
+        let (done_tx, done_rx) = mpsc::unbounded_channel::<Finished>();
+        let recorder = tokio::spawn(self.clone().record(done_rx));
+        let slots = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
+        let mut last_reclaim = Instant::now() - RECLAIM_EVERY;
+        let stopping = stop.notified();
+        tokio::pin!(stopping);
+        loop {
+            if last_reclaim.elapsed() >= RECLAIM_EVERY {
+                last_reclaim = Instant::now();
+                match outbox::reclaim_expired(&self.store, Utc::now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(deliveries = n, "leases ran out; delivering again"),
+                    Err(e) => tracing::warn!(error = %e, "looking for expired leases failed"),
+                }
+            }
+            // wait for a free slot before claiming, so nothing is claimed that cannot be sent now
+            let first = tokio::select! {
+                p = slots.clone().acquire_owned() => p.expect("never closed"),
+                () = &mut stopping => break,
+            };
+            let free = slots.available_permits() + 1;
+            let claimed = match outbox::claim(
+                &self.store,
+                &self.owner,
+                Utc::now(),
+                self.settings.lease,
+                free.min(BATCH) as i64,
+            )
+            .await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming deliveries failed");
+                    Vec::new()
+                }
+            };
+            let full = claimed.len() >= free.min(BATCH);
+            let mut first = Some(first);
+            let mut held_back = Vec::new();
+            for c in claimed {
+                let Some(slot) = self.gate.try_acquire(&c.partner_id) else {
+                    held_back.push(c);
+                    continue;
+                };
+                let permit = match first.take() {
+                    Some(p) => p,
+                    None => slots
+                        .clone()
+                        .try_acquire_owned()
+                        .expect("claimed no more than free"),
+                };
+                let (worker, done) = (self.clone(), done_tx.clone());
+                tokio::spawn(async move {
+                    let started = Instant::now();
+                    let outcome = worker.send(&c).await;
+                    let took = started.elapsed();
+                    worker.metrics.observe(c.channel, outcome.label(), took);
+                    let _ = done.send(Finished {
+                        claimed: c,
+                        outcome,
+                        at: Utc::now(),
+                        latency: took,
+                    });
+                    drop((slot, permit));
+                });
+            }
+            if !held_back.is_empty()
+                && let Err(e) =
+                    outbox::release(&self.store, &held_back, Utc::now(), GATE_BACKOFF).await
+            {
+                tracing::warn!(error = %e, "giving back deliveries failed; their leases will run out");
+            }
+            drop(first);
+            if !full {
+                tokio::select! {
+                    () = self.wake.notified() => {}
+                    () = tokio::time::sleep(IDLE_POLL) => {}
+                    () = &mut stopping => break,
+                }
+            }
+        }
+        // every send holds a slot: having them all means none is in flight
+        let _all = slots
+            .acquire_many(self.settings.concurrency.max(1) as u32)
+            .await;
+        drop(done_tx);
+        let _ = recorder.await;
+        tracing::info!("dispatch worker stopped");
+    }
+
+    /// Write results in batches until every sender has finished.
+    async fn record(self: Arc<Self>, mut done: mpsc::UnboundedReceiver<Finished>) {
+        let mut rng = rand::rngs::StdRng::from_os_rng();
+        let mut batch: Vec<Finished> = Vec::new();
+        loop {
+            if batch.is_empty() {
+                match done.recv().await {
+                    Some(f) => batch.push(f),
+                    None => return,
+                }
+            }
+            while batch.len() < 500 {
+                match done.try_recv() {
+                    Ok(f) => batch.push(f),
+                    Err(_) => break,
+                }
+            }
+            match outbox::record(&self.store, &batch, self.settings.disable_after, &mut rng).await {
+                Ok(()) => batch.clear(),
+                Err(e) => {
+                    // keep the batch: the sends happened, and their leases are still held
+                    tracing::warn!(error = %e, results = batch.len(), "recording results failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+    }
+}
+
+/// Log what a claimed delivery is, by ids only.
+pub fn describe(c: &Claimed) -> String {
+    format!(
+        "{} case {} v{} to {}{}",
+        c.id,
+        c.case_id,
+        c.version,
+        c.partner_id,
+        if c.location_ref.is_empty() {
+            String::new()
+        } else {
+            format!("/{}", c.location_ref)
+        }
+    )
+}

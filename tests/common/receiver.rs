@@ -1,0 +1,135 @@
+//! A partner's webhook endpoint on 127.0.0.1: checks Standard Webhooks signatures like a partner
+//! would, and answers as the test says (up, 500, 410, 429 with Retry-After, or never).
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use lookout::dispatch::webhook::{WebhookSecret, verify};
+use serde_json::Value;
+
+pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Up,
+    Status(u16),
+    /// 429 with `Retry-After: 1`.
+    Busy,
+    /// Never answers.
+    Hang,
+}
+
+/// One verified arrival: its `webhook-id` and parsed body.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    pub id: String,
+    pub body: Value,
+}
+
+#[derive(Clone)]
+pub struct Receiver {
+    pub url: String,
+    mode: Arc<Mutex<Mode>>,
+    /// Accepted (answered 2xx) deliveries, in arrival order.
+    arrived: Arc<Mutex<Vec<Arrival>>>,
+    /// Every request that verified, whatever it was answered.
+    tried: Arc<Mutex<usize>>,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let r = Receiver {
+            url,
+            mode: Arc::new(Mutex::new(Mode::Up)),
+            arrived: Arc::default(),
+            tried: Arc::default(),
+        };
+        let app = Router::new()
+            .route("/hook", post(hook))
+            .with_state(r.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        r
+    }
+
+    pub fn set(&self, mode: Mode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+
+    pub fn arrived(&self) -> Vec<Arrival> {
+        self.arrived.lock().unwrap().clone()
+    }
+
+    pub fn tried(&self) -> usize {
+        *self.tried.lock().unwrap()
+    }
+
+    /// Wait until `n` deliveries have arrived, or panic after `secs`.
+    pub async fn wait_for(&self, n: usize, secs: u64) -> Vec<Arrival> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let got = self.arrived();
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} of {n} deliveries arrived in {secs} s: {got:?}",
+                got.len()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> Response {
+    let h = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let key = WebhookSecret::parse(SECRET).unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let id = h("webhook-id");
+    if verify(
+        &key,
+        &id,
+        &h("webhook-timestamp"),
+        &h("webhook-signature"),
+        &body,
+        now,
+        300,
+    )
+    .is_err()
+    {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    *r.tried.lock().unwrap() += 1;
+    let mode = *r.mode.lock().unwrap();
+    match mode {
+        Mode::Up => {
+            let body: Value = serde_json::from_slice(&body).expect("a JSON body");
+            assert_eq!(
+                body["id"].as_str(),
+                Some(id.as_str()),
+                "body id = webhook-id"
+            );
+            r.arrived.lock().unwrap().push(Arrival { id, body });
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Mode::Status(code) => StatusCode::from_u16(code).unwrap().into_response(),
+        Mode::Busy => (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")]).into_response(),
+        Mode::Hang => {
+            std::future::pending::<()>().await;
+            unreachable!()
+        }
+    }
+}
