@@ -87,6 +87,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Unset: emails are written as `.eml` files to `outbox_dir`.
     pub smtp_url: Option<Secret>,
+    /// A PEM file of extra root certificates trusted for the SMTP server (a relay with an
+    /// internal CA), besides the built-in public roots.
+    pub smtp_ca_file: Option<PathBuf>,
     pub outbox_dir: PathBuf,
     /// CIDRs let through the webhook SSRF guard, e.g. `127.0.0.0/8`.
     pub allow_private_targets: Vec<ipnet::IpNet>,
@@ -121,6 +124,7 @@ impl Default for Config {
             case_page_url: None,
             public_url: None,
             smtp_url: None,
+            smtp_ca_file: None,
             outbox_dir: PathBuf::from("outbox"),
             allow_private_targets: Vec::new(),
             reissue_quiet_secs: 60,
@@ -183,6 +187,9 @@ impl Config {
         }
         if let Some(v) = get("LOOKOUT_SMTP_URL") {
             self.smtp_url = Some(Secret::new(v.clone()));
+        }
+        if let Some(v) = get("LOOKOUT_SMTP_CA_FILE") {
+            self.smtp_ca_file = Some(PathBuf::from(v));
         }
         if let Some(v) = get("LOOKOUT_OUTBOX_DIR") {
             self.outbox_dir = PathBuf::from(v);
@@ -276,6 +283,9 @@ impl Config {
                 return Err(invalid("smtp_url", "must start with smtp:// or smtps://"));
             }
         }
+        if let Some(path) = &self.smtp_ca_file {
+            check_ca_file(path)?;
+        }
         if !self.mail_from.contains('@') {
             return Err(invalid("mail_from", "must be an email address"));
         }
@@ -326,6 +336,29 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// `smtp_ca_file` must be readable and hold at least one PEM certificate that the TLS library
+/// takes as a root, so a wrong path or a key file given by mistake stops the start.
+fn check_ca_file(path: &Path) -> Result<(), ConfigError> {
+    use lettre::transport::smtp::client::{Certificate, CertificateStore, TlsParameters};
+    let key = "smtp_ca_file";
+    let shown = path.display();
+    let pem = std::fs::read(path).map_err(|e| invalid(key, format!("cannot read {shown}: {e}")))?;
+    let count = String::from_utf8_lossy(&pem)
+        .matches("-----BEGIN CERTIFICATE-----")
+        .count();
+    if count == 0 {
+        return Err(invalid(key, format!("{shown}: no PEM certificate in it")));
+    }
+    let roots = Certificate::from_pem(&pem)
+        .map_err(|e| invalid(key, format!("{shown}: not PEM certificates: {e}")))?;
+    TlsParameters::builder("localhost".into())
+        .certificate_store(CertificateStore::None)
+        .add_root_certificate(roots)
+        .build()
+        .map_err(|e| invalid(key, format!("{shown}: not a usable certificate: {e}")))?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -453,18 +453,34 @@ async fn a_partner_that_is_down_gets_it_when_back_and_a_gone_one_is_disabled(bac
     let deadline = Instant::now() + Duration::from_secs(70);
     loop {
         let view = distributions(&app, &id).await;
+        // the view reads the deliveries and the partners' health one after the other
         if view["disabled_partners"]
             .as_array()
             .is_some_and(|d| !d.is_empty())
+            && view["recipients"][0]["state"] == "failed"
         {
             assert_eq!(view["disabled_partners"][0]["partner_id"], "hook-mart");
-            assert_eq!(view["recipients"][0]["state"], "failed");
             break;
         }
         assert!(Instant::now() < deadline, "not disabled: {view}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(hook.tried(), tried + 1, "one try after 410, no more");
+    let p = json_of(
+        app.get("/v1/partners/hook-mart", &app.admin)
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert!(
+        p["delivery_status"]["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("410"),
+        "{p}"
+    );
     let res = app
         .client
         .post(app.url("/v1/partners/hook-mart/enable"))
@@ -473,5 +489,102 @@ async fn a_partner_that_is_down_gets_it_when_back_and_a_gone_one_is_disabled(bac
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
+    let p = json_of(
+        app.get("/v1/partners/hook-mart", &app.admin)
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert!(p["delivery_status"]["disabled_at"].is_null(), "{p}");
 }
 both!(a_partner_that_is_down_gets_it_when_back_and_a_gone_one_is_disabled);
+
+async fn a_slow_partner_does_not_hold_up_the_others_and_caps_hold(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |c| {
+        c.dispatch_concurrency = 4;
+        c.dispatch_per_partner = 2;
+        c.dispatch_send_timeout_secs = 20;
+        c.dispatch_lease_secs = 30;
+    })
+    .await
+    else {
+        return;
+    };
+    let slow = Receiver::start().await;
+    slow.set(Mode::Hang);
+    let fast = Receiver::start().await;
+    let many: Vec<Value> = (0..12)
+        .map(|i| loc(&format!("s{i:02}"), (38.80 + i as f64 * 0.001, -77.05)))
+        .collect();
+    add_partner(
+        &app,
+        "slow-mart",
+        json!({"webhook": {"url": slow.url, "secret": SECRET}}),
+        true,
+        json!(many),
+    )
+    .await;
+    add_partner(
+        &app,
+        "fast-mart",
+        json!({"webhook": {"url": fast.url, "secret": SECRET}}),
+        false,
+        json!([loc("f1", NEAR)]),
+    )
+    .await;
+    // a daily cap of 2 on a per-store partner: its 2 nearest stores today, the rest reported
+    let body = json!({
+        "id": "capped-mart", "name": "Capped Stores", "kind": "retail", "per_location": true,
+        "delivery": {"webhook": {"url": fast.url, "secret": SECRET}}, "daily_cap": 2,
+        "languages": ["en", "es"]
+    });
+    assert_eq!(
+        app.post("/v1/partners", &app.admin, &body).await.status(),
+        201
+    );
+    put_locations(
+        &app,
+        "capped-mart",
+        json!([
+            loc("c1", NEAR),
+            loc("c2", (38.81, -77.06)),
+            loc("c3", (38.82, -77.07))
+        ]),
+    )
+    .await;
+
+    let case = app.create_case("T-300").await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let planned = json_of(
+        app.post(
+            &format!("/v1/cases/{id}/dispatch"),
+            &app.manager,
+            &json!({}),
+        )
+        .await,
+        202,
+    )
+    .await;
+    assert_eq!(planned["planned"]["queued"], 12 + 1 + 2, "{planned}");
+    let skipped = &planned["planned"]["skipped"];
+    assert_eq!(skipped[0]["partner_id"], "capped-mart", "{planned}");
+    assert_eq!(skipped[0]["reason"], "daily_cap");
+    assert_eq!(skipped[0]["refs"].as_array().unwrap().len(), 1);
+
+    // the slow partner holds at most its 2 slots; everyone else's posters go out meanwhile
+    let got = fast.wait_for(3, 10).await;
+    let mut locations: Vec<String> = got
+        .iter()
+        .map(|a| a.body["locations"][0].as_str().unwrap().to_string())
+        .collect();
+    locations.sort();
+    assert_eq!(locations, ["c1", "c2", "f1"]);
+    assert!(
+        slow.tried() <= 2,
+        "{} sends in flight to one partner",
+        slow.tried()
+    );
+}
+both!(a_slow_partner_does_not_hold_up_the_others_and_caps_hold);

@@ -44,9 +44,12 @@ CREATE TABLE deliveries (
     acked_at        TEXT
 );
 CREATE UNIQUE INDEX deliveries_by_partner_seq ON deliveries (partner_id, seq);
--- the unique key (partner, case, version, kind) among deliveries that still count
-CREATE UNIQUE INDEX deliveries_once ON deliveries (partner_id, location_ref, case_id, version, kind)
-    WHERE state <> 'superseded';
+-- The unique key (partner, location, case, version, kind, reason) among unfinished deliveries: the
+-- same message is never queued twice, yet a partner that leaves the region and comes back gets the
+-- same version again, and a takedown still follows an out-of-region withdrawal of that version.
+CREATE UNIQUE INDEX deliveries_once
+    ON deliveries (partner_id, location_ref, case_id, version, kind, COALESCE(reason, ''))
+    WHERE state IN ('pending', 'sending');
 CREATE INDEX deliveries_due ON deliveries (state, priority, next_attempt_at);
 CREATE INDEX deliveries_lease ON deliveries (state, lease_until);
 CREATE INDEX deliveries_by_recipient ON deliveries (case_id, partner_id, location_ref, seq);

@@ -143,7 +143,11 @@ pub async fn show(
         .partner(&id)
         .await?
         .ok_or(ApiError::NotFound("partner"))?;
-    Ok(Json(view(&record)))
+    let mut body = view(&record);
+    // delivery health: failing since when, disabled and why
+    body["delivery_status"] =
+        json!(crate::dispatch::outbox::partner_health(&app.store, id.as_str()).await?);
+    Ok(Json(body))
 }
 
 pub async fn update(

@@ -18,6 +18,12 @@ pub enum SetupError {
     Webhook(#[from] SsrfError),
     #[error(transparent)]
     Links(#[from] LinkError),
+    #[error("smtp_ca_file: cannot read {path}: {source}")]
+    SmtpCaFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("dkim_key_file: cannot read {path}: {source}")]
     DkimKey {
         path: PathBuf,
@@ -40,7 +46,21 @@ impl Channels {
         let policy = TargetPolicy::new(config.allow_private_targets.clone());
         let webhooks = WebhookClient::new(policy, ClientTimeouts::default())?;
         let smtp_url = config.smtp_url.as_ref().map(|s| s.expose());
-        let mailer = Mailer::from_config(smtp_url, &config.outbox_dir, PoolSettings::default())?;
+        let ca_pem = match &config.smtp_ca_file {
+            Some(path) => Some(
+                std::fs::read(path).map_err(|source| SetupError::SmtpCaFile {
+                    path: path.clone(),
+                    source,
+                })?,
+            ),
+            None => None,
+        };
+        let mailer = Mailer::from_config_with_ca(
+            smtp_url,
+            ca_pem.as_deref(),
+            &config.outbox_dir,
+            PoolSettings::default(),
+        )?;
         let dkim = dkim_settings(config)?;
         let composer = Composer::new(&config.mail_from, dkim.as_ref())?;
         let public_url = config

@@ -215,9 +215,8 @@ pub async fn replan(
             })
         })
         .collect();
-    out.queued = deliveries.len();
     let at = stamp(now);
-    outbox::apply_plan(
+    let written = outbox::apply_plan(
         conn,
         dist.case_id,
         &p.supersede,
@@ -226,6 +225,7 @@ pub async fn replan(
         &at,
     )
     .await?;
+    out.queued = written.len();
     dist.planned_at = at;
     tracing::info!(
         case_id = %dist.case_id,

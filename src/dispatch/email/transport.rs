@@ -1,5 +1,6 @@
 //! Getting a composed message out: SMTP with pooled connections (plain for local relays,
-//! STARTTLS, or implicit TLS, with authentication), or `.eml` files when no SMTP is configured.
+//! STARTTLS, or implicit TLS, with authentication, optionally trusting a private CA), or `.eml`
+//! files when no SMTP is configured.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use lettre::message::Message;
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use percent_encoding::percent_decode_str;
 use url::Url;
@@ -104,6 +105,8 @@ impl SmtpSettings {
 /// Size of the SMTP connection pool.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolSettings {
+    /// Idle connections kept for reuse (lettre's `max_size`). Not a cap on connections in flight:
+    /// lettre opens one per concurrent send when none is idle; `dispatch_concurrency` bounds those.
     pub max_connections: u32,
     pub idle_timeout: Duration,
     /// lettre's own per-command timeout; the hard timeout around each send is separate.
@@ -144,18 +147,53 @@ impl Mailer {
         outbox_dir: &Path,
         pool: PoolSettings,
     ) -> Result<Mailer, EmailError> {
+        Mailer::from_config_with_ca(smtp_url, None, outbox_dir, pool)
+    }
+
+    /// As [`Mailer::from_config`], also trusting the root certificates in `ca_pem` (the contents
+    /// of `smtp_ca_file`) for the SMTP server's TLS, besides the built-in public roots.
+    pub fn from_config_with_ca(
+        smtp_url: Option<&str>,
+        ca_pem: Option<&[u8]>,
+        outbox_dir: &Path,
+        pool: PoolSettings,
+    ) -> Result<Mailer, EmailError> {
         match smtp_url {
-            Some(url) => Ok(Mailer::smtp(&SmtpSettings::parse(url)?, pool)?),
+            Some(url) => Ok(Mailer::smtp_with_ca(
+                &SmtpSettings::parse(url)?,
+                ca_pem,
+                pool,
+            )?),
             None => Ok(Mailer::Outbox(outbox_dir.to_path_buf())),
         }
     }
 
     /// Must be called inside a tokio runtime: the pool starts its idle-connection reaper task.
     pub fn smtp(settings: &SmtpSettings, pool: PoolSettings) -> Result<Mailer, EmailError> {
+        Mailer::smtp_with_ca(settings, None, pool)
+    }
+
+    /// As [`Mailer::smtp`], with extra PEM root certificates (a relay with an internal CA). They
+    /// are checked here, so a bad file stops the start rather than every send.
+    pub fn smtp_with_ca(
+        settings: &SmtpSettings,
+        ca_pem: Option<&[u8]>,
+        pool: PoolSettings,
+    ) -> Result<Mailer, EmailError> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(EmailError::NoRuntime);
         }
-        let tls = || TlsParameters::new(settings.host.clone()).map_err(EmailError::Tls);
+        let roots = ca_pem
+            .map(Certificate::from_pem)
+            .transpose()
+            .map_err(EmailError::Tls)?;
+        let tls = || {
+            let mut builder = TlsParameters::builder(settings.host.clone());
+            if let Some(roots) = &roots {
+                builder = builder.add_root_certificate(roots.clone());
+            }
+            builder.build().map_err(EmailError::Tls)
+        };
         let tls = match settings.security {
             SmtpSecurity::Plain => Tls::None,
             SmtpSecurity::StartTls => Tls::Required(tls()?),
@@ -213,14 +251,18 @@ async fn smtp_send(
     }
 }
 
-/// SMTP 5xx is final; 4xx, timeouts and connection trouble are tried again later.
+/// SMTP 5xx is final, except a refused login; 4xx, timeouts and connection trouble are tried again
+/// later.
 fn judge(e: &lettre::transport::smtp::Error) -> SendOutcome {
     let code = e.status().map(|c| c.to_string());
     let text = match &code {
         Some(code) => format!("SMTP {code}: {e}"),
         None => format!("SMTP: {e}"),
     };
-    if e.is_permanent() {
+    // Authentication refused (530, 534, 535) is our own relay settings being wrong, not the
+    // recipient: keep retrying until an operator fixes them rather than dropping every delivery.
+    let ours = matches!(code.as_deref(), Some("530" | "534" | "535"));
+    if e.is_permanent() && !ours {
         SendOutcome::failed(text)
     } else {
         SendOutcome::retry(None, text)

@@ -166,8 +166,8 @@ async fn next_seqs(conn: &mut AnyConnection, partner: &str, n: i64) -> Result<i6
     Ok(last - n + 1)
 }
 
-/// Write the deliveries of a plan; returns their ids. A delivery that would repeat one already
-/// counting (same partner, location, case, version and kind) is skipped.
+/// Write the deliveries of a plan; returns the ids written. A delivery that would repeat one still
+/// unfinished (same recipient, case, version, kind and reason) is skipped.
 pub async fn insert(
     conn: &mut AnyConnection,
     case: CaseId,
@@ -188,6 +188,7 @@ pub async fn insert(
             rows.push((new_delivery_id(), first + i as i64, d));
         }
     }
+    let mut written = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(CHUNK) {
         let mut sql = format!("INSERT INTO deliveries ({COLUMNS}) VALUES ");
         for i in 0..chunk.len() {
@@ -200,7 +201,7 @@ pub async fn insert(
             sql.push_str(&marks.join(", "));
             sql.push(')');
         }
-        sql.push_str(" ON CONFLICT DO NOTHING");
+        sql.push_str(" ON CONFLICT DO NOTHING RETURNING id");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (id, seq, d) in chunk {
             q = q
@@ -221,9 +222,19 @@ pub async fn insert(
                 .bind(now.to_string())
                 .bind(now.to_string());
         }
-        q.execute(&mut *conn).await?;
+        for row in q.fetch_all(&mut *conn).await? {
+            written.push(row.try_get("id")?);
+        }
     }
-    Ok(rows.into_iter().map(|(id, _, _)| id).collect())
+    if written.len() < rows.len() {
+        tracing::warn!(
+            case_id = %case,
+            planned = rows.len(),
+            written = written.len(),
+            "deliveries already queued were not queued again"
+        );
+    }
+    Ok(written)
 }
 
 /// Supersede, then insert: what a plan asks of the outbox.

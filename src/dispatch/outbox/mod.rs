@@ -15,8 +15,8 @@ pub use claim::{Claimed, Finished, claim, reclaim_expired, record, release};
 pub use distributions::{Distribution, due_distributions, load_distribution, save_distribution};
 pub use enqueue::{Known, NewDelivery, Standings, apply_plan, remaining_caps, standings};
 pub use views::{
-    DeliveryView, PartnerHealth, QueueStats, ack, delivery, enable, feed, health, queue_stats,
-    recent, timeline,
+    DeliveryView, PartnerHealth, QueueStats, ack, delivery, enable, feed, health, partner_health,
+    queue_stats, recent, timeline,
 };
 
 use crate::dispatch::payload::EventType;

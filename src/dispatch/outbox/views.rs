@@ -199,24 +199,39 @@ pub struct PartnerHealth {
     pub last_delivered_at: Option<String>,
 }
 
+/// One partner's delivery health; `None` before anything was ever queued for it.
+pub async fn partner_health(
+    store: &Store,
+    partner: &str,
+) -> Result<Option<PartnerHealth>, StoreError> {
+    let sql = format!("{HEALTH} WHERE partner_id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(partner)
+        .fetch_optional(store.pool())
+        .await?;
+    row.as_ref().map(health_row).transpose()
+}
+
+const HEALTH: &str = "SELECT partner_id, failing_since, disabled_at, disabled_reason, \
+     last_delivered_at FROM partner_status";
+
+fn health_row(r: &sqlx::any::AnyRow) -> Result<PartnerHealth, StoreError> {
+    Ok(PartnerHealth {
+        partner_id: r.try_get("partner_id")?,
+        failing_since: r.try_get("failing_since")?,
+        disabled_at: r.try_get("disabled_at")?,
+        disabled_reason: r.try_get("disabled_reason")?,
+        last_delivered_at: r.try_get("last_delivered_at")?,
+    })
+}
+
+/// Every partner that has ever had a delivery, with its health.
 pub async fn health(store: &Store) -> Result<Vec<PartnerHealth>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT partner_id, failing_since, disabled_at, disabled_reason, last_delivered_at \
-         FROM partner_status ORDER BY partner_id",
-    )
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(PartnerHealth {
-                partner_id: r.try_get("partner_id")?,
-                failing_since: r.try_get("failing_since")?,
-                disabled_at: r.try_get("disabled_at")?,
-                disabled_reason: r.try_get("disabled_reason")?,
-                last_delivered_at: r.try_get("last_delivered_at")?,
-            })
-        })
-        .collect()
+    let sql = format!("{HEALTH} ORDER BY partner_id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter().map(health_row).collect()
 }
 
 /// Lift a partner's disablement (an operator fixed its endpoint): its queued deliveries flow again.

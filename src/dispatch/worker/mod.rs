@@ -158,6 +158,10 @@ impl Worker {
                     let outcome = worker.send(&c).await;
                     let took = started.elapsed();
                     worker.metrics.observe(c.channel, outcome.label(), took);
+                    if let Some(error) = outcome.error() {
+                        // ids only: the error is the receiver's answer, never case data
+                        tracing::warn!(delivery = %describe(&c), attempt = c.attempts, outcome = outcome.label(), error, "send did not deliver");
+                    }
                     let _ = done.send(Finished {
                         claimed: c,
                         outcome,
@@ -220,8 +224,8 @@ impl Worker {
     }
 }
 
-/// Log what a claimed delivery is, by ids only.
-pub fn describe(c: &Claimed) -> String {
+/// What a claimed delivery is, by ids only, for logs.
+fn describe(c: &Claimed) -> String {
     format!(
         "{} case {} v{} to {}{}",
         c.id,
