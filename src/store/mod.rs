@@ -80,6 +80,8 @@ pub struct Store {
     backend: Backend,
     /// Held for the whole of every write transaction on SQLite; `None` on PostgreSQL.
     writer: Option<Arc<Mutex<()>>>,
+    /// The group-commit writer task for new cases (SQLite); `None` writes each create by itself.
+    creates: Option<cases::CreateQueue>,
     /// Recently authenticated tokens, shared by every clone of this store.
     token_cache: Arc<token_cache::TokenCache>,
 }
@@ -136,12 +138,17 @@ impl Store {
             Backend::Postgres => options.max_connections(16).connect(url).await?,
         };
         let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Store {
+        let mut store = Store {
             pool,
             backend,
             writer,
+            creates: None,
             token_cache: Arc::new(token_cache::TokenCache::new()),
-        })
+        };
+        if backend == Backend::Sqlite {
+            store.creates = Some(cases::CreateQueue::start(store.clone()));
+        }
+        Ok(store)
     }
 
     /// Apply every migration not yet applied.
