@@ -415,12 +415,12 @@ async fn a_partner_that_is_down_gets_it_when_back_and_a_gone_one_is_disabled(bac
     let case = app.create_case("T-200").await;
     let id = case["id"].as_str().unwrap().to_string();
     json_of(
-        app.post(
-            &format!("/v1/cases/{id}/dispatch"),
-            &app.manager,
-            &json!({}),
-        )
-        .await,
+        app.client
+            .post(app.url(&format!("/v1/cases/{id}/dispatch")))
+            .bearer_auth(&app.manager)
+            .send()
+            .await
+            .unwrap(),
         202,
     )
     .await;

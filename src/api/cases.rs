@@ -60,6 +60,15 @@ fn respond(status: StatusCode, r: &CaseRecord) -> Response {
 
 /// Every photo must be one uploaded through `/v1/photos`.
 async fn check_photos(app: &AppState, case: &Case) -> Result<(), ApiError> {
+    let ids: Vec<PhotoId> = case
+        .photos()
+        .filter_map(|(_, photo)| match &photo.source {
+            PhotoSource::Id(raw) => raw.parse().ok(),
+            PhotoSource::File(_) => None,
+        })
+        .collect();
+    // One query for all of them; the problems are still listed in the document's order.
+    let stored = app.store.stored_photos(&ids).await?;
     let mut problems = Vec::new();
     for (path, photo) in case.photos() {
         match &photo.source {
@@ -69,7 +78,7 @@ async fn check_photos(app: &AppState, case: &Case) -> Result<(), ApiError> {
             )),
             PhotoSource::Id(raw) => match raw.parse::<PhotoId>() {
                 Err(why) => problems.push(FieldError::new(format!("{path}.photo_id"), why)),
-                Ok(id) if !app.store.photo_exists(&id).await? => problems.push(FieldError::new(
+                Ok(id) if !stored.contains(&id) => problems.push(FieldError::new(
                     format!("{path}.photo_id"),
                     "no such photo: upload it to /v1/photos first",
                 )),

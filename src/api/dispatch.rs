@@ -12,7 +12,7 @@ use super::AppState;
 use super::auth::{Caller, Can};
 use super::cases::case_id;
 use super::error::ApiError;
-use super::extract::{ApiPath, JsonBody, parse_json};
+use super::extract::{ApiPath, OptionalJsonBody, parse_json};
 use crate::cases::CaseStatus;
 use crate::dispatch::outbox::{self, DeliveryView, Kind, PartnerHealth, State as DState};
 use crate::distribution::reissue::ReissueError;
@@ -42,14 +42,13 @@ pub async fn dispatch(
     State(app): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
-    JsonBody(body): JsonBody,
+    OptionalJsonBody(body): OptionalJsonBody,
 ) -> Result<Response, ApiError> {
     caller.require(Can::WorkCases)?;
     let id = case_id(&id)?;
-    let body: DispatchBody = if body.iter().all(u8::is_ascii_whitespace) {
-        DispatchBody::default()
-    } else {
-        parse_json(&body)?
+    let body: DispatchBody = match body {
+        Some(b) if !b.iter().all(u8::is_ascii_whitespace) => parse_json(&b)?,
+        _ => DispatchBody::default(),
     };
     let codes: Vec<&str> = body.states.iter().map(String::as_str).collect();
     RegionExtras::new(&codes, Vec::new(), &app.targeting.states).map_err(ReissueError::from)?;

@@ -58,6 +58,32 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     }
 }
 
+/// A JSON body that may be left out altogether (no body, no content type): `None` then.
+pub struct OptionalJsonBody(pub Option<Bytes>);
+
+impl<S: Send + Sync> FromRequest<S> for OptionalJsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let declared = req.headers().contains_key(header::CONTENT_TYPE);
+        let length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if !declared && length.unwrap_or(0) == 0 {
+            let rest = read_body(req, JSON_LIMIT).await?;
+            return if rest.is_empty() {
+                Ok(OptionalJsonBody(None))
+            } else {
+                Err(ApiError::UnsupportedMediaType("application/json"))
+            };
+        }
+        let JsonBody(bytes) = JsonBody::from_request(req, state).await?;
+        Ok(OptionalJsonBody(Some(bytes)))
+    }
+}
+
 /// Parse JSON into `T`, naming the field at fault the way the case format does.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);

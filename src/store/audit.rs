@@ -3,7 +3,7 @@
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use super::{Actor, CaseId, Store, StoreError, now};
+use super::{Actor, CaseId, Store, StoreError, now, values};
 
 /// One thing that happened, as it is written.
 pub struct AuditEvent<'a> {
@@ -28,6 +28,33 @@ pub(crate) async fn record(conn: &mut AnyConnection, e: AuditEvent<'_>) -> Resul
     .bind(e.version)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Several events in one statement (a batch of creates). `values` gives the placeholders.
+pub(crate) async fn record_all(
+    conn: &mut AnyConnection,
+    events: &[AuditEvent<'_>],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO audit_log (at, actor, action, case_id, subject, version) VALUES {}",
+        values(events.len(), 6)
+    );
+    let at = now();
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for e in events {
+        query = query
+            .bind(at.clone())
+            .bind(e.actor.to_string())
+            .bind(e.action)
+            .bind(e.case_id.map(|c| c.to_string()))
+            .bind(e.subject.clone())
+            .bind(e.version);
+    }
+    query.execute(conn).await?;
     Ok(())
 }
 

@@ -6,9 +6,12 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::audit::{AuditEvent, record};
-use super::idempotency::{Claim, IdempotencyKey, claim, complete};
 use super::{Actor, CaseId, Store, StoreError, WriteTx, flag, now};
 use crate::cases::{Case, CaseStatus};
+
+mod create;
+
+pub(crate) use create::CreateQueue;
 
 /// How a case ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,65 +190,6 @@ pub(crate) async fn fetch_case(
 }
 
 impl Store {
-    /// Store a new, already parsed case as version 1.
-    pub async fn create_case(
-        &self,
-        case: &Case,
-        sample: bool,
-        actor: &Actor,
-        idempotency: Option<&IdempotencyKey>,
-    ) -> Result<Created, StoreError> {
-        let mut tx = self.write().await?;
-        if let Some(k) = idempotency
-            && let Claim::Replay(existing) = claim(tx.conn(), k).await?
-        {
-            let id: CaseId = existing.parse().map_err(|_| StoreError::NotFound("case"))?;
-            let record = fetch_case(tx.conn(), id).await?;
-            return record
-                .map(Created::Replayed)
-                .ok_or(StoreError::NotFound("case"));
-        }
-        let id = CaseId::generate();
-        let at = now();
-        let inserted = sqlx::query(
-            "INSERT INTO cases (id, case_number, case_type, status, amber_alert, sample, \
-             current_version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
-        )
-        .bind(id.to_string())
-        .bind(&case.case_number)
-        .bind(case.case_type.as_str())
-        .bind(case.status.as_str())
-        .bind(case.amber_alert)
-        .bind(sample)
-        .bind(&at)
-        .execute(tx.conn())
-        .await;
-        if let Err(e) = inserted {
-            return Err(if StoreError::is_unique_violation(&e) {
-                StoreError::CaseNumberTaken(case.case_number.clone())
-            } else {
-                e.into()
-            });
-        }
-        insert_version(tx.conn(), id, 1, case, &[], actor, &at).await?;
-        record(tx.conn(), audit(actor, "case.create", id, 1)).await?;
-        if let Some(k) = idempotency {
-            complete(tx.conn(), k, &id.to_string()).await?;
-        }
-        tx.commit().await?;
-        // Built from what was just written rather than read back: the writer lock is held for as
-        // short a time as possible.
-        Ok(Created::New(CaseRecord {
-            id,
-            version: 1,
-            sample,
-            created_at: at.clone(),
-            updated_at: at,
-            resolution: None,
-            document: case.clone(),
-        }))
-    }
-
     pub async fn case(&self, id: CaseId) -> Result<Option<CaseRecord>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         fetch_case(&mut conn, id).await

@@ -14,6 +14,7 @@ mod migrations;
 mod partners;
 mod photos;
 mod posters;
+mod token_cache;
 mod tokens;
 
 use std::sync::Arc;
@@ -80,6 +81,10 @@ pub struct Store {
     backend: Backend,
     /// Held for the whole of every write transaction on SQLite; `None` on PostgreSQL.
     writer: Option<Arc<Mutex<()>>>,
+    /// The group-commit writer task for new cases (SQLite); `None` writes each create by itself.
+    creates: Option<cases::CreateQueue>,
+    /// Recently authenticated tokens, shared by every clone of this store.
+    token_cache: Arc<token_cache::TokenCache>,
 }
 
 /// A write transaction, holding the writer lock (SQLite) until it is committed or dropped.
@@ -134,11 +139,17 @@ impl Store {
             Backend::Postgres => options.max_connections(16).connect(url).await?,
         };
         let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Store {
+        let mut store = Store {
             pool,
             backend,
             writer,
-        })
+            creates: None,
+            token_cache: Arc::new(token_cache::TokenCache::new()),
+        };
+        if backend == Backend::Sqlite {
+            store.creates = Some(cases::CreateQueue::start(store.clone()));
+        }
+        Ok(store)
     }
 
     /// Apply every migration not yet applied.
@@ -206,6 +217,17 @@ pub(crate) fn flag(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sqlx::
         .or_else(|_| row.try_get::<i64, _>(column).map(|v| v != 0))
 }
 
+/// `($1, $2), ($3, $4)` for `rows` rows of `columns` values: only numbered placeholders, never data.
+pub(crate) fn values(rows: usize, columns: usize) -> String {
+    let row = |r: usize| {
+        let params: Vec<String> = (1..=columns)
+            .map(|c| format!("${}", r * columns + c))
+            .collect();
+        format!("({})", params.join(", "))
+    };
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
+}
+
 /// Now, as stored: RFC 3339 UTC with microseconds, fixed width so text order is time order.
 pub(crate) fn now() -> String {
     stamp(chrono::Utc::now())
@@ -223,6 +245,12 @@ mod tests {
     fn sqlite_urls_create_the_file_unless_a_mode_is_given() {
         assert_eq!(sqlite_url("sqlite://a.db"), "sqlite://a.db?mode=rwc");
         assert_eq!(sqlite_url("sqlite://a.db?mode=ro"), "sqlite://a.db?mode=ro");
+    }
+
+    #[test]
+    fn values_number_every_placeholder_once() {
+        assert_eq!(values(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(values(1, 1), "($1)");
     }
 
     #[test]

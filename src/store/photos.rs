@@ -1,11 +1,13 @@
 //! Photos, stored once each by the hash of their normalised print copy.
 
+use std::collections::{BTreeSet, HashSet};
+
 use serde::Serialize;
 use sqlx::Row;
 
 use super::audit::{AuditEvent, record};
 use super::idempotency::{Claim, IdempotencyKey, claim, complete};
-use super::{Actor, PhotoId, Store, StoreError, now};
+use super::{Actor, PhotoId, Store, StoreError, now, values};
 use crate::posters::PreparedPhoto;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,10 +88,29 @@ impl Store {
 
     /// Is this photo stored?
     pub async fn photo_exists(&self, id: &PhotoId) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 AS one FROM photos WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(row.is_some())
+        Ok(!self
+            .stored_photos(std::slice::from_ref(id))
+            .await?
+            .is_empty())
+    }
+
+    /// Which of these photos are stored, in one query (a case names several).
+    pub async fn stored_photos(&self, ids: &[PhotoId]) -> Result<HashSet<PhotoId>, StoreError> {
+        let ids: BTreeSet<&PhotoId> = ids.iter().collect();
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let sql = format!("SELECT id FROM photos WHERE id IN {}", values(1, ids.len()));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id.as_str());
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                id.parse().map_err(|_| StoreError::NotFound("photo"))
+            })
+            .collect()
     }
 }

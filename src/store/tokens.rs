@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::audit::{AuditEvent, record};
+use super::token_cache::TokenHash;
 use super::{Actor, Principal, Role, Store, StoreError, TokenId, now};
 use crate::partners::PartnerId;
 
@@ -82,15 +83,21 @@ impl Store {
         Ok(NewToken { id, secret })
     }
 
-    /// The holder of this secret, if it is a live token.
+    /// The holder of this secret, if it is a live token. Live tokens are cached for a few seconds
+    /// (see `token_cache`): a revocation by another process takes that long to apply here.
     pub async fn authenticate(&self, secret: &str) -> Result<Option<Principal>, StoreError> {
         if !secret.starts_with(PREFIX) {
             return Ok(None);
         }
+        let digest: TokenHash = Sha256::digest(secret.as_bytes()).into();
+        if let Some(p) = self.token_cache.get(&digest) {
+            return Ok(Some(p));
+        }
+        let generation = self.token_cache.generation();
         let row = sqlx::query(
             "SELECT id, role, partner_id FROM tokens WHERE hash = $1 AND revoked_at IS NULL",
         )
-        .bind(hash(secret))
+        .bind(hex::encode(digest))
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -105,11 +112,13 @@ impl Store {
         if (role == Role::Partner) != partner_id.is_some() {
             return Ok(None);
         }
-        Ok(Some(Principal {
+        let principal = Principal {
             token_id,
             role,
             partner_id,
-        }))
+        };
+        self.token_cache.put(digest, principal.clone(), generation);
+        Ok(Some(principal))
     }
 
     pub async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
@@ -153,7 +162,10 @@ impl Store {
             version: None,
         };
         record(tx.conn(), event).await?;
-        tx.commit().await
+        let committed = tx.commit().await;
+        // Whatever the commit's outcome, a token that may be revoked must not stay cached.
+        self.token_cache.revoked();
+        committed
     }
 
     /// Revoke every live token with this label (the demo replaces its token on each start).

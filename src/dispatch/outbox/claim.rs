@@ -6,7 +6,7 @@
 //! being tried. A result is recorded only by the lease's owner: a worker that lost its lease cannot
 //! overwrite what another worker did since.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -135,76 +135,176 @@ struct Health {
     gone: Option<String>,
 }
 
+/// `$first, $first+1, …` for `n` values.
+fn marks(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|k| format!("${k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Rows per batched statement.
+const CHUNK: usize = 200;
+
+/// Mark delivered every delivery of `done` this worker still holds; returns the ids it marked.
+async fn mark_delivered(
+    tx: &mut crate::store::WriteTx,
+    done: &[&Finished],
+    at: &str,
+) -> Result<Vec<String>, StoreError> {
+    let mut marked = Vec::with_capacity(done.len());
+    let mut by_owner: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for f in done {
+        by_owner
+            .entry(f.claimed.lease_owner.as_str())
+            .or_default()
+            .push(f.claimed.id.as_str());
+    }
+    for (owner, ids) in by_owner {
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "UPDATE deliveries SET state = 'delivered', delivered_at = $1, last_error = NULL, \
+                 lease_owner = NULL, lease_until = NULL, updated_at = $1 \
+                 WHERE state = 'sending' AND lease_owner = $2 AND id IN ({}) RETURNING id",
+                marks(3, chunk.len())
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at).bind(owner);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(tx.conn()).await? {
+                marked.push(row.try_get("id")?);
+            }
+        }
+    }
+    Ok(marked)
+}
+
+/// Mark one delivery that did not arrive: due again later, or failed for good. False when this
+/// worker no longer holds it.
+async fn mark_undelivered<R: Rng + ?Sized>(
+    tx: &mut crate::store::WriteTx,
+    f: &Finished,
+    rng: &mut R,
+) -> Result<bool, StoreError> {
+    let c = &f.claimed;
+    let (state, next) = match &f.outcome {
+        SendOutcome::Retry { after, .. } => match next_attempt(c.attempts, f.at, *after, rng) {
+            Some(t) => ("pending", Some(stamp(t))),
+            None => ("failed", None),
+        },
+        _ => ("failed", None),
+    };
+    let done = sqlx::query(
+        "UPDATE deliveries SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), \
+         last_error = $3, lease_owner = NULL, lease_until = NULL, updated_at = $4 \
+         WHERE id = $5 AND state = 'sending' AND lease_owner = $6",
+    )
+    .bind(state)
+    .bind(next)
+    .bind(f.outcome.error().map(str::to_string))
+    .bind(stamp(f.at))
+    .bind(&c.id)
+    .bind(&c.lease_owner)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// One attempt row per recorded result.
+async fn insert_attempts(
+    tx: &mut crate::store::WriteTx,
+    recorded: &[&Finished],
+) -> Result<(), StoreError> {
+    const PER_ROW: usize = 6;
+    for chunk in recorded.chunks(CHUNK / 2) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", marks(i * PER_ROW + 1, PER_ROW)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO delivery_attempts (delivery_id, attempt, at, outcome, error, latency_ms) \
+             VALUES {} ON CONFLICT DO NOTHING",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for f in chunk {
+            q = q
+                .bind(f.claimed.id.clone())
+                .bind(i64::from(f.claimed.attempts))
+                .bind(stamp(f.at))
+                .bind(f.outcome.label())
+                .bind(f.outcome.error().map(str::to_string))
+                .bind(f.latency.as_secs_f64() * 1e3);
+        }
+        q.execute(tx.conn()).await?;
+    }
+    Ok(())
+}
+
 /// Record a batch of results in one transaction: each delivery's new state (retries get their next
 /// time from the schedule), one attempt row each, and each partner's health. A partner failing for
-/// longer than `disable_after` is disabled, as is one whose endpoint said it is gone.
+/// longer than `disable_after` is disabled, as is one whose endpoint said it is gone. Deliveries
+/// arrive in bulk, so they are marked a few hundred per statement.
 pub async fn record<R: Rng + ?Sized>(
     store: &Store,
     finished: &[Finished],
     disable_after: Duration,
     rng: &mut R,
 ) -> Result<(), StoreError> {
-    if finished.is_empty() {
+    let Some(latest) = finished.iter().map(|f| f.at).max() else {
         return Ok(());
-    }
+    };
+    let now = stamp(latest);
     let mut tx = store.write().await?;
-    let mut health: BTreeMap<&str, Health> = BTreeMap::new();
-    let mut latest = finished[0].at;
-    for f in finished {
-        latest = latest.max(f.at);
-        let c = &f.claimed;
-        let at = stamp(f.at);
-        let (state, next, delivered_at) = match &f.outcome {
-            SendOutcome::Delivered => ("delivered", None, Some(at.clone())),
-            SendOutcome::Retry { after, .. } => match next_attempt(c.attempts, f.at, *after, rng) {
-                Some(t) => ("pending", Some(stamp(t)), None),
-                None => ("failed", None, None),
-            },
-            SendOutcome::Failed { .. } | SendOutcome::DisableEndpoint { .. } => {
-                ("failed", None, None)
-            }
-        };
-        let done = sqlx::query(
-            "UPDATE deliveries SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), \
-             delivered_at = COALESCE($3, delivered_at), last_error = $4, lease_owner = NULL, \
-             lease_until = NULL, updated_at = $5 \
-             WHERE id = $6 AND state = 'sending' AND lease_owner = $7",
-        )
-        .bind(state)
-        .bind(next)
-        .bind(delivered_at)
-        .bind(f.outcome.error().map(str::to_string))
-        .bind(&at)
-        .bind(&c.id)
-        .bind(&c.lease_owner)
-        .execute(tx.conn())
-        .await?;
-        if done.rows_affected() == 0 {
-            continue; // the lease was lost: another worker owns this delivery now
+    let (delivered, undelivered): (Vec<&Finished>, Vec<&Finished>) =
+        finished.iter().partition(|f| f.outcome.is_delivered());
+    let marked: HashSet<String> = mark_delivered(&mut tx, &delivered, &now)
+        .await?
+        .into_iter()
+        .collect();
+    // a delivery whose lease was lost belongs to another worker now: its result is not ours to write
+    let mut recorded: Vec<&Finished> = delivered
+        .into_iter()
+        .filter(|f| marked.contains(&f.claimed.id))
+        .collect();
+    for f in undelivered {
+        if mark_undelivered(&mut tx, f, rng).await? {
+            recorded.push(f);
         }
-        sqlx::query(
-            "INSERT INTO delivery_attempts (delivery_id, attempt, at, outcome, error, latency_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        )
-        .bind(&c.id)
-        .bind(i64::from(c.attempts))
-        .bind(&at)
-        .bind(f.outcome.label())
-        .bind(f.outcome.error().map(str::to_string))
-        .bind(f.latency.as_secs_f64() * 1e3)
-        .execute(tx.conn())
-        .await?;
-        let h = health.entry(c.partner_id.as_str()).or_default();
+    }
+    insert_attempts(&mut tx, &recorded).await?;
+    let mut health: BTreeMap<&str, Health> = BTreeMap::new();
+    for f in &recorded {
+        let h = health.entry(f.claimed.partner_id.as_str()).or_default();
         match &f.outcome {
             SendOutcome::Delivered => h.delivered = true,
             SendOutcome::DisableEndpoint { error } => h.gone = Some(error.clone()),
             _ => h.failed = true,
         }
     }
-    let now = stamp(latest);
     let cutoff = stamp(latest - chrono::Duration::from_std(disable_after).unwrap_or_default());
-    for (partner, h) in health {
-        update_health(&mut tx, partner, &h, &now, &cutoff).await?;
+    let healthy: Vec<&str> = health
+        .iter()
+        .filter(|(_, h)| h.delivered && h.gone.is_none())
+        .map(|(p, _)| *p)
+        .collect();
+    for chunk in healthy.chunks(CHUNK) {
+        let sql = format!(
+            "UPDATE partner_status SET failing_since = NULL, last_delivered_at = $1 \
+             WHERE partner_id IN ({})",
+            marks(2, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&now);
+        for p in chunk {
+            q = q.bind(*p);
+        }
+        q.execute(tx.conn()).await?;
+    }
+    for (partner, h) in health
+        .iter()
+        .filter(|(_, h)| !h.delivered || h.gone.is_some())
+    {
+        update_health(&mut tx, partner, h, &now, &cutoff).await?;
     }
     tx.commit().await?;
     Ok(())
