@@ -50,7 +50,8 @@ CREATE UNIQUE INDEX deliveries_by_partner_seq ON deliveries (partner_id, seq);
 CREATE UNIQUE INDEX deliveries_once
     ON deliveries (partner_id, location_ref, case_id, version, kind, COALESCE(reason, ''))
     WHERE state IN ('pending', 'sending');
-CREATE INDEX deliveries_due ON deliveries (state, priority, next_attempt_at);
+-- the claim's order: takedowns first, the longest due next, partners taking turns (seq)
+CREATE INDEX deliveries_due ON deliveries (state, priority, next_attempt_at, seq);
 CREATE INDEX deliveries_lease ON deliveries (state, lease_until);
 CREATE INDEX deliveries_by_recipient ON deliveries (case_id, partner_id, location_ref, seq);
 

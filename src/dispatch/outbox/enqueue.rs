@@ -127,22 +127,32 @@ pub async fn supersede(
         return Ok(done.rows_affected());
     }
     let mut n = 0;
-    for r in recipients {
-        let done = sqlx::query(
+    // (partner, location) pairs, a few hundred per statement: an update of a big case supersedes
+    // thousands at once
+    for chunk in recipients.chunks(SUPERSEDE_CHUNK) {
+        let pairs: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 3 + 2 * i, 4 + 2 * i))
+            .collect();
+        let sql = format!(
             "UPDATE deliveries SET state = 'superseded', updated_at = $1 \
-             WHERE case_id = $2 AND partner_id = $3 AND location_ref = $4 \
-               AND state = 'pending' AND attempts = 0",
-        )
-        .bind(now)
-        .bind(case.to_string())
-        .bind(r.partner.as_str())
-        .bind(r.location.as_deref().unwrap_or(""))
-        .execute(&mut *conn)
-        .await?;
-        n += done.rows_affected();
+             WHERE case_id = $2 AND state = 'pending' AND attempts = 0 \
+               AND (partner_id, location_ref) IN ({})",
+            pairs.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(case.to_string());
+        for r in chunk {
+            q = q
+                .bind(r.partner.as_str().to_string())
+                .bind(r.location.clone().unwrap_or_default());
+        }
+        n += q.execute(&mut *conn).await?.rows_affected();
     }
     Ok(n)
 }
+
+const SUPERSEDE_CHUNK: usize = 200;
 
 const COLUMNS: &str = "id, partner_id, seq, case_id, location_ref, version, kind, reason, channel, \
      locations, priority, state, attempts, next_attempt_at, created_at, updated_at";
@@ -150,20 +160,39 @@ const PER_ROW: usize = 16;
 /// Rows per INSERT: well under both databases' limit on parameters.
 const CHUNK: usize = 100;
 
-/// Hand out `n` sequence numbers of `partner`; returns the first. The row lock this takes is held
-/// to the end of the transaction, so a later `seq` never commits before an earlier one.
-async fn next_seqs(conn: &mut AnyConnection, partner: &str, n: i64) -> Result<i64, StoreError> {
-    let row = sqlx::query(
-        "INSERT INTO partner_status (partner_id, last_seq) VALUES ($1, $2) \
-         ON CONFLICT (partner_id) DO UPDATE SET last_seq = partner_status.last_seq + $2 \
-         RETURNING last_seq",
-    )
-    .bind(partner)
-    .bind(n)
-    .fetch_one(conn)
-    .await?;
-    let last: i64 = row.try_get("last_seq")?;
-    Ok(last - n + 1)
+/// Hand out `n` sequence numbers to each partner of `wanted` (ascending ids); returns each one's
+/// first. The row locks this takes are held to the end of the transaction, so a later `seq` never
+/// commits before an earlier one; partners are locked in id order, so two plans cannot deadlock.
+async fn next_seqs(
+    conn: &mut AnyConnection,
+    wanted: &[(&str, i64)],
+) -> Result<HashMap<String, i64>, StoreError> {
+    let mut first = HashMap::with_capacity(wanted.len());
+    for chunk in wanted.chunks(SUPERSEDE_CHUNK) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 1 + 2 * i, 2 + 2 * i))
+            .collect();
+        let sql = format!(
+            "INSERT INTO partner_status (partner_id, last_seq) VALUES {} \
+             ON CONFLICT (partner_id) DO UPDATE SET last_seq = partner_status.last_seq + excluded.last_seq \
+             RETURNING partner_id, last_seq",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (partner, n) in chunk {
+            q = q.bind(partner.to_string()).bind(*n);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            let partner: String = row.try_get("partner_id")?;
+            let last: i64 = row.try_get("last_seq")?;
+            let n = chunk
+                .iter()
+                .find(|(p, _)| *p == partner)
+                .map_or(0, |(_, n)| *n);
+            first.insert(partner, last - n + 1);
+        }
+    }
+    Ok(first)
 }
 
 /// Write the deliveries of a plan; returns the ids written. A delivery that would repeat one still
@@ -181,9 +210,16 @@ pub async fn insert(
             .or_default()
             .push(d);
     }
+    let counts: Vec<(&str, i64)> = by_partner
+        .iter()
+        .map(|(p, ds)| (*p, ds.len() as i64))
+        .collect();
+    let firsts = next_seqs(conn, &counts).await?;
     let mut rows: Vec<(String, i64, &NewDelivery)> = Vec::with_capacity(deliveries.len());
     for (partner, ds) in by_partner {
-        let first = next_seqs(conn, partner, ds.len() as i64).await?;
+        let first = *firsts
+            .get(partner)
+            .ok_or(StoreError::NotFound("partner status"))?;
         for (i, d) in ds.into_iter().enumerate() {
             rows.push((new_delivery_id(), first + i as i64, d));
         }
