@@ -141,11 +141,58 @@ pub async fn replan(
     now: DateTime<Utc>,
     quiet: Duration,
 ) -> Result<Planned, ReissueError> {
+    if matches!(trigger, Trigger::TakeDown(_)) {
+        dist.active = false;
+    }
+    let Prepared {
+        plan: p,
+        deliveries,
+        mut planned,
+    } = prepare(conn, targeting, case, dist, trigger, now, quiet).await?;
+    let at = stamp(now);
+    let written = outbox::apply_plan(
+        conn,
+        dist.case_id,
+        &p.supersede,
+        p.supersede_retrying,
+        &deliveries,
+        &at,
+    )
+    .await?;
+    planned.queued = written.len();
+    dist.planned_at = at;
+    tracing::info!(
+        case_id = %dist.case_id,
+        version = dist.poster_version,
+        ?trigger,
+        queued = planned.queued,
+        superseded = planned.superseded_recipients,
+        "distribution planned"
+    );
+    Ok(planned)
+}
+
+/// A plan and the deliveries it would write, not yet written.
+pub struct Prepared {
+    pub plan: super::Plan,
+    pub deliveries: Vec<NewDelivery>,
+    /// What applying it does (`queued` counts the deliveries planned).
+    pub planned: Planned,
+}
+
+/// Everything [`replan`] decides, reading only: the region at `now`, the partners inside it, what
+/// each recipient holds, and the plan. Applying it is [`replan`]'s second half.
+pub async fn prepare(
+    conn: &mut AnyConnection,
+    targeting: &TargetingIndex,
+    case: &Case,
+    dist: &Distribution,
+    trigger: Trigger,
+    now: DateTime<Utc>,
+    quiet: Duration,
+) -> Result<Prepared, ReissueError> {
     let state = match trigger {
-        Trigger::TakeDown(reason) => {
-            dist.active = false;
-            CaseState::TakenDown(reason)
-        }
+        Trigger::TakeDown(reason) => CaseState::TakenDown(reason),
         _ => CaseState::Active,
     };
     let codes: Vec<&str> = dist.states.iter().map(String::as_str).collect();
@@ -215,27 +262,12 @@ pub async fn replan(
             })
         })
         .collect();
-    let at = stamp(now);
-    let written = outbox::apply_plan(
-        conn,
-        dist.case_id,
-        &p.supersede,
-        p.supersede_retrying,
-        &deliveries,
-        &at,
-    )
-    .await?;
-    out.queued = written.len();
-    dist.planned_at = at;
-    tracing::info!(
-        case_id = %dist.case_id,
-        version = dist.poster_version,
-        ?trigger,
-        queued = out.queued,
-        superseded = out.superseded_recipients,
-        "distribution planned"
-    );
-    Ok(out)
+    out.queued = deliveries.len();
+    Ok(Prepared {
+        plan: p,
+        deliveries,
+        planned: out,
+    })
 }
 
 /// A new distribution of `case` as of `now`, holding nothing yet.

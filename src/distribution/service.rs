@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
 use super::WithdrawReason;
-use super::reissue::{Planned, ReissueError, Trigger, replan, start};
+use super::reissue::{Planned, ReissueError, Trigger, prepare, replan, start};
 use crate::app::TargetingIndex;
 use crate::cases::Case;
 use crate::dispatch::outbox::{Distribution, load_distribution, save_distribution};
@@ -210,6 +210,41 @@ impl Distributor {
         tx.commit().await?;
         self.woken(&planned);
         Ok(Some(planned))
+    }
+
+    /// What an update of the case would send now, without writing anything: the planning half of a
+    /// reissue (region, selection, what each recipient holds, the plan). `None` when the case is not
+    /// being distributed.
+    pub async fn dry_run(
+        &self,
+        id: CaseId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Planned>, ReissueError> {
+        let mut conn = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(crate::store::StoreError::from)?;
+        let Some(mut dist) = load_distribution(&mut conn, id).await? else {
+            return Ok(None);
+        };
+        let Some(record) = fetch_case(&mut conn, id).await? else {
+            return Ok(None);
+        };
+        // the version the next update would make
+        dist.poster_version = u32::try_from(record.version + 1).unwrap_or(u32::MAX);
+        let prepared = prepare(
+            &mut conn,
+            &self.targeting,
+            &record.document,
+            &dist,
+            Trigger::Update,
+            now,
+            self.quiet,
+        )
+        .await?;
+        Ok(Some(prepared.planned))
     }
 
     /// Retarget every distribution that is due; returns how many were looked at.
