@@ -276,3 +276,33 @@ pub async fn error_of(res: reqwest::Response, status: u16) -> (String, Option<St
         body["field"].as_str().map(str::to_string),
     )
 }
+
+/// A drawn portrait stored straight through the store; its photo id.
+pub async fn store_photo(store: &Store) -> String {
+    let photo = PreparedPhoto {
+        jpeg: lookout::app::portrait_jpeg(1),
+        width: 600,
+        height: 750,
+    };
+    store
+        .put_photo(&photo, &Actor::System("test"), None)
+        .await
+        .unwrap()
+        .id
+        .to_string()
+}
+
+/// A case created straight through the store (no idempotency key); its id.
+pub async fn store_case(store: &Store, doc: &Value) -> lookout::store::CaseId {
+    let bytes = serde_json::to_vec(doc).unwrap();
+    let case =
+        lookout::cases::parse_case(&bytes, chrono::Utc::now().date_naive()).expect("a valid case");
+    match store
+        .create_case(&case, false, &Actor::System("test"), None)
+        .await
+        .unwrap()
+    {
+        lookout::store::Created::New(r) => r.id,
+        lookout::store::Created::Replayed(_) => unreachable!("no idempotency key"),
+    }
+}
