@@ -33,18 +33,6 @@ async fn create_partner(app: &TestApp, doc: Value) {
     assert_eq!(res.status(), 201, "create partner {doc}");
 }
 
-async fn put_locations(app: &TestApp, partner: &str, locations: Value) {
-    let res = app
-        .client
-        .put(app.url(&format!("/v1/partners/{partner}/locations")))
-        .bearer_auth(&app.admin)
-        .json(&locations)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "locations of {partner}");
-}
-
 fn loc(reference: &str, (lat, lon): (f64, f64), reach_m: Option<f64>) -> Value {
     json!({"ref": reference, "name": format!("Store {reference}"), "lat": lat, "lon": lon, "reach_m": reach_m})
 }
@@ -58,8 +46,7 @@ const ARLINGTON: (f64, f64) = (38.8816, -77.0910);
 /// kilometre, one taking runaways only, and one switched off.
 async fn network(app: &TestApp) {
     create_partner(app, json!({"id": "shop", "name": "Shop Co", "kind": "retail", "delivery": {"pull": true}, "languages": ["en", "es"]})).await;
-    put_locations(
-        app,
+    app.put_locations(
         "shop",
         json!([
             loc("DC1", DC, None),
@@ -69,8 +56,7 @@ async fn network(app: &TestApp) {
     )
     .await;
     create_partner(app, json!({"id": "signs", "name": "Sign Co", "kind": "billboard", "delivery": {"pull": true}, "formats": ["billboard"]})).await;
-    put_locations(
-        app,
+    app.put_locations(
         "signs",
         json!([
             // 40.6 km out, seen from 1 km: its reach touches the 40 km circle
@@ -81,9 +67,11 @@ async fn network(app: &TestApp) {
     )
     .await;
     create_partner(app, json!({"id": "runaways", "name": "Runaway Help", "kind": "public", "delivery": {"pull": true}, "case_types": ["endangered_runaway"]})).await;
-    put_locations(app, "runaways", json!([loc("R1", DC, None)])).await;
+    app.put_locations("runaways", json!([loc("R1", DC, None)]))
+        .await;
     create_partner(app, json!({"id": "sleeping", "name": "Sleeping Co", "kind": "retail", "delivery": {"pull": true}, "active": false})).await;
-    put_locations(app, "sleeping", json!([loc("S1", DC, None)])).await;
+    app.put_locations("sleeping", json!([loc("S1", DC, None)]))
+        .await;
 }
 
 async fn preview(app: &TestApp, case: &str, query: &str) -> Value {
@@ -207,8 +195,7 @@ async fn preview_selects_and_follows_changes(backend: Backend) {
         )
         .await;
     assert_eq!(res.status(), 200);
-    put_locations(
-        &app,
+    app.put_locations(
         "shop",
         json!([
             loc("DC1", DC, None),

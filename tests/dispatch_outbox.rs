@@ -27,19 +27,7 @@ pub async fn add_partner(
     });
     let res = app.post("/v1/partners", &app.admin, &body).await;
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    put_locations(app, id, locations).await;
-}
-
-pub async fn put_locations(app: &TestApp, id: &str, locations: Value) {
-    let res = app
-        .client
-        .put(app.url(&format!("/v1/partners/{id}/locations")))
-        .bearer_auth(&app.admin)
-        .json(&locations)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    app.put_locations(id, locations).await;
 }
 
 fn loc(r: &str, (lat, lon): (f64, f64)) -> Value {
@@ -70,24 +58,6 @@ async fn emails(app: &TestApp, n: usize) -> Vec<String> {
     }
 }
 
-async fn json_of(res: reqwest::Response, status: u16) -> Value {
-    let code = res.status().as_u16();
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(code, status, "{body}");
-    body
-}
-
-async fn distributions(app: &TestApp, id: &str) -> Value {
-    json_of(
-        app.get(&format!("/v1/cases/{id}/distributions"), &app.manager)
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await
-}
-
 async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
     let Some(app) = spawn_app_with(backend, |c| c.reissue_quiet_secs = 1).await else {
         return;
@@ -111,11 +81,12 @@ async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
         json!([with_email, loc("A2", (38.80, -77.05))]),
     )
     .await;
-    put_locations(&app, "test-partner", json!([loc("P1", NEAR)])).await;
+    app.put_locations("test-partner", json!([loc("P1", NEAR)]))
+        .await;
 
     let case = app.create_case("T-100").await;
     let id = case["id"].as_str().unwrap().to_string();
-    let planned = json_of(
+    let planned = common::json_of(
         app.post(
             &format!("/v1/cases/{id}/dispatch"),
             &app.manager,
@@ -156,7 +127,7 @@ async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
     assert!(mails.iter().all(|m| m.contains("application/pdf")));
 
     // pull: the partner's own deliveries after its cursor, then acknowledged
-    let feed = json_of(
+    let feed = common::json_of(
         app.get("/partner/v1/deliveries?after=0", &app.partner)
             .send()
             .await
@@ -169,7 +140,7 @@ async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
     assert_eq!(items[0]["type"], "poster.issued");
     assert_eq!(items[0]["locations"], json!(["P1"]));
     let next = feed["next_after"].as_i64().unwrap();
-    let again = json_of(
+    let again = common::json_of(
         app.get(
             &format!("/partner/v1/deliveries?after={next}"),
             &app.partner,
@@ -182,7 +153,7 @@ async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
     .await;
     assert_eq!(again["deliveries"], json!([]));
     let pull_id = items[0]["id"].as_str().unwrap();
-    let acked = json_of(
+    let acked = common::json_of(
         app.post(
             &format!("/partner/v1/deliveries/{pull_id}/ack"),
             &app.partner,
@@ -226,12 +197,12 @@ async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
         403
     );
 
-    let view = distributions(&app, &id).await;
+    let view = app.distributions(&id).await;
     let recipients = view["recipients"].as_array().unwrap();
     assert_eq!(recipients.len(), 4, "{view}");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let view = distributions(&app, &id).await;
+        let view = app.distributions(&id).await;
         let states: Vec<&str> = view["recipients"]
             .as_array()
             .unwrap()
@@ -271,7 +242,7 @@ async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
         2,
         "version 2 was superseded, never sent"
     );
-    let view = distributions(&app, &id).await;
+    let view = app.distributions(&id).await;
     let hook_view = view["recipients"]
         .as_array()
         .unwrap()
@@ -299,7 +270,7 @@ async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
         ]
     );
     assert_eq!(hook_view["holds"], 3);
-    let feed = json_of(
+    let feed = common::json_of(
         app.get(
             &format!("/partner/v1/deliveries?after={next}"),
             &app.partner,
@@ -337,7 +308,7 @@ async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
     let mails = emails(&app, 6).await;
     let last = &mails[mails.len() - 1];
     assert!(last.to_lowercase().contains("remove"), "{last}");
-    let feed = json_of(
+    let feed = common::json_of(
         app.get(
             &format!("/partner/v1/deliveries?after={next}"),
             &app.partner,
@@ -414,23 +385,14 @@ async fn a_partner_that_is_down_gets_it_when_back_and_a_gone_one_is_disabled(bac
     .await;
     let case = app.create_case("T-200").await;
     let id = case["id"].as_str().unwrap().to_string();
-    json_of(
-        app.client
-            .post(app.url(&format!("/v1/cases/{id}/dispatch")))
-            .bearer_auth(&app.manager)
-            .send()
-            .await
-            .unwrap(),
-        202,
-    )
-    .await;
+    app.dispatch(&id).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while hook.tried() < 1 {
         assert!(Instant::now() < deadline, "never tried");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let view = distributions(&app, &id).await;
+    let view = app.distributions(&id).await;
     let r = &view["recipients"][0];
     assert_eq!(r["state"], "pending", "{view}");
     assert_eq!(r["last_error"], "HTTP 500");
@@ -452,7 +414,7 @@ async fn a_partner_that_is_down_gets_it_when_back_and_a_gone_one_is_disabled(bac
     let tried = hook.tried();
     let deadline = Instant::now() + Duration::from_secs(70);
     loop {
-        let view = distributions(&app, &id).await;
+        let view = app.distributions(&id).await;
         // the view reads the deliveries and the partners' health one after the other
         if view["disabled_partners"]
             .as_array()
@@ -466,7 +428,7 @@ async fn a_partner_that_is_down_gets_it_when_back_and_a_gone_one_is_disabled(bac
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(hook.tried(), tried + 1, "one try after 410, no more");
-    let p = json_of(
+    let p = common::json_of(
         app.get("/v1/partners/hook-mart", &app.admin)
             .send()
             .await
@@ -489,7 +451,7 @@ async fn a_partner_that_is_down_gets_it_when_back_and_a_gone_one_is_disabled(bac
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    let p = json_of(
+    let p = common::json_of(
         app.get("/v1/partners/hook-mart", &app.admin)
             .send()
             .await
@@ -544,8 +506,7 @@ async fn a_slow_partner_does_not_hold_up_the_others_and_caps_hold(backend: Backe
         app.post("/v1/partners", &app.admin, &body).await.status(),
         201
     );
-    put_locations(
-        &app,
+    app.put_locations(
         "capped-mart",
         json!([
             loc("c1", NEAR),
@@ -557,16 +518,7 @@ async fn a_slow_partner_does_not_hold_up_the_others_and_caps_hold(backend: Backe
 
     let case = app.create_case("T-300").await;
     let id = case["id"].as_str().unwrap().to_string();
-    let planned = json_of(
-        app.post(
-            &format!("/v1/cases/{id}/dispatch"),
-            &app.manager,
-            &json!({}),
-        )
-        .await,
-        202,
-    )
-    .await;
+    let planned = app.dispatch(&id).await;
     assert_eq!(planned["planned"]["queued"], 12 + 1 + 2, "{planned}");
     let skipped = &planned["planned"]["skipped"];
     assert_eq!(skipped[0]["partner_id"], "capped-mart", "{planned}");

@@ -41,22 +41,6 @@ async fn add_webhook_partner(app: &TestApp, id: &str, hook: &Receiver, at: (f64,
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 }
 
-async fn json_of(res: reqwest::Response, status: u16) -> Value {
-    let code = res.status().as_u16();
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(code, status, "{body}");
-    body
-}
-
-async fn distributions(app: &TestApp, id: &str) -> Value {
-    let res = app
-        .get(&format!("/v1/cases/{id}/distributions"), &app.manager)
-        .send()
-        .await
-        .unwrap();
-    json_of(res, 200).await
-}
-
 /// The distribution view's entry for one partner.
 fn recipient<'a>(view: &'a Value, partner: &str) -> &'a Value {
     view["recipients"]
@@ -78,7 +62,7 @@ fn deliveries_in(view: &Value) -> usize {
 }
 
 async fn patch_case(app: &TestApp, id: &str, patch: Value) -> Value {
-    json_of(
+    common::json_of(
         app.patch(&format!("/v1/cases/{id}"), &app.manager, &patch)
             .await,
         200,
@@ -90,7 +74,7 @@ async fn patch_case(app: &TestApp, id: &str, patch: Value) -> Value {
 async fn settle(app: &TestApp, id: &str, states: &[&str], secs: u64) -> Value {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
-        let view = distributions(app, id).await;
+        let view = app.distributions(id).await;
         let all = view["recipients"]
             .as_array()
             .unwrap()
@@ -197,16 +181,7 @@ async fn a_case_follows_its_changes_and_a_partner_that_was_down_catches_up(backe
     // 1. dispatch: the two partners near Alexandria get version 1
     let case = app.create_case("R-100").await;
     let id = case["id"].as_str().unwrap().to_string();
-    let planned = json_of(
-        app.post(
-            &format!("/v1/cases/{id}/dispatch"),
-            &app.manager,
-            &json!({}),
-        )
-        .await,
-        202,
-    )
-    .await;
+    let planned = app.dispatch(&id).await;
     assert_eq!(planned["planned"]["issued"], 2, "{planned}");
     alex.wait_for(1, 20).await;
     balt.wait_for(1, 20).await;
@@ -273,7 +248,7 @@ async fn a_case_follows_its_changes_and_a_partner_that_was_down_catches_up(backe
     )
     .await;
     assert_eq!(same["version"], 4, "{same}");
-    let view = distributions(&app, &id).await;
+    let view = app.distributions(&id).await;
     assert_eq!(deliveries_in(&view), queued_before, "{view}");
     assert_eq!(view["case_version"], 4);
 
@@ -360,16 +335,7 @@ async fn a_change_that_changes_nothing_sends_nothing_and_a_takedown_waits_out_an
     add_webhook_partner(&app, "dc-mart", &dc, WASHINGTON).await;
     let case = app.create_case("R-200").await;
     let id = case["id"].as_str().unwrap().to_string();
-    json_of(
-        app.post(
-            &format!("/v1/cases/{id}/dispatch"),
-            &app.manager,
-            &json!({}),
-        )
-        .await,
-        202,
-    )
-    .await;
+    app.dispatch(&id).await;
     alex.wait_for(1, 20).await;
     dc.wait_for(1, 20).await;
     let view = settle(&app, &id, &["delivered"], 20).await;
@@ -386,20 +352,11 @@ async fn a_change_that_changes_nothing_sends_nothing_and_a_takedown_waits_out_an
         let same = patch_case(&app, &id, patch.clone()).await;
         assert_eq!(same["version"], 1, "{patch} made a version: {same}");
     }
-    let view = distributions(&app, &id).await;
+    let view = app.distributions(&id).await;
     assert_eq!(deliveries_in(&view), 2, "{view}");
     assert_eq!(view["case_version"], 1);
     // a new dispatch of an unchanged case sends nothing either
-    let again = json_of(
-        app.post(
-            &format!("/v1/cases/{id}/dispatch"),
-            &app.manager,
-            &json!({}),
-        )
-        .await,
-        202,
-    )
-    .await;
+    let again = app.dispatch(&id).await;
     assert_eq!(again["planned"]["queued"], 0, "{again}");
 
     // closed while one partner is down: the takedown is retried until it arrives
@@ -415,7 +372,7 @@ async fn a_change_that_changes_nothing_sends_nothing_and_a_takedown_waits_out_an
     assert_eq!(res.status(), 200);
     let got_alex = alex.wait_for(2, 20).await;
     tried_more_than(&dc, dc_tried, 20).await;
-    let view = distributions(&app, &id).await;
+    let view = app.distributions(&id).await;
     assert_eq!(recipient(&view, "dc-mart")["state"], "pending", "{view}");
     dc.set(Mode::Up);
     let got_dc = dc.wait_for(2, 30).await;

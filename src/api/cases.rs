@@ -244,7 +244,8 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         .ok_or_else(|| ApiError::parameter("If-Match", "an ETag of this API, like \"v3\""))
 }
 
-async fn current(
+/// The case as it is now, refused when it is closed or (with `expected`) has moved on.
+pub(super) async fn current(
     app: &AppState,
     id: CaseId,
     expected: Option<i64>,

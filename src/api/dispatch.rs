@@ -10,10 +10,9 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::auth::{Caller, Can};
-use super::cases::case_id;
+use super::cases::{case_id, current};
 use super::error::ApiError;
 use super::extract::{ApiPath, OptionalJsonBody, parse_json};
-use crate::cases::CaseStatus;
 use crate::dispatch::outbox::{self, DeliveryView, Kind, PartnerHealth, State as DState};
 use crate::distribution::reissue::ReissueError;
 use crate::partners::PartnerId;
@@ -52,14 +51,7 @@ pub async fn dispatch(
     };
     let codes: Vec<&str> = body.states.iter().map(String::as_str).collect();
     RegionExtras::new(&codes, Vec::new(), &app.targeting.states).map_err(ReissueError::from)?;
-    let record = app
-        .store
-        .case(id)
-        .await?
-        .ok_or(ApiError::NotFound("case"))?;
-    if record.document.status != CaseStatus::Active {
-        return Err(ApiError::CaseClosed(record.document.status.as_str()));
-    }
+    current(&app, id, None).await?;
     let (dist, planned) = app
         .distributor
         .dispatch(id, &body.states, &caller.actor())
@@ -141,14 +133,7 @@ pub async fn distributions(
         .case(id)
         .await?
         .ok_or(ApiError::NotFound("case"))?;
-    let mut conn = app
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
-    let dist = outbox::load_distribution(&mut conn, id).await?;
-    drop(conn);
+    let dist = outbox::distribution(&app.store, id).await?;
     let deliveries = outbox::timeline(&app.store, id).await?;
     let health: Vec<PartnerHealth> = outbox::health(&app.store).await?;
     let mut recipients = Vec::new();

@@ -240,17 +240,10 @@ pub async fn cap(
         })
         .collect();
     let sent = parse_time(&d.created_at);
-    let mut conn = app
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
-    let states = outbox::load_distribution(&mut conn, case)
+    let states = outbox::distribution(&app.store, case)
         .await?
         .map(|x| x.states)
         .unwrap_or_default();
-    drop(conn);
     let codes: Vec<&str> = states.iter().map(String::as_str).collect();
     let extras = RegionExtras::new(&codes, Vec::new(), &app.targeting.states).unwrap_or_default();
     let region = region_for(&v.document, &app.targeting.policy, sent, &extras);

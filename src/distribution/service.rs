@@ -14,7 +14,8 @@ use crate::app::TargetingIndex;
 use crate::cases::Case;
 use crate::dispatch::outbox::{Distribution, load_distribution, save_distribution};
 use crate::store::{
-    Actor, CaseId, CaseRecord, Outcome, Resolution, Store, fetch_case, stamp, write_version_in,
+    Actor, CaseId, CaseRecord, Outcome, Resolution, Store, WriteTx, fetch_case, stamp,
+    write_version_in,
 };
 
 /// Shared by the API and the scheduler; cheap to clone.
@@ -65,6 +66,30 @@ impl Distributor {
         }
     }
 
+    /// Plan `dist` in the caller's transaction and save it; the next retarget is an interval away.
+    async fn plan_in(
+        &self,
+        tx: &mut WriteTx,
+        case: &Case,
+        dist: &mut Distribution,
+        trigger: Trigger,
+        now: DateTime<Utc>,
+    ) -> Result<Planned, ReissueError> {
+        dist.next_retarget_at = since(now, self.retarget_every);
+        let planned = replan(
+            tx.conn(),
+            &self.targeting,
+            case,
+            dist,
+            trigger,
+            now,
+            self.quiet,
+        )
+        .await?;
+        save_distribution(tx.conn(), dist).await?;
+        Ok(planned)
+    }
+
     /// Start distributing the case's current version, or widen an existing distribution by
     /// `states` (USPS codes, already checked); sends at once. `None` when there is no such case.
     pub async fn dispatch(
@@ -89,18 +114,9 @@ impl Distributor {
                 dist.states.push(code);
             }
         }
-        dist.next_retarget_at = since(now, self.retarget_every);
-        let planned = replan(
-            tx.conn(),
-            &self.targeting,
-            &record.document,
-            &mut dist,
-            Trigger::Dispatch,
-            now,
-            self.quiet,
-        )
-        .await?;
-        save_distribution(tx.conn(), &dist).await?;
+        let planned = self
+            .plan_in(&mut tx, &record.document, &mut dist, Trigger::Dispatch, now)
+            .await?;
         tx.commit().await?;
         self.woken(&planned);
         Ok(Some((dist, planned)))
@@ -161,17 +177,9 @@ impl Distributor {
                     Trigger::Update
                 }
             };
-            planned = replan(
-                tx.conn(),
-                &self.targeting,
-                &record.document,
-                &mut dist,
-                trigger,
-                now,
-                self.quiet,
-            )
-            .await?;
-            save_distribution(tx.conn(), &dist).await?;
+            planned = self
+                .plan_in(&mut tx, &record.document, &mut dist, trigger, now)
+                .await?;
         }
         tx.commit().await?;
         self.woken(&planned);
@@ -195,18 +203,9 @@ impl Distributor {
         if !dist.active {
             return Ok(None);
         }
-        dist.next_retarget_at = since(now, self.retarget_every);
-        let planned = replan(
-            tx.conn(),
-            &self.targeting,
-            &record.document,
-            &mut dist,
-            Trigger::Retarget,
-            now,
-            self.quiet,
-        )
-        .await?;
-        save_distribution(tx.conn(), &dist).await?;
+        let planned = self
+            .plan_in(&mut tx, &record.document, &mut dist, Trigger::Retarget, now)
+            .await?;
         tx.commit().await?;
         self.woken(&planned);
         Ok(Some(planned))

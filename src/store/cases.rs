@@ -195,50 +195,6 @@ impl Store {
         fetch_case(&mut conn, id).await
     }
 
-    /// Write `case` as the version after `base_version`. Fails with `VersionConflict` when someone
-    /// else wrote that version first; the caller re-reads and tries again.
-    pub async fn update_case(
-        &self,
-        id: CaseId,
-        base_version: i64,
-        case: &Case,
-        changed: &[String],
-        actor: &Actor,
-    ) -> Result<CaseRecord, StoreError> {
-        self.write_version(id, base_version, case, changed, actor, None)
-            .await
-    }
-
-    /// Close a case: a new version whose status is the outcome's, with the reason kept on the case.
-    pub async fn resolve_case(
-        &self,
-        id: CaseId,
-        base_version: i64,
-        case: &Case,
-        resolution: &Resolution,
-        actor: &Actor,
-    ) -> Result<CaseRecord, StoreError> {
-        let changed = ["status".to_string()];
-        self.write_version(id, base_version, case, &changed, actor, Some(resolution))
-            .await
-    }
-
-    async fn write_version(
-        &self,
-        id: CaseId,
-        base_version: i64,
-        case: &Case,
-        changed: &[String],
-        actor: &Actor,
-        resolution: Option<&Resolution>,
-    ) -> Result<CaseRecord, StoreError> {
-        let mut tx = self.write().await?;
-        let record =
-            write_version_in(&mut tx, id, base_version, case, changed, actor, resolution).await?;
-        tx.commit().await?;
-        Ok(record)
-    }
-
     /// Newest first.
     pub async fn list_cases(&self, f: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
         let rows = sqlx::query(
@@ -317,7 +273,9 @@ impl Store {
 }
 
 /// Write `case` as the version after `base_version` inside the caller's transaction, so what the
-/// change causes (a redistribution) commits with it or not at all.
+/// change causes (a redistribution) commits with it or not at all. Fails with `VersionConflict` when
+/// someone else wrote that version first; the caller re-reads and tries again. A resolution closes
+/// the case, keeping the outcome and reason on it. (`distribution::Distributor` is the caller.)
 pub(crate) async fn write_version_in(
     tx: &mut WriteTx,
     id: CaseId,

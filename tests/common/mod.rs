@@ -217,6 +217,41 @@ impl TestApp {
         self.patch_json(path, token, body).send().await.unwrap()
     }
 
+    /// Replace a partner's locations through the admin API.
+    pub async fn put_locations(&self, partner: &str, locations: Value) {
+        let res = self
+            .client
+            .put(self.url(&format!("/v1/partners/{partner}/locations")))
+            .bearer_auth(&self.admin)
+            .json(&locations)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+
+    /// `POST /v1/cases/{id}/dispatch` with no body; the planned summary.
+    pub async fn dispatch(&self, id: &str) -> Value {
+        let res = self
+            .client
+            .post(self.url(&format!("/v1/cases/{id}/dispatch")))
+            .bearer_auth(&self.manager)
+            .send()
+            .await
+            .unwrap();
+        json_of(res, 202).await
+    }
+
+    /// The case's distribution view.
+    pub async fn distributions(&self, id: &str) -> Value {
+        let res = self
+            .get(&format!("/v1/cases/{id}/distributions"), &self.manager)
+            .send()
+            .await
+            .unwrap();
+        json_of(res, 200).await
+    }
+
     /// Store a drawn portrait straight through the store (the normaliser is tested by its own room)
     /// and return its photo id.
     pub async fn photo(&self, seed: u32) -> String {
@@ -264,6 +299,14 @@ pub fn case_doc(number: &str, photo_id: &str) -> Value {
         "contact": {"agency": "Test Police Department", "phone": "1-555-555-0100"},
         "languages": ["en", "es"]
     })
+}
+
+/// The JSON body of a response, after checking its status.
+pub async fn json_of(res: reqwest::Response, status: u16) -> Value {
+    let code = res.status().as_u16();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(code, status, "{body}");
+    body
 }
 
 /// The `{code, message, field}` of an error response, after checking its status.

@@ -21,7 +21,7 @@ pub struct Distribution {
     pub next_retarget_at: String,
 }
 
-fn distribution(row: &sqlx::any::AnyRow) -> Result<Distribution, StoreError> {
+fn from_row(row: &sqlx::any::AnyRow) -> Result<Distribution, StoreError> {
     let id: String = row.try_get("case_id")?;
     Ok(Distribution {
         case_id: id.parse().map_err(|_| StoreError::NotFound("case"))?,
@@ -52,7 +52,13 @@ pub async fn load_distribution(
         .bind(case.to_string())
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(distribution).transpose()
+    row.as_ref().map(from_row).transpose()
+}
+
+/// [`load_distribution`] outside a transaction.
+pub async fn distribution(store: &Store, case: CaseId) -> Result<Option<Distribution>, StoreError> {
+    let mut conn = store.pool().acquire().await?;
+    load_distribution(&mut conn, case).await
 }
 
 pub async fn save_distribution(

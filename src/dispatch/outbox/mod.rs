@@ -12,7 +12,9 @@ mod views;
 use serde::{Deserialize, Serialize};
 
 pub use claim::{Claimed, Finished, claim, reclaim_expired, record, release};
-pub use distributions::{Distribution, due_distributions, load_distribution, save_distribution};
+pub use distributions::{
+    Distribution, distribution, due_distributions, load_distribution, save_distribution,
+};
 pub use enqueue::{Known, NewDelivery, Standings, apply_plan, remaining_caps, standings};
 pub use views::{
     DeliveryView, PartnerHealth, QueueStats, ack, delivery, enable, feed, health, partner_health,
