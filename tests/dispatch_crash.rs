@@ -15,10 +15,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use common::receiver::SECRET;
+use common::receiver::{SECRET, verified};
 use common::{Backend, case_doc};
 use futures::StreamExt;
-use lookout::dispatch::webhook::{WebhookSecret, verify};
 use lookout::partners::{Location, Partner};
 use lookout::posters::PreparedPhoto;
 use lookout::store::{Actor, Role, Store};
@@ -70,24 +69,8 @@ async fn hook(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    let h = |n: &str| {
-        headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
-    let key = WebhookSecret::parse(SECRET).unwrap();
-    let id = h("webhook-id");
-    let verified = verify(
-        &key,
-        &id,
-        &h("webhook-timestamp"),
-        &h("webhook-signature"),
-        &body,
-        chrono::Utc::now().timestamp(),
-        300,
-    );
+    let verified = verified(&headers, &body);
+    let id = verified.clone().unwrap_or_default();
     let parsed: Option<Value> = serde_json::from_slice(&body).ok();
     let fine = verified.is_ok()
         && i < PARTNERS

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 use sqlx::Row;
 
-use super::{Channel, DeliveryLocation, Kind, parse_reason};
+use super::{Channel, DeliveryLocation, Kind, count, locations_of, parse_reason};
 use crate::dispatch::SendOutcome;
 use crate::dispatch::retry::next_attempt;
 use crate::distribution::WithdrawReason;
@@ -96,17 +96,12 @@ fn claimed(row: &sqlx::any::AnyRow) -> Result<Claimed, StoreError> {
         case_id: case.parse().map_err(|_| bad("case"))?,
         partner_id: row.try_get("partner_id")?,
         location_ref: row.try_get("location_ref")?,
-        version: u32::try_from(row.try_get::<i64, _>("version")?).unwrap_or(u32::MAX),
+        version: count(row, "version")?,
         kind: Kind::parse(row.try_get("kind")?).ok_or(bad("kind"))?,
         reason: reason.as_deref().and_then(parse_reason),
         channel: Channel::parse(row.try_get("channel")?).ok_or(bad("channel"))?,
-        locations: serde_json::from_str(row.try_get("locations")?).map_err(|source| {
-            StoreError::Corrupt {
-                what: "delivery locations",
-                source,
-            }
-        })?,
-        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+        locations: locations_of(row)?,
+        attempts: count(row, "attempts")?,
         lease_owner: row.try_get("lease_owner")?,
     })
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
+use super::count;
 use crate::store::{CaseId, Store, StoreError, flag, stamp};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +34,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Distribution, StoreError> {
                 source,
             }
         })?,
-        poster_version: u32::try_from(row.try_get::<i64, _>("poster_version")?).unwrap_or(u32::MAX),
+        poster_version: count(row, "poster_version")?,
         active: flag(row, "active")?,
         planned_at: row.try_get("planned_at")?,
         next_retarget_at: row.try_get("next_retarget_at")?,

@@ -6,7 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
-use super::{Channel, DeliveryLocation, Kind, State, new_delivery_id, parse_reason, reason_str};
+use super::{
+    Channel, DeliveryLocation, Kind, State, count, locations_of, new_delivery_id, parse_reason,
+    reason_str,
+};
 use crate::distribution::{Queued, Recipient, Standing, WithdrawReason};
 use crate::partners::PartnerId;
 use crate::store::{CaseId, StoreError, stamp};
@@ -37,10 +40,6 @@ pub struct NewDelivery {
     pub not_before: DateTime<Utc>,
 }
 
-fn corrupt(what: &'static str) -> impl FnOnce(serde_json::Error) -> StoreError {
-    move |source| StoreError::Corrupt { what, source }
-}
-
 fn recipient(partner: &str, location_ref: &str) -> Result<Recipient, StoreError> {
     Ok(Recipient {
         partner: PartnerId::parse(partner).map_err(|_| StoreError::NotFound("partner"))?,
@@ -64,7 +63,7 @@ pub async fn standings(conn: &mut AnyConnection, case: CaseId) -> Result<Standin
         let kind = Kind::parse(row.try_get("kind")?).ok_or(StoreError::NotFound("kind"))?;
         let state = State::parse(row.try_get("state")?).ok_or(StoreError::NotFound("state"))?;
         let reason: Option<String> = row.try_get("reason")?;
-        let version = u32::try_from(row.try_get::<i64, _>("version")?).unwrap_or(u32::MAX);
+        let version = count(row, "version")?;
         let attempts: i64 = row.try_get("attempts")?;
         let channel =
             Channel::parse(row.try_get("channel")?).ok_or(StoreError::NotFound("channel"))?;
@@ -94,8 +93,7 @@ pub async fn standings(conn: &mut AnyConnection, case: CaseId) -> Result<Standin
                 s.holds = Some(version);
             }
             s.ever_sent |= tried;
-            entry.locations = serde_json::from_str(row.try_get("locations")?)
-                .map_err(corrupt("delivery locations"))?;
+            entry.locations = locations_of(row)?;
         }
         if state == State::Pending && attempts == 0 {
             s.queued = Some(match kind {
@@ -314,7 +312,7 @@ pub async fn remaining_caps(
         .bind(day_start)
         .fetch_one(&mut *conn)
         .await?;
-        let used = u32::try_from(row.try_get::<i64, _>("n")?).unwrap_or(u32::MAX);
+        let used = count(&row, "n")?;
         out.insert(partner.clone(), cap.saturating_sub(used));
     }
     Ok(out)

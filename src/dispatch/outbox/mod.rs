@@ -158,6 +158,25 @@ pub(crate) fn parse_reason(s: &str) -> Option<WithdrawReason> {
     .find(|r| reason_str(*r) == s)
 }
 
+/// A counter column (version, attempts) as the `u32` it always is.
+pub(crate) fn count(row: &sqlx::any::AnyRow, column: &str) -> Result<u32, sqlx::Error> {
+    use sqlx::Row;
+    Ok(u32::try_from(row.try_get::<i64, _>(column)?).unwrap_or(u32::MAX))
+}
+
+/// The `locations` column: the JSON list of locations a delivery is about.
+pub(crate) fn locations_of(
+    row: &sqlx::any::AnyRow,
+) -> Result<Vec<DeliveryLocation>, crate::store::StoreError> {
+    use sqlx::Row;
+    serde_json::from_str(row.try_get("locations")?).map_err(|source| {
+        crate::store::StoreError::Corrupt {
+            what: "delivery locations",
+            source,
+        }
+    })
+}
+
 /// A new delivery id: time-ordered, so ids sort roughly by creation; `msg_` as Standard Webhooks
 /// suggests.
 pub fn new_delivery_id() -> String {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Channel, DeliveryLocation, Kind, State, parse_reason};
+use super::{Channel, DeliveryLocation, Kind, State, count, locations_of, parse_reason};
 use crate::distribution::WithdrawReason;
 use crate::store::{CaseId, Store, StoreError, stamp};
 
@@ -49,18 +49,13 @@ fn view(row: &sqlx::any::AnyRow) -> Result<DeliveryView, StoreError> {
         case_id: row.try_get("case_id")?,
         partner_id: row.try_get("partner_id")?,
         location_ref: (!location.is_empty()).then_some(location),
-        version: u32::try_from(row.try_get::<i64, _>("version")?).unwrap_or(u32::MAX),
+        version: count(row, "version")?,
         kind: Kind::parse(row.try_get("kind")?).ok_or(bad("kind"))?,
         reason: reason.as_deref().and_then(parse_reason),
         channel: Channel::parse(row.try_get("channel")?).ok_or(bad("channel"))?,
-        locations: serde_json::from_str(row.try_get("locations")?).map_err(|source| {
-            StoreError::Corrupt {
-                what: "delivery locations",
-                source,
-            }
-        })?,
+        locations: locations_of(row)?,
         state: State::parse(row.try_get("state")?).ok_or(bad("state"))?,
-        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+        attempts: count(row, "attempts")?,
         next_attempt_at: row.try_get("next_attempt_at")?,
         last_error: row.try_get("last_error")?,
         created_at: row.try_get("created_at")?,
