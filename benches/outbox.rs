@@ -13,6 +13,7 @@
 
 #[path = "../tests/support/smtp.rs"]
 mod smtp;
+mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,16 +25,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use lookout::app;
-use lookout::cases::parse_case;
-use lookout::config::{Config, Secret};
+use lookout::config::Secret;
 use lookout::partners::{Delivery, Location, Partner, PartnerId, PartnerKind, Webhook};
 use lookout::posters::{Format, PreparedPhoto};
-use lookout::store::{Actor, Created, Role, Store};
+use lookout::store::{Role, Store};
 use serde_json::json;
-use tokio::sync::Notify;
 
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const ACTOR: Actor = Actor::System("bench");
+use support::{ACTOR, SECRET, config, fresh_postgres, running, sample_case, wait_until};
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -60,18 +58,6 @@ fn main() {
     });
 }
 
-async fn fresh_postgres(server: &str) -> String {
-    use sqlx::{Connection, Executor};
-    let name = format!("lookout_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(server).await.unwrap();
-    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .await
-        .unwrap();
-    let mut url = url::Url::parse(server).unwrap();
-    url.set_path(&format!("/{name}"));
-    url.to_string()
-}
-
 /// Counts verified webhook arrivals; notes when the first one came.
 #[derive(Clone, Default)]
 struct Counter {
@@ -80,19 +66,7 @@ struct Counter {
 }
 
 async fn receive(State(c): State<Counter>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let key = lookout::dispatch::webhook::WebhookSecret::parse(SECRET).unwrap();
-    let now = chrono::Utc::now().timestamp();
-    let ok = lookout::dispatch::webhook::verify(
-        &key,
-        h("webhook-id"),
-        h("webhook-timestamp"),
-        h("webhook-signature"),
-        &body,
-        now,
-        300,
-    );
-    if ok.is_err() {
+    if !support::verified(&headers, &body) {
         return StatusCode::UNAUTHORIZED;
     }
     c.first.lock().unwrap().get_or_insert_with(Instant::now);
@@ -109,16 +83,6 @@ async fn receiver() -> (String, Counter) {
         .with_state(counter.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
     (url, counter)
-}
-
-fn config(database_url: &str) -> Config {
-    Config {
-        database_url: database_url.to_string(),
-        allow_private_targets: vec!["127.0.0.0/8".parse().unwrap()],
-        link_key: Some(Secret::new("b".repeat(40))),
-        public_url: Some("https://lookout.example.org".into()),
-        ..Config::default()
-    }
 }
 
 fn partner(id: &str, delivery: Delivery, per_location: bool) -> Partner {
@@ -153,47 +117,6 @@ async fn register(store: &Store, partners: &[(Partner, Vec<Location>)]) {
     for (p, locs) in partners {
         store.create_partner(p, &ACTOR).await.unwrap();
         store.replace_locations(&p.id, locs, &ACTOR).await.unwrap();
-    }
-}
-
-async fn sample_case(store: &Store, number: &str) -> lookout::store::CaseId {
-    let photo = PreparedPhoto {
-        jpeg: app::portrait_jpeg(3),
-        width: 600,
-        height: 750,
-    };
-    let photo_id = store.put_photo(&photo, &ACTOR, None).await.unwrap().id;
-    let doc = json!({
-        "case_number": number, "case_type": "endangered_missing",
-        "missing_since": "2026-11-20T18:30:00-05:00",
-        "missing_from": {"city": "Alexandria", "region": "VA", "country": "US", "lat": 38.8048, "lon": -77.0469},
-        "children": [{"name": "Bench Child", "date_of_birth": "2015-03-02", "sex": "female",
-                      "photos": [{"photo_id": photo_id.to_string()}]}],
-        "contact": {"agency": "Bench Police", "phone": "1-555-555-0100"}
-    });
-    let case = parse_case(doc.to_string().as_bytes(), chrono::Utc::now().date_naive()).unwrap();
-    match store.create_case(&case, true, &ACTOR, None).await.unwrap() {
-        Created::New(r) | Created::Replayed(r) => r.id,
-    }
-}
-
-/// The state over `store`, its index loaded, its worker running.
-async fn running(store: &Store, config: &Config) -> (lookout::api::AppState, Arc<Notify>) {
-    let state = app::state(store.clone(), config).unwrap();
-    state.targeting.refresh(store).await.unwrap();
-    let stop = Arc::new(Notify::new());
-    tokio::spawn(Arc::new(state.worker()).run(stop.clone()));
-    (state, stop)
-}
-
-async fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        assert!(
-            Instant::now() < deadline,
-            "{what}: not done within {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 

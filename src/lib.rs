@@ -3,6 +3,7 @@ pub mod api;
 pub mod app;
 pub mod cases;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod dispatch;
 pub mod distribution;

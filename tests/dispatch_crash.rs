@@ -1,6 +1,7 @@
 //! The outbox survives a crash: `lookout serve` is killed with SIGKILL in the middle of a fan-out to
 //! 2,000 webhook partners and started again on the same database. Every partner gets the poster,
-//! none is lost, and a partner that gets it twice gets it with the same `webhook-id` both times.
+//! none is lost, and a partner that gets it twice gets it with the same `webhook-id` both times. A
+//! case resolved right after the restart is taken down at every partner that got it.
 
 mod common;
 
@@ -32,8 +33,10 @@ const KILL_AT: usize = 400;
 /// One endpoint per partner (`/hook/{i}`) on one server; records each verified arrival.
 #[derive(Clone, Default)]
 struct Hooks {
-    /// (partner index, webhook-id), in arrival order.
+    /// (partner index, webhook-id) of each poster, in arrival order.
     arrivals: Arc<Mutex<Vec<(usize, String)>>>,
+    /// When each partner was told to take the poster down.
+    withdrawn: Arc<Mutex<BTreeMap<usize, Instant>>>,
     refused: Arc<Mutex<Vec<String>>>,
 }
 
@@ -72,11 +75,13 @@ async fn hook(
     let verified = verified(&headers, &body);
     let id = verified.clone().unwrap_or_default();
     let parsed: Option<Value> = serde_json::from_slice(&body).ok();
+    let event = parsed.as_ref().map_or(Value::Null, |b| b["type"].clone());
     let fine = verified.is_ok()
         && i < PARTNERS
         && parsed
             .as_ref()
-            .is_some_and(|b| b["id"].as_str() == Some(id.as_str()) && b["type"] == "poster.issued");
+            .is_some_and(|b| b["id"].as_str() == Some(id.as_str()))
+        && (event == "poster.issued" || event == "poster.withdrawn");
     if !fine {
         hooks
             .refused
@@ -85,7 +90,16 @@ async fn hook(
             .push(format!("/hook/{i} {id}: {verified:?}"));
         return StatusCode::UNAUTHORIZED;
     }
-    hooks.arrivals.lock().unwrap().push((i, id));
+    if event == "poster.withdrawn" {
+        hooks
+            .withdrawn
+            .lock()
+            .unwrap()
+            .entry(i)
+            .or_insert_with(Instant::now);
+    } else {
+        hooks.arrivals.lock().unwrap().push((i, id));
+    }
     tokio::time::sleep(ANSWER_DELAY).await;
     StatusCode::NO_CONTENT
 }
@@ -234,19 +248,25 @@ async fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
 /// Only one crash test at a time: two fan-outs of 2,000 on two cores would time each other out.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-async fn killed_in_the_middle_of_a_fan_out_nothing_is_lost(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let Some((database, _pg)) = common::fresh_database(backend, dir.path()).await else {
-        return;
-    };
-    let _turn = ONE_AT_A_TIME.lock().await;
+/// A fan-out to every partner, the server killed in the middle of it, and started again.
+struct Crashed {
+    hooks: Hooks,
+    server: Server,
+    client: reqwest::Client,
+    token: String,
+    /// The case.
+    id: String,
+    started: Instant,
+}
+
+async fn crash_mid_fan_out(database: &str, dir: &std::path::Path) -> Crashed {
     let started = Instant::now();
     let (hooks, hooks_base) = Hooks::start().await;
-    let (photo, token) = prepare(&database, &hooks_base).await;
+    let (photo, token) = prepare(database, &hooks_base).await;
     println!("{PARTNERS} partners registered in {:?}", started.elapsed());
     let client = reqwest::Client::new();
 
-    let mut server = Server::start(&database, dir.path()).await;
+    let mut server = Server::start(database, dir).await;
     let res = client
         .post(server.url("/v1/cases"))
         .bearer_auth(&token)
@@ -281,8 +301,30 @@ async fn killed_in_the_middle_of_a_fan_out_nothing_is_lost(backend: Backend) {
         "the fan-out finished before the kill: the test proves nothing"
     );
     drop(server);
+    Crashed {
+        hooks,
+        server: Server::start(database, dir).await,
+        client,
+        token,
+        id,
+        started,
+    }
+}
 
-    let server = Server::start(&database, dir.path()).await;
+async fn killed_in_the_middle_of_a_fan_out_nothing_is_lost(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((database, _pg)) = common::fresh_database(backend, dir.path()).await else {
+        return;
+    };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Crashed {
+        hooks,
+        server,
+        client,
+        token,
+        id,
+        started,
+    } = crash_mid_fan_out(&database, dir.path()).await;
     let restarted = Instant::now();
     wait_until("every partner reached after the restart", 90, || {
         hooks.reached() == PARTNERS
@@ -356,12 +398,77 @@ async fn killed_in_the_middle_of_a_fan_out_nothing_is_lost(backend: Backend) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite() {
-    killed_in_the_middle_of_a_fan_out_nothing_is_lost(Backend::Sqlite).await
+async fn resolved_right_after_the_restart_every_holder_is_told(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((database, _pg)) = common::fresh_database(backend, dir.path()).await else {
+        return;
+    };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let c = crash_mid_fan_out(&database, dir.path()).await;
+    let res = c
+        .client
+        .post(c.server.url(&format!("/v1/cases/{}/resolve", c.id)))
+        .bearer_auth(&c.token)
+        .json(&json!({"outcome": "found_safe", "reason": "Found by family"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let resolved = Instant::now();
+    // every partner that got the poster, even in flight at the resolve, is told to take it down
+    let holders = || {
+        let mut seen: Vec<usize> = c.hooks.arrivals().iter().map(|(i, _)| *i).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen
+    };
+    wait_until("every holder told", 60, || {
+        let told = c.hooks.withdrawn.lock().unwrap();
+        holders().iter().all(|i| told.contains_key(i))
+    })
+    .await;
+    let last = c.hooks.withdrawn.lock().unwrap().values().max().copied();
+    let posters = c.hooks.arrivals().len();
+    // no poster starts after the resolve: give the worker time to misbehave, then count again
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        c.hooks.arrivals().len(),
+        posters,
+        "a poster went out after the resolve"
+    );
+    assert!(c.hooks.refused.lock().unwrap().is_empty());
+    println!(
+        "{backend:?}: {} holders told; last takedown {:?} after the resolve; {:?} in all",
+        holders().len(),
+        last.map(|t| t - resolved),
+        c.started.elapsed()
+    );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres() {
-    killed_in_the_middle_of_a_fan_out_nothing_is_lost(Backend::Postgres).await
+mod nothing_is_lost {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        killed_in_the_middle_of_a_fan_out_nothing_is_lost(Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        killed_in_the_middle_of_a_fan_out_nothing_is_lost(Backend::Postgres).await
+    }
+}
+
+mod resolved_after_the_restart {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        resolved_right_after_the_restart_every_holder_is_told(Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        resolved_right_after_the_restart_every_holder_is_told(Backend::Postgres).await
+    }
 }

@@ -1,6 +1,7 @@
 //! A seeded property test driving the planner and the real outbox tables (SQLite and PostgreSQL)
-//! through random changes, failures and worker crashes: at the end every recipient holds the newest
-//! poster or none, and never saw a version out of order.
+//! through random changes, failures, worker crashes and resolves (some while deliveries are being
+//! sent): at the end every recipient holds the newest poster or none, never saw a version out of
+//! order, and no poster was claimed for sending after the resolve.
 
 mod common;
 
@@ -10,9 +11,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use common::{Backend, case_doc};
 use lookout::dispatch::SendOutcome;
-use lookout::dispatch::outbox::{self, Channel, Finished, Kind, NewDelivery, State};
 use lookout::distribution::{Action, CaseState, Recipient, Standing, WithdrawReason, plan};
 use lookout::partners::PartnerId;
+use lookout::store::outbox::{self, Attempted, Channel, Claimed, Kind, NewDelivery, State};
 use lookout::store::{CaseId, Store};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -72,19 +73,16 @@ struct Stats {
     crashes: usize,
     repeats: usize,
     takedowns: usize,
+    resolves_while_sending: usize,
     superseded: usize,
-}
-
-fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 impl Sim<'_> {
     /// What `distribution::reissue::replan` does, with the region replaced by `wanted`. Checks
     /// that planning again at once finds nothing more to send.
     async fn replan(&mut self) {
-        let mut tx = self.conn.begin().await.unwrap();
-        let standings = outbox::standings(&mut tx, self.case).await.unwrap();
+        let mut lock = self.store.lock_case(self.case).await.unwrap();
+        let standings = lock.standings().await.unwrap();
         let held: BTreeMap<Recipient, Standing> = standings
             .iter()
             .map(|(r, k)| (r.clone(), k.standing))
@@ -117,17 +115,11 @@ impl Sim<'_> {
                 }
             })
             .collect();
-        let ids = outbox::apply_plan(
-            &mut tx,
-            self.case,
-            &p.supersede,
-            p.supersede_retrying,
-            &deliveries,
-            &stamp(self.now),
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        let ids = lock
+            .apply_plan(&p.supersede, p.supersede_retrying, &deliveries, self.now)
+            .await
+            .unwrap();
+        lock.commit().await.unwrap();
         self.stats.plans += 1;
         self.stats.superseded += p.supersede.len();
         self.log.push(format!(
@@ -146,9 +138,14 @@ impl Sim<'_> {
         assert_eq!(ids.len(), deliveries.len());
 
         // planning again with nothing changed sends nothing
-        let mut tx = self.conn.begin().await.unwrap();
-        let standings = outbox::standings(&mut tx, self.case).await.unwrap();
-        tx.rollback().await.unwrap();
+        let standings = self
+            .store
+            .lock_case(self.case)
+            .await
+            .unwrap()
+            .standings()
+            .await
+            .unwrap();
         let held: BTreeMap<Recipient, Standing> = standings
             .iter()
             .map(|(r, k)| (r.clone(), k.standing))
@@ -162,15 +159,41 @@ impl Sim<'_> {
         );
     }
 
-    /// One round of a worker: take what is due, send it, record how it went; or crash.
-    async fn work(&mut self, rng: &mut ChaCha8Rng, drain: bool) -> usize {
+    /// Resolve the case: closed in the cases table as the API does, and every poster taken down.
+    async fn resolve(&mut self, rng: &mut ChaCha8Rng) {
+        let reason = if rng.random_bool(0.5) {
+            WithdrawReason::FoundSafe
+        } else {
+            WithdrawReason::Closed
+        };
+        self.state = CaseState::TakenDown(reason);
+        self.stats.takedowns += 1;
+        self.log.push(format!("take down: {reason:?}"));
+        self.conn
+            .execute(sqlx::AssertSqlSafe(format!(
+                "UPDATE cases SET status = 'resolved' WHERE id = '{}'",
+                self.case
+            )))
+            .await
+            .unwrap();
+        self.replan().await;
+    }
+
+    /// One round of a worker: take what is due, send it, record how it went; or crash. Sometimes
+    /// the case is resolved while the claimed deliveries are being sent.
+    async fn work(&mut self, rng: &mut ChaCha8Rng, drain: bool, step: usize) -> usize {
         outbox::reclaim_expired(self.store, self.now).await.unwrap();
         let owner = format!("worker-{}", self.owner);
         let limit = if drain { 100 } else { rng.random_range(1..=6) };
         let claimed = outbox::claim(self.store, &owner, self.now, Duration::from_secs(30), limit)
             .await
             .unwrap();
+        self.no_poster_after_the_resolve(&claimed);
         let n = claimed.len();
+        if !drain && n > 0 && step > 5 && self.state == CaseState::Active && rng.random_bool(0.08) {
+            self.stats.resolves_while_sending += 1;
+            self.resolve(rng).await;
+        }
         let crash = !drain && rng.random_bool(0.1);
         let mut finished = Vec::new();
         for c in claimed {
@@ -206,9 +229,11 @@ impl Sim<'_> {
                     reason: c.reason,
                 });
             }
-            finished.push(Finished {
+            finished.push(Attempted {
+                label: outcome.label(),
+                error: outcome.error().map(str::to_string),
+                verdict: outcome.verdict(c.attempts, self.now, rng),
                 claimed: c,
-                outcome,
                 at: self.now,
                 latency: Duration::from_millis(5),
             });
@@ -218,16 +243,25 @@ impl Sim<'_> {
             self.owner += 1;
             self.stats.crashes += 1;
         } else {
-            outbox::record(
-                self.store,
-                &finished,
-                Duration::from_secs(365 * 24 * 3600),
-                rng,
-            )
-            .await
-            .unwrap();
+            outbox::record(self.store, &finished, Duration::from_secs(365 * 24 * 3600))
+                .await
+                .unwrap();
         }
         n
+    }
+
+    /// Once the case is resolved, only withdrawals are ever claimed.
+    fn no_poster_after_the_resolve(&self, claimed: &[Claimed]) {
+        if let CaseState::TakenDown(_) = self.state {
+            for c in claimed {
+                assert_eq!(
+                    c.kind,
+                    Kind::Withdrawn,
+                    "{c:?} claimed after the resolve\n{}",
+                    self.log.join("\n")
+                );
+            }
+        }
     }
 
     /// Every recipient's messages in arrival order, repeats of a `webhook-id` left out; checks the
@@ -369,24 +403,16 @@ async fn run_sequence(store: &Store, url: &str, seed: u64, stats: &mut Stats) {
             sim.log.push(format!("version {}", sim.version));
             sim.replan().await;
         } else if active && step > 5 && roll < 38 {
-            let reason = if rng.random_bool(0.5) {
-                WithdrawReason::FoundSafe
-            } else {
-                WithdrawReason::Closed
-            };
-            sim.state = CaseState::TakenDown(reason);
-            sim.stats.takedowns += 1;
-            sim.log.push(format!("take down: {reason:?}"));
-            sim.replan().await;
+            sim.resolve(&mut rng).await;
         } else {
-            sim.work(&mut rng, false).await;
+            sim.work(&mut rng, false, step).await;
         }
     }
     // the drain: leases run out, every retry comes due, everything arrives
     sim.now += chrono::Duration::days(30);
     sim.log.push("drain".into());
     let mut rounds = 0;
-    while sim.work(&mut rng, true).await > 0 {
+    while sim.work(&mut rng, true, steps).await > 0 {
         rounds += 1;
         assert!(rounds < 100, "the queue never empties");
     }
@@ -419,6 +445,7 @@ async fn random_changes_failures_and_crashes_leave_every_recipient_current(backe
         stats.takedowns >= 5 && stats.crashes >= 10 && stats.repeats >= 5,
         "{stats:?}"
     );
+    assert!(stats.resolves_while_sending >= 3, "{stats:?}");
     assert!(stats.retries >= 50 && stats.superseded >= 20, "{stats:?}");
 }
 both!(random_changes_failures_and_crashes_leave_every_recipient_current);

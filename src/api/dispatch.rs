@@ -10,12 +10,13 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::auth::{Caller, Can};
-use super::cases::{case_id, current};
+use super::cases::case_id;
 use super::error::ApiError;
 use super::extract::{ApiPath, OptionalJsonBody, parse_json};
-use crate::dispatch::outbox::{self, DeliveryView, Kind, PartnerHealth, State as DState};
+use crate::distribution::DispatchError;
 use crate::distribution::reissue::ReissueError;
 use crate::partners::PartnerId;
+use crate::store::outbox::{self, DeliveryView, Kind, PartnerHealth, State as DState};
 use crate::targeting::RegionExtras;
 
 #[derive(Deserialize, Default)]
@@ -24,6 +25,15 @@ pub struct DispatchBody {
     /// USPS codes of states to add to the region.
     #[serde(default)]
     states: Vec<String>,
+}
+
+impl From<DispatchError> for ApiError {
+    fn from(e: DispatchError) -> Self {
+        match e {
+            DispatchError::CaseClosed(status) => ApiError::CaseClosed(status),
+            DispatchError::Plan(e) => e.into(),
+        }
+    }
 }
 
 impl From<ReissueError> for ApiError {
@@ -51,7 +61,8 @@ pub async fn dispatch(
     };
     let codes: Vec<&str> = body.states.iter().map(String::as_str).collect();
     RegionExtras::new(&codes, Vec::new(), &app.targeting.states).map_err(ReissueError::from)?;
-    current(&app, id, None).await?;
+    // the case's status is read under its lock, in the same transaction as the plan: a resolve
+    // racing this dispatch either comes first (409 case_closed) or withdraws what it queued
     let (dist, planned) = app
         .distributor
         .dispatch(id, &body.states, &caller.actor())
@@ -148,6 +159,27 @@ pub async fn distributions(
         .filter(|h| h.disabled_at.is_some())
         .filter(|h| recipients.iter().any(|r| r.partner_id == h.partner_id))
         .collect();
+    // of a closed case: every recipient whose takedown has not arrived yet
+    let takedown_pending: Vec<Value> = if record.document.is_active() {
+        Vec::new()
+    } else {
+        recipients
+            .iter()
+            .filter_map(|r| awaiting_takedown(r).map(|d| (r, d)))
+            .map(|(r, d)| {
+                json!({
+                    "partner_id": r.partner_id,
+                    "location_ref": r.location_ref,
+                    "delivery_id": d.id,
+                    "channel": d.channel,
+                    "state": d.state,
+                    "attempts": d.attempts,
+                    "next_attempt_at": d.next_attempt_at,
+                    "last_error": d.last_error,
+                })
+            })
+            .collect()
+    };
     Ok(Json(json!({
         "case_id": id,
         "case_version": record.version,
@@ -158,10 +190,23 @@ pub async fn distributions(
             "started_at": d.started_at,
             "planned_at": d.planned_at,
             "next_retarget_at": d.next_retarget_at,
+            "taken_down_at": d.taken_down_at,
+            "takedown_done_at": d.takedown_done_at,
         })),
         "recipients": recipients,
         "disabled_partners": disabled,
+        "takedown_pending": takedown_pending,
     })))
+}
+
+/// A recipient's takedown (found safe, closed) that has not arrived: queued, being sent, or
+/// given up on.
+fn awaiting_takedown<'a>(r: &RecipientView<'a>) -> Option<&'a DeliveryView> {
+    r.timeline.iter().rev().copied().find(|d| {
+        d.kind == Kind::Withdrawn
+            && d.reason.is_some_and(|r| r.is_final())
+            && matches!(d.state, DState::Pending | DState::Sending | DState::Failed)
+    })
 }
 
 /// An operator fixed a partner's endpoint: lift its disablement; its queued deliveries flow again.
@@ -176,7 +221,7 @@ pub async fn enable_partner(
         .partner(&id)
         .await?
         .ok_or(ApiError::NotFound("partner"))?;
-    outbox::enable(&app.store, id.as_str()).await?;
+    outbox::enable(&app.store, id.as_str(), app.distributor.clock().now()).await?;
     app.distributor.wake_handle().notify_one();
     app.store
         .record_audit(crate::store::AuditEvent {
@@ -193,7 +238,10 @@ pub async fn enable_partner(
 /// Prometheus text: the queue from the database, outcomes and latency from this process.
 pub async fn metrics(State(app): State<AppState>) -> Result<Response, ApiError> {
     let queue = outbox::queue_stats(&app.store, chrono::Utc::now()).await?;
-    let text = app.dispatch.metrics.render(&queue);
+    let text = app
+        .dispatch
+        .metrics
+        .render(&queue, app.distributor.retarget_failures());
     Ok((
         [(
             header::CONTENT_TYPE,

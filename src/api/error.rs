@@ -42,6 +42,9 @@ pub enum ApiError {
     AlreadyExists(&'static str),
     #[error("the case is {0}; it cannot change any more")]
     CaseClosed(&'static str),
+    /// Something of a case that is closed: nothing of the child is served any more.
+    #[error("the case is closed; its {0} is no longer served")]
+    CaseGone(&'static str),
     #[error("the case has changed since version {0}; fetch it again")]
     PreconditionFailed(i64),
     #[error("the case is being changed by someone else; try again")]
@@ -56,6 +59,9 @@ pub enum ApiError {
     Render(#[source] RenderError),
     #[error("the database is unavailable")]
     Store(#[source] StoreError),
+    /// A stored row that no longer reads: a defect, not a missing thing.
+    #[error("internal error")]
+    Corrupt(#[source] StoreError),
     #[error("internal error")]
     Internal,
 }
@@ -82,8 +88,9 @@ impl ApiError {
             UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             CaseNumberTaken(_) | AlreadyExists(_) | CaseClosed(_) | Busy => StatusCode::CONFLICT,
+            CaseGone(_) => StatusCode::GONE,
             PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
-            Render(_) | Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Render(_) | Internal | Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -103,13 +110,13 @@ impl ApiError {
             IdempotencyKeyReused => "idempotency_key_reused",
             CaseNumberTaken(_) => "case_number_taken",
             AlreadyExists(_) => "already_exists",
-            CaseClosed(_) => "case_closed",
+            CaseClosed(_) | CaseGone(_) => "case_closed",
             PreconditionFailed(_) => "precondition_failed",
             Busy => "busy",
             Photo { .. } => "bad_photo",
             Render(_) => "render_failed",
             Store(_) => "unavailable",
-            Internal => "internal",
+            Internal | Corrupt(_) => "internal",
         }
     }
 
@@ -205,6 +212,7 @@ impl From<StoreError> for ApiError {
             StoreError::VersionConflict => ApiError::Busy,
             StoreError::NotFound(what) => ApiError::NotFound(what),
             StoreError::AlreadyExists(what) => ApiError::AlreadyExists(what),
+            e @ (StoreError::BadRow(_) | StoreError::Corrupt { .. }) => ApiError::Corrupt(e),
             other => ApiError::Store(other),
         }
     }

@@ -73,8 +73,17 @@ pub struct Settings {
 }
 
 impl AppState {
-    /// The state of a service configured by `config`, over an opened store.
+    /// The state of a service configured by `config`, over an opened store, on the system clock.
     pub fn new(store: Store, config: &Config) -> Result<AppState, SetupError> {
+        AppState::with_clock(store, config, crate::clock::system())
+    }
+
+    /// As [`AppState::new`], with time from `clock` (tests move it).
+    pub fn with_clock(
+        store: Store,
+        config: &Config,
+        clock: crate::clock::SharedClock,
+    ) -> Result<AppState, SetupError> {
         let settings = Arc::new(Settings {
             organisation: config.organisation.clone(),
             case_page_url: config.case_page_url.clone(),
@@ -84,6 +93,7 @@ impl AppState {
         let distributor = Distributor::new(
             store.clone(),
             targeting.clone(),
+            clock,
             Duration::from_secs(config.reissue_quiet_secs),
             Duration::from_secs(config.retarget_interval_secs),
         );
@@ -111,7 +121,7 @@ impl AppState {
             self.targeting.clone(),
             self.dispatch.worker.clone(),
             self.dispatch.metrics.clone(),
-            self.distributor.wake_handle(),
+            &self.distributor,
         )
     }
 }

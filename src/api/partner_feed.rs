@@ -22,9 +22,9 @@ use crate::app::issue_date;
 use crate::cases::CaseStatus;
 use crate::dispatch::cap::{escape, to_xml};
 use crate::dispatch::links::{LinkError, LinkQuery};
-use crate::dispatch::outbox::{self, DeliveryView, Kind, State as DState};
 use crate::dispatch::worker::{About, Earlier, cap_alert, webhook_payload};
 use crate::partners::{Partner, PartnerId};
+use crate::store::outbox::{self, DeliveryView, Kind, State as DState};
 use crate::store::{Actor, CaseFilter, CaseId, VersionRecord};
 use crate::targeting::{RegionExtras, region_for};
 
@@ -94,13 +94,27 @@ fn about<'a>(
     })
 }
 
-/// A delivery as the partner reads it: the webhook body plus its feed position and state.
+/// A delivery as the partner reads it: the webhook body plus its feed position and state. Of a
+/// closed case, only its number and that the poster is withdrawn: nothing of the child.
 fn item(
     app: &AppState,
     d: &DeliveryView,
     v: &VersionRecord,
     p: &Partner,
 ) -> Result<Value, ApiError> {
+    if d.case_closed && d.kind != Kind::Withdrawn {
+        return Ok(json!({
+            "type": crate::dispatch::payload::EventType::from(d.kind),
+            "id": d.id,
+            "version": d.version,
+            "case": {"case_number": v.document.case_number, "status": "withdrawn"},
+            "locations": d.locations.iter().map(|l| &l.reference).collect::<Vec<_>>(),
+            "posters": [],
+            "seq": d.seq,
+            "state": d.state,
+            "created_at": d.created_at,
+        }));
+    }
     let a = about(app, d, v, p, Utc::now())?;
     let mut body = serde_json::to_value(webhook_payload(&a, &app.dispatch.channels.links))
         .map_err(|_| ApiError::Internal)?;
@@ -130,7 +144,9 @@ pub async fn deliveries(
             format!("between 1 and {FEED_MAX}"),
         ));
     }
-    let list = outbox::feed(&app.store, partner.id.as_str(), after, limit, Utc::now()).await?;
+    let (list, done) =
+        outbox::feed(&app.store, partner.id.as_str(), after, limit, Utc::now()).await?;
+    observe_takedowns(&app, &done);
     let mut versions = Versions::default();
     let mut items = Vec::with_capacity(list.len());
     for d in &list {
@@ -139,6 +155,14 @@ pub async fn deliveries(
     }
     let next = list.last().map_or(after, |d| d.seq);
     Ok(Json(json!({"deliveries": items, "next_after": next})))
+}
+
+/// Takedowns the partner's fetch or acknowledgement completed, for `/metrics`.
+fn observe_takedowns(app: &AppState, done: &[outbox::TakedownDone]) {
+    for t in done {
+        tracing::info!(case_id = %t.case_id, secs = t.took.as_secs_f64(), "every poster of the case is down");
+        app.dispatch.metrics.observe_takedown(t.took);
+    }
 }
 
 async fn own_delivery(
@@ -170,9 +194,9 @@ pub async fn ack(
 ) -> Result<Json<Value>, ApiError> {
     let partner = caller.partner()?.clone();
     own_delivery(&app, &partner, &id).await?;
-    let d = outbox::ack(&app.store, partner.as_str(), &id, Utc::now())
-        .await?
-        .ok_or(ApiError::NotFound("delivery"))?;
+    let (d, done) = outbox::ack(&app.store, partner.as_str(), &id, Utc::now()).await?;
+    observe_takedowns(&app, &done);
+    let d = d.ok_or(ApiError::NotFound("delivery"))?;
     Ok(Json(
         json!({"id": d.id, "state": d.state, "acked_at": d.acked_at}),
     ))
@@ -197,6 +221,9 @@ pub async fn poster(
     let d = own_delivery(&app, &partner, &id).await?;
     if d.kind == Kind::Withdrawn {
         return Err(ApiError::NotFound("poster (this delivery withdraws it)"));
+    }
+    if d.case_closed {
+        return Err(ApiError::CaseGone("poster"));
     }
     let v = Versions::default().get(&app, &d).await?;
     let case: CaseId = d.case_id.parse().map_err(|_| ApiError::Internal)?;
@@ -223,6 +250,10 @@ pub async fn cap(
 ) -> Result<Response, ApiError> {
     let partner = partner_of(&app, &caller).await?;
     let d = own_delivery(&app, &partner.id, &id).await?;
+    // a closed case's alerts that showed the child are gone; its Cancel stays
+    if d.case_closed && d.kind != Kind::Withdrawn {
+        return Err(ApiError::CaseGone("alert"));
+    }
     let v = Versions::default().get(&app, &d).await?;
     let case: CaseId = d.case_id.parse().map_err(|_| ApiError::Internal)?;
     let earlier: Vec<Earlier> = outbox::timeline(&app.store, case)

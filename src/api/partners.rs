@@ -146,7 +146,7 @@ pub async fn show(
     let mut body = view(&record);
     // delivery health: failing since when, disabled and why
     body["delivery_status"] =
-        json!(crate::dispatch::outbox::partner_health(&app.store, id.as_str()).await?);
+        json!(crate::store::outbox::partner_health(&app.store, id.as_str()).await?);
     Ok(Json(body))
 }
 

@@ -5,7 +5,6 @@ mod demo;
 mod demo_network;
 mod portrait;
 mod posters;
-mod targeting_index;
 
 use std::future::Future;
 
@@ -15,11 +14,11 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
+pub use crate::distribution::{IndexError, TargetingIndex, WATCH_EVERY};
 pub use demo::{DemoSeed, seed_demo};
 pub use demo_network::{DEMO_NETWORK_LOCATIONS, DEMO_NETWORK_SEED, NetworkSeed, seed_network};
 pub use portrait::portrait_jpeg;
 pub use posters::{Poster, PosterError, PosterSource, content_key as poster_key, issue_date};
-pub use targeting_index::{IndexError, TargetingIndex, WATCH_EVERY};
 
 use crate::api::{AppState, router};
 use crate::config::Config;
@@ -58,6 +57,15 @@ pub async fn open(config: &Config) -> Result<AppState, AppError> {
 /// The API's state over an already opened store.
 pub fn state(store: Store, config: &Config) -> Result<AppState, AppError> {
     Ok(AppState::new(store, config)?)
+}
+
+/// As [`state`], with time from `clock`: tests move it instead of sleeping.
+pub fn state_with_clock(
+    store: Store,
+    config: &Config,
+    clock: crate::clock::SharedClock,
+) -> Result<AppState, AppError> {
+    Ok(AppState::with_clock(store, config, clock)?)
 }
 
 pub async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, AppError> {

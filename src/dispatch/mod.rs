@@ -10,7 +10,6 @@ pub mod channels;
 pub mod email;
 pub mod gate;
 pub mod links;
-pub mod outbox;
 pub mod outcome;
 pub mod payload;
 pub mod retry;

@@ -21,6 +21,8 @@ pub enum SendOutcome {
     Failed { error: String },
     /// The endpoint said it is gone for good (HTTP 410): stop sending to it at all.
     DisableEndpoint { error: String },
+    /// Not sent: the case closed after the delivery was claimed. Never tried again.
+    Cancelled { error: String },
 }
 
 impl SendOutcome {
@@ -43,6 +45,12 @@ impl SendOutcome {
         }
     }
 
+    pub fn cancelled(error: impl Into<String>) -> Self {
+        SendOutcome::Cancelled {
+            error: short(error.into()),
+        }
+    }
+
     pub fn is_delivered(&self) -> bool {
         matches!(self, SendOutcome::Delivered)
     }
@@ -53,7 +61,8 @@ impl SendOutcome {
             SendOutcome::Delivered => None,
             SendOutcome::Retry { error, .. }
             | SendOutcome::Failed { error }
-            | SendOutcome::DisableEndpoint { error } => Some(error),
+            | SendOutcome::DisableEndpoint { error }
+            | SendOutcome::Cancelled { error } => Some(error),
         }
     }
 
@@ -64,6 +73,30 @@ impl SendOutcome {
             SendOutcome::Retry { .. } => "retry",
             SendOutcome::Failed { .. } => "failed",
             SendOutcome::DisableEndpoint { .. } => "disabled",
+            SendOutcome::Cancelled { .. } => "cancelled",
+        }
+    }
+
+    /// What becomes of the delivery: `attempts_made` so far (this one included) and the retry
+    /// schedule decide when a retry is due, or that it is given up.
+    pub fn verdict<R: rand::Rng + ?Sized>(
+        &self,
+        attempts_made: u32,
+        at: chrono::DateTime<chrono::Utc>,
+        rng: &mut R,
+    ) -> crate::store::outbox::Verdict {
+        use crate::store::outbox::Verdict;
+        match self {
+            SendOutcome::Delivered => Verdict::Delivered,
+            SendOutcome::Retry { after, .. } => {
+                match super::retry::next_attempt(attempts_made, at, *after, rng) {
+                    Some(t) => Verdict::RetryAt(t),
+                    None => Verdict::Failed,
+                }
+            }
+            SendOutcome::Failed { .. } => Verdict::Failed,
+            SendOutcome::DisableEndpoint { .. } => Verdict::Gone,
+            SendOutcome::Cancelled { .. } => Verdict::Cancelled,
         }
     }
 }

@@ -32,6 +32,17 @@ pub enum EventType {
     Withdrawn,
 }
 
+impl From<crate::store::outbox::Kind> for EventType {
+    fn from(k: crate::store::outbox::Kind) -> Self {
+        use crate::store::outbox::Kind;
+        match k {
+            Kind::Issued => EventType::Issued,
+            Kind::Updated => EventType::Updated,
+            Kind::Withdrawn => EventType::Withdrawn,
+        }
+    }
+}
+
 impl EventType {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -7,6 +7,8 @@
 mod plan;
 pub mod reissue;
 mod service;
+mod targeting_index;
 
 pub use plan::{Action, CaseState, Plan, Queued, Recipient, Standing, Step, WithdrawReason, plan};
-pub use service::Distributor;
+pub use service::{DispatchError, Distributor};
+pub use targeting_index::{IndexError, TargetingIndex, WATCH_EVERY};

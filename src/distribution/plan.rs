@@ -1,48 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
-
-use crate::partners::PartnerId;
-
-/// Who receives a case's posters: a whole partner, or one of its locations (per-location delivery).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Recipient {
-    pub partner: PartnerId,
-    pub location: Option<String>,
-}
-
-/// The newest delivery queued for a recipient and never yet handed to its channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Queued {
-    Poster(u32),
-    Withdrawal,
-}
-
-/// What the outbox knows of one recipient for one case.
-///
-/// A delivery that has been tried at least once may have reached the recipient, so it is never dropped
-/// by an update: it is retried until it arrives, and what follows it is queued behind it. Only
-/// deliveries never tried are superseded (and, at a takedown, everything not yet delivered).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Standing {
-    /// The version the recipient has once every delivery already tried has arrived (`None`: nothing,
-    /// or withdrawn).
-    pub holds: Option<u32>,
-    /// A poster was ever tried: a takedown must reach this recipient.
-    pub ever_sent: bool,
-    /// A final takedown (found safe, closed) is planned or sent already.
-    pub taken_down: bool,
-    /// The newest delivery queued and never tried; a newer plan supersedes it.
-    pub queued: Option<Queued>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WithdrawReason {
-    FoundSafe,
-    Closed,
-    OutsideRegion,
-}
+pub use crate::store::outbox::{Queued, Recipient, Standing, WithdrawReason};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseState {

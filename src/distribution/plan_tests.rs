@@ -2,6 +2,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
+use crate::partners::PartnerId;
 
 fn rcp(p: &str) -> Recipient {
     Recipient {

@@ -1,19 +1,17 @@
-//! Bringing a distribution up to date inside the transaction that changed it: draw the region now,
-//! select the partners inside it, read what each recipient holds, [`plan`](super::plan), and write
-//! the plan to the outbox. The only part of distribution that touches the store; the API (dispatch,
-//! update, resolve) and the retarget scheduler call it.
+//! Bringing a distribution up to date inside the transaction that changed it, under the case's lock:
+//! draw the region now, select the partners inside it, read what each recipient holds,
+//! [`plan`](super::plan), and write the plan to the outbox. The [`Distributor`](super::Distributor)
+//! calls it for dispatch, update, resolve and retarget.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
 
-use super::{Action, CaseState, Recipient, WithdrawReason, plan};
-use crate::app::TargetingIndex;
+use super::{Action, CaseState, Recipient, TargetingIndex, WithdrawReason, plan};
 use crate::cases::Case;
-use crate::dispatch::outbox::{
-    self, Channel, DeliveryLocation, Distribution, Kind, NewDelivery, Standings,
+use crate::store::outbox::{
+    CaseLock, Channel, DeliveryLocation, Distribution, Kind, NewDelivery, Standings,
 };
 use crate::store::{CaseId, StoreError, stamp};
 use crate::targeting::{Audience, RegionError, RegionExtras, Selection, region_for, select};
@@ -121,19 +119,18 @@ fn wanted(
     out
 }
 
-fn day_start(now: DateTime<Utc>) -> String {
-    stamp(
-        now.date_naive()
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight")
-            .and_utc(),
-    )
+fn day_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
 }
 
 /// Plan `dist` for `case` (its current document) at `now`, and write the plan to the outbox
-/// through `conn`, the caller's transaction. Updates `dist` (active, planned_at); the caller saves it.
+/// through `lock`, the caller's transaction. Updates `dist` (active, planned_at, taken_down_at); the
+/// caller saves it.
 pub async fn replan(
-    conn: &mut AnyConnection,
+    lock: &mut CaseLock,
     targeting: &TargetingIndex,
     case: &Case,
     dist: &mut Distribution,
@@ -143,24 +140,19 @@ pub async fn replan(
 ) -> Result<Planned, ReissueError> {
     if matches!(trigger, Trigger::TakeDown(_)) {
         dist.active = false;
+        dist.taken_down_at.get_or_insert_with(|| stamp(now));
+        lock.stop_posters(now).await?;
     }
     let Prepared {
         plan: p,
         deliveries,
         mut planned,
-    } = prepare(conn, targeting, case, dist, trigger, now, quiet).await?;
-    let at = stamp(now);
-    let written = outbox::apply_plan(
-        conn,
-        dist.case_id,
-        &p.supersede,
-        p.supersede_retrying,
-        &deliveries,
-        &at,
-    )
-    .await?;
+    } = prepare(lock, targeting, case, dist, trigger, now, quiet).await?;
+    let written = lock
+        .apply_plan(&p.supersede, p.supersede_retrying, &deliveries, now)
+        .await?;
     planned.queued = written.len();
-    dist.planned_at = at;
+    dist.planned_at = stamp(now);
     tracing::info!(
         case_id = %dist.case_id,
         version = dist.poster_version,
@@ -183,7 +175,7 @@ pub struct Prepared {
 /// Everything [`replan`] decides, reading only: the region at `now`, the partners inside it, what
 /// each recipient holds, and the plan. Applying it is [`replan`]'s second half.
 pub async fn prepare(
-    conn: &mut AnyConnection,
+    lock: &mut CaseLock,
     targeting: &TargetingIndex,
     case: &Case,
     dist: &Distribution,
@@ -200,14 +192,14 @@ pub async fn prepare(
     let region = region_for(case, &targeting.policy, now, &extras);
     let index = targeting.snapshot();
     let mut selection = select(&index, &region, Audience::of(case), &HashMap::new());
-    let standings = outbox::standings(conn, dist.case_id).await?;
+    let standings = lock.standings().await?;
     let caps: Vec<_> = selection
         .partners
         .iter()
         .filter_map(|p| index.partner(&p.partner_id))
         .filter_map(|p| p.daily_cap.map(|c| (p.id.clone(), c)))
         .collect();
-    let remaining = outbox::remaining_caps(conn, &caps, &day_start(now)).await?;
+    let remaining = lock.remaining_caps(&caps, day_start(now)).await?;
     let reach = wanted(&index, &mut selection, &standings, &remaining);
     let wanted_set: BTreeSet<Recipient> = reach.keys().cloned().collect();
     let held: BTreeMap<_, _> = standings
@@ -239,7 +231,14 @@ pub async fn prepare(
             };
             let (channel, locations) =
                 match (reach.get(&step.recipient), standings.get(&step.recipient)) {
-                    (_, Some(k)) if kind == Kind::Withdrawn => (k.channel, k.locations.clone()),
+                    // a withdrawal is about what the recipient was sent, by the way the partner
+                    // takes posters now (it may have moved from webhook to email since)
+                    (_, Some(k)) if kind == Kind::Withdrawn => (
+                        index
+                            .partner(&step.recipient.partner)
+                            .map_or(k.channel, |p| Channel::of(&p.delivery)),
+                        k.locations.clone(),
+                    ),
                     (Some(r), _) => (r.channel, r.locations.clone()),
                     (None, Some(k)) => (k.channel, k.locations.clone()),
                     (None, None) => return None,
@@ -281,5 +280,7 @@ pub fn start(case: CaseId, version: i64, actor: &str, now: DateTime<Utc>) -> Dis
         active: true,
         planned_at: stamp(now),
         next_retarget_at: stamp(now),
+        taken_down_at: None,
+        takedown_done_at: None,
     }
 }

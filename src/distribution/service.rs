@@ -1,34 +1,51 @@
 //! The distribution of cases as the service runs it: starting one, and keeping it current when a
 //! case changes, is resolved, or its region grows. Each change and the deliveries it causes commit
-//! in one transaction; the dispatch worker is woken afterwards.
+//! in one transaction that holds the case's lock, so plans of one case never interleave and a closed
+//! case is never planned again; the dispatch worker is woken afterwards.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use super::WithdrawReason;
 use super::reissue::{Planned, ReissueError, Trigger, prepare, replan, start};
-use crate::app::TargetingIndex;
+use super::{TargetingIndex, WithdrawReason};
 use crate::cases::Case;
-use crate::dispatch::outbox::{Distribution, load_distribution, save_distribution};
-use crate::store::{
-    Actor, CaseId, CaseRecord, Outcome, Resolution, Store, WriteTx, fetch_case, stamp,
-    write_version_in,
-};
+use crate::clock::SharedClock;
+use crate::store::outbox::{CaseLock, Distribution, defer_retarget, due_distributions};
+use crate::store::{Actor, CaseId, CaseRecord, Outcome, Resolution, Store, StoreError, stamp};
+
+/// Why a dispatch was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    #[error("the case is {0}: its posters are not sent any more")]
+    CaseClosed(&'static str),
+    #[error(transparent)]
+    Plan(#[from] ReissueError),
+}
+
+impl From<StoreError> for DispatchError {
+    fn from(e: StoreError) -> Self {
+        DispatchError::Plan(e.into())
+    }
+}
 
 /// Shared by the API and the scheduler; cheap to clone.
 #[derive(Clone)]
 pub struct Distributor {
     store: Store,
     targeting: Arc<TargetingIndex>,
+    clock: SharedClock,
     /// Edits within this time make one reissue.
     quiet: Duration,
     /// How often an active case's region is looked at again.
     retarget_every: Duration,
     /// Wakes the dispatch worker when deliveries were queued.
     wake: Arc<Notify>,
+    /// Retargets that failed since the process started (`/metrics`).
+    retarget_failures: Arc<AtomicU64>,
 }
 
 fn since(t: DateTime<Utc>, d: Duration) -> String {
@@ -39,15 +56,18 @@ impl Distributor {
     pub fn new(
         store: Store,
         targeting: Arc<TargetingIndex>,
+        clock: SharedClock,
         quiet: Duration,
         retarget_every: Duration,
     ) -> Distributor {
         Distributor {
             store,
             targeting,
+            clock,
             quiet,
             retarget_every,
             wake: Arc::new(Notify::new()),
+            retarget_failures: Arc::default(),
         }
     }
 
@@ -60,50 +80,50 @@ impl Distributor {
         self.retarget_every
     }
 
+    /// Retargets that failed since the process started.
+    pub fn retarget_failures(&self) -> u64 {
+        self.retarget_failures.load(Ordering::Relaxed)
+    }
+
     fn woken(&self, planned: &Planned) {
         if planned.queued > 0 {
             self.wake.notify_one();
         }
     }
 
-    /// Plan `dist` in the caller's transaction and save it; the next retarget is an interval away.
+    /// Plan `dist` under the caller's lock and save it; the next retarget is an interval away.
     async fn plan_in(
         &self,
-        tx: &mut WriteTx,
+        lock: &mut CaseLock,
         case: &Case,
         dist: &mut Distribution,
         trigger: Trigger,
         now: DateTime<Utc>,
     ) -> Result<Planned, ReissueError> {
         dist.next_retarget_at = since(now, self.retarget_every);
-        let planned = replan(
-            tx.conn(),
-            &self.targeting,
-            case,
-            dist,
-            trigger,
-            now,
-            self.quiet,
-        )
-        .await?;
-        save_distribution(tx.conn(), dist).await?;
+        let planned = replan(lock, &self.targeting, case, dist, trigger, now, self.quiet).await?;
+        lock.save_distribution(dist).await?;
         Ok(planned)
     }
 
     /// Start distributing the case's current version, or widen an existing distribution by
-    /// `states` (USPS codes, already checked); sends at once. `None` when there is no such case.
+    /// `states` (USPS codes, already checked); sends at once. `None` when there is no such case; a
+    /// closed case is refused, its status read under the case's lock.
     pub async fn dispatch(
         &self,
         id: CaseId,
         states: &[String],
         actor: &Actor,
-    ) -> Result<Option<(Distribution, Planned)>, ReissueError> {
-        let now = Utc::now();
-        let mut tx = self.store.write().await?;
-        let Some(record) = fetch_case(tx.conn(), id).await? else {
+    ) -> Result<Option<(Distribution, Planned)>, DispatchError> {
+        let now = self.clock.now();
+        let mut lock = self.store.lock_case(id).await?;
+        let Some(record) = lock.case().await? else {
             return Ok(None);
         };
-        let mut dist = match load_distribution(tx.conn(), id).await? {
+        if !record.document.is_active() {
+            return Err(DispatchError::CaseClosed(record.document.status.as_str()));
+        }
+        let mut dist = match lock.distribution().await? {
             Some(d) => d,
             None => start(id, record.version, &actor.to_string(), now),
         };
@@ -115,9 +135,15 @@ impl Distributor {
             }
         }
         let planned = self
-            .plan_in(&mut tx, &record.document, &mut dist, Trigger::Dispatch, now)
+            .plan_in(
+                &mut lock,
+                &record.document,
+                &mut dist,
+                Trigger::Dispatch,
+                now,
+            )
             .await?;
-        tx.commit().await?;
+        lock.commit().await?;
         self.woken(&planned);
         Ok(Some((dist, planned)))
     }
@@ -159,12 +185,13 @@ impl Distributor {
         actor: &Actor,
         resolution: Option<&Resolution>,
     ) -> Result<CaseRecord, ReissueError> {
-        let now = Utc::now();
-        let mut tx = self.store.write().await?;
-        let record =
-            write_version_in(&mut tx, id, base_version, case, changed, actor, resolution).await?;
+        let now = self.clock.now();
+        let mut lock = self.store.lock_case(id).await?;
+        let record = lock
+            .write_version(base_version, case, changed, actor, resolution, now)
+            .await?;
         let mut planned = Planned::default();
-        if let Some(mut dist) = load_distribution(tx.conn(), id).await?
+        if let Some(mut dist) = lock.distribution().await?
             && dist.active
         {
             let trigger = match resolution {
@@ -178,35 +205,41 @@ impl Distributor {
                 }
             };
             planned = self
-                .plan_in(&mut tx, &record.document, &mut dist, trigger, now)
+                .plan_in(&mut lock, &record.document, &mut dist, trigger, now)
                 .await?;
         }
-        tx.commit().await?;
+        lock.commit().await?;
         self.woken(&planned);
         Ok(record)
     }
 
     /// Look again at one active distribution as its region has grown: issue to partners newly
-    /// inside, send nothing again to anyone who has it.
+    /// inside, send nothing again to anyone who has it. A closed case plans nothing.
     pub async fn retarget(
         &self,
         id: CaseId,
         now: DateTime<Utc>,
     ) -> Result<Option<Planned>, ReissueError> {
-        let mut tx = self.store.write().await?;
-        let Some(mut dist) = load_distribution(tx.conn(), id).await? else {
+        let mut lock = self.store.lock_case(id).await?;
+        let Some(record) = lock.case().await? else {
             return Ok(None);
         };
-        let Some(record) = fetch_case(tx.conn(), id).await? else {
+        let Some(mut dist) = lock.distribution().await? else {
             return Ok(None);
         };
-        if !dist.active {
+        if !dist.active || !record.document.is_active() {
             return Ok(None);
         }
         let planned = self
-            .plan_in(&mut tx, &record.document, &mut dist, Trigger::Retarget, now)
+            .plan_in(
+                &mut lock,
+                &record.document,
+                &mut dist,
+                Trigger::Retarget,
+                now,
+            )
             .await?;
-        tx.commit().await?;
+        lock.commit().await?;
         self.woken(&planned);
         Ok(Some(planned))
     }
@@ -219,22 +252,18 @@ impl Distributor {
         id: CaseId,
         now: DateTime<Utc>,
     ) -> Result<Option<Planned>, ReissueError> {
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(crate::store::StoreError::from)?;
-        let Some(mut dist) = load_distribution(&mut conn, id).await? else {
+        // the lock is dropped unused: nothing is written
+        let mut lock = self.store.lock_case(id).await?;
+        let Some(mut dist) = lock.distribution().await? else {
             return Ok(None);
         };
-        let Some(record) = fetch_case(&mut conn, id).await? else {
+        let Some(record) = lock.case().await? else {
             return Ok(None);
         };
         // the version the next update would make
         dist.poster_version = u32::try_from(record.version + 1).unwrap_or(u32::MAX);
         let prepared = prepare(
-            &mut conn,
+            &mut lock,
             &self.targeting,
             &record.document,
             &dist,
@@ -246,11 +275,21 @@ impl Distributor {
         Ok(Some(prepared.planned))
     }
 
-    /// Retarget every distribution that is due; returns how many were looked at.
-    pub async fn retarget_due(&self, now: DateTime<Utc>) -> Result<usize, ReissueError> {
-        let due = crate::dispatch::outbox::due_distributions(&self.store, now, 100).await?;
+    /// Retarget every distribution that is due; returns how many were looked at. A case whose
+    /// retarget fails is logged by id, counted, and put off by one interval, so it neither stops
+    /// the others nor comes first on every tick.
+    pub async fn retarget_due(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let due = due_distributions(&self.store, now, 100).await?;
         for id in &due {
-            self.retarget(*id, now).await?;
+            if let Err(e) = self.retarget(*id, now).await {
+                self.retarget_failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(case_id = %id, error = %e, "retargeting this case failed; trying again later");
+                let later =
+                    now + chrono::Duration::from_std(self.retarget_every).unwrap_or_default();
+                if let Err(e) = defer_retarget(&self.store, *id, later).await {
+                    tracing::warn!(case_id = %id, error = %e, "putting off a failed retarget failed");
+                }
+            }
         }
         Ok(due.len())
     }
@@ -261,15 +300,21 @@ impl Distributor {
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            match self.retarget_due(Utc::now()).await {
+            match self.retarget_due(self.clock.now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(cases = n, "regions looked at again"),
-                Err(e) => tracing::warn!(error = %e, "retargeting failed; will try again"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "looking for cases to retarget failed; will try again")
+                }
             }
         }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
     }
 }

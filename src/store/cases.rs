@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::audit::{AuditEvent, record};
-use super::{Actor, CaseId, Store, StoreError, WriteTx, flag, now};
+use super::{Actor, CaseId, Store, StoreError, WriteTx, flag};
 use crate::cases::{Case, CaseStatus};
 
 mod create;
@@ -195,6 +195,17 @@ impl Store {
         fetch_case(&mut conn, id).await
     }
 
+    /// Is the case still active? `None` when there is no such case. The dispatch worker asks this
+    /// right before every poster it sends.
+    pub async fn case_is_active(&self, id: CaseId) -> Result<Option<bool>, StoreError> {
+        let row = sqlx::query("SELECT status FROM cases WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| Ok(r.try_get::<String, _>("status")? == CaseStatus::Active.as_str()))
+            .transpose()
+    }
+
     /// Newest first.
     pub async fn list_cases(&self, f: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
         let rows = sqlx::query(
@@ -272,6 +283,17 @@ impl Store {
     }
 }
 
+/// A new version of a case: `case` after `base_version`, what changed, who changed it, and the
+/// resolution when it closes the case.
+#[derive(Clone, Copy)]
+pub(crate) struct NewVersion<'a> {
+    pub base_version: i64,
+    pub case: &'a Case,
+    pub changed: &'a [String],
+    pub actor: &'a Actor,
+    pub resolution: Option<&'a Resolution>,
+}
+
 /// Write `case` as the version after `base_version` inside the caller's transaction, so what the
 /// change causes (a redistribution) commits with it or not at all. Fails with `VersionConflict` when
 /// someone else wrote that version first; the caller re-reads and tries again. A resolution closes
@@ -279,14 +301,17 @@ impl Store {
 pub(crate) async fn write_version_in(
     tx: &mut WriteTx,
     id: CaseId,
-    base_version: i64,
-    case: &Case,
-    changed: &[String],
-    actor: &Actor,
-    resolution: Option<&Resolution>,
+    change: &NewVersion<'_>,
+    at: &str,
 ) -> Result<CaseRecord, StoreError> {
+    let NewVersion {
+        base_version,
+        case,
+        changed,
+        actor,
+        resolution,
+    } = *change;
     let version = base_version + 1;
-    let at = now();
     let result = sqlx::query(
         "UPDATE cases SET current_version = $1, case_number = $2, case_type = $3, status = $4, \
          amber_alert = $5, updated_at = $6, \
@@ -299,7 +324,7 @@ pub(crate) async fn write_version_in(
     .bind(case.case_type.as_str())
     .bind(case.status.as_str())
     .bind(case.amber_alert)
-    .bind(&at)
+    .bind(at)
     .bind(resolution.map(|r| r.outcome.as_str()))
     .bind(resolution.map(|r| r.reason.clone()))
     .bind(id.to_string())
@@ -316,7 +341,7 @@ pub(crate) async fn write_version_in(
     if updated == 0 {
         return Err(StoreError::VersionConflict);
     }
-    insert_version(tx.conn(), id, version, case, changed, actor, &at).await?;
+    insert_version(tx.conn(), id, version, case, changed, actor, at).await?;
     let action = if resolution.is_some() {
         "case.resolve"
     } else {

@@ -21,6 +21,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0002_dispatch.sql"),
         include_str!("../../migrations/postgres/0002_dispatch.sql"),
     ),
+    (
+        3,
+        "takedown",
+        include_str!("../../migrations/sqlite/0003_takedown.sql"),
+        include_str!("../../migrations/postgres/0003_takedown.sql"),
+    ),
 ];
 
 pub(super) fn migrator(backend: Backend) -> Migrator {

@@ -11,6 +11,7 @@ mod cases;
 mod idempotency;
 mod ids;
 mod migrations;
+pub mod outbox;
 mod partners;
 mod photos;
 mod posters;
@@ -28,7 +29,6 @@ pub use audit::{AuditEntry, AuditEvent, AuditFilter};
 pub use cases::{
     CaseFilter, CaseRecord, CaseSummary, Created, Outcome, Resolution, VersionMeta, VersionRecord,
 };
-pub(crate) use cases::{fetch_case, write_version_in};
 pub use idempotency::IdempotencyKey;
 pub use ids::{Actor, CaseId, PhotoId, Principal, Role, TokenId};
 pub use partners::PartnerRecord;
@@ -56,6 +56,9 @@ pub enum StoreError {
     VersionConflict,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A stored value that no longer parses: an internal error, never a 404.
+    #[error("stored {0} is unreadable")]
+    BadRow(&'static str),
     #[error("{0} already exists")]
     AlreadyExists(&'static str),
     #[error("unsupported database URL {0}: use sqlite://PATH or postgres://…")]

@@ -22,6 +22,20 @@ pub enum Mode {
     Busy,
     /// Never answers.
     Hang,
+    /// Holds the request this long, then answers this status.
+    Slow {
+        hold_ms: u64,
+        status: u16,
+    },
+}
+
+/// A request that verified, whatever it was answered: when it came and what it was.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub at: std::time::Instant,
+    pub id: String,
+    /// The event type (`poster.issued`, …).
+    pub event: String,
 }
 
 /// One verified arrival: its `webhook-id` and parsed body.
@@ -39,6 +53,7 @@ pub struct Receiver {
     arrived: Arc<Mutex<Vec<Arrival>>>,
     /// Every request that verified, whatever it was answered.
     tried: Arc<Mutex<usize>>,
+    requests: Arc<Mutex<Vec<Request>>>,
 }
 
 impl Receiver {
@@ -50,6 +65,7 @@ impl Receiver {
             mode: Arc::new(Mutex::new(Mode::Up)),
             arrived: Arc::default(),
             tried: Arc::default(),
+            requests: Arc::default(),
         };
         let app = Router::new()
             .route("/hook", post(hook))
@@ -68,6 +84,32 @@ impl Receiver {
 
     pub fn tried(&self) -> usize {
         *self.tried.lock().unwrap()
+    }
+
+    /// Every request that verified, in the order they came.
+    pub fn requests(&self) -> Vec<Request> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// How many requests of `event` came, whatever they were answered.
+    pub fn count(&self, event: &str) -> usize {
+        self.requests().iter().filter(|r| r.event == event).count()
+    }
+
+    /// Wait until a request of `event` has come, or panic after `secs`.
+    pub async fn wait_event(&self, event: &str, secs: u64) -> Request {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            if let Some(r) = self.requests().into_iter().find(|r| r.event == event) {
+                return r;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {event} in {secs} s: {:?}",
+                self.requests()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// Wait until `n` deliveries have arrived, or panic after `secs`.
@@ -118,6 +160,15 @@ async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> Res
         return StatusCode::UNAUTHORIZED.into_response();
     };
     *r.tried.lock().unwrap() += 1;
+    let event = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v["type"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    r.requests.lock().unwrap().push(Request {
+        at: std::time::Instant::now(),
+        id: id.clone(),
+        event,
+    });
     let mode = *r.mode.lock().unwrap();
     match mode {
         Mode::Up => {
@@ -135,6 +186,10 @@ async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> Res
         Mode::Hang => {
             std::future::pending::<()>().await;
             unreachable!()
+        }
+        Mode::Slow { hold_ms, status } => {
+            tokio::time::sleep(std::time::Duration::from_millis(hold_ms)).await;
+            StatusCode::from_u16(status).unwrap().into_response()
         }
     }
 }

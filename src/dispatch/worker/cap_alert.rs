@@ -8,7 +8,7 @@ use crate::dispatch::cap::{
     CapArea, CapCircle, CapInfo, CapMessage, CapReference, LatLon, MsgType,
 };
 use crate::dispatch::links::LinkSigner;
-use crate::dispatch::outbox::Kind;
+use crate::store::outbox::Kind;
 use crate::targeting::{Region, Shape};
 
 /// One earlier message to the same recipient about the same case.
@@ -109,7 +109,12 @@ pub fn cap_alert(
                     .map(|c| format!("{} {} / {}", c.agency, c.phone, c.hotline)),
                 web,
                 expires: None,
-                areas: vec![area(region)],
+                // a withdrawal says nothing of where the child was last seen
+                areas: if a.kind == Kind::Withdrawn {
+                    Vec::new()
+                } else {
+                    vec![area(region)]
+                },
             }
         })
         .collect();

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use crate::cases::{Case, CaseStatus, Lang};
 use crate::config::Organisation;
 use crate::dispatch::links::{LinkSigner, PosterLink};
-use crate::dispatch::outbox::{DeliveryLocation, Kind};
 use crate::dispatch::payload::{self, CaseSummary, PosterFile, WebhookPayload};
-use crate::distribution::WithdrawReason;
 use crate::partners::Partner;
+use crate::store::outbox::WithdrawReason;
+use crate::store::outbox::{DeliveryLocation, Kind};
 
 /// Poster links in a message stay valid this long: long enough for a store to print the poster days
 /// later, short enough that an old message does not publish a case for ever.
@@ -99,7 +99,7 @@ pub fn poster_files(a: &About<'_>, links: &LinkSigner) -> Vec<PosterFile> {
 
 pub fn webhook_payload(a: &About<'_>, links: &LinkSigner) -> WebhookPayload {
     WebhookPayload {
-        event: a.kind.event(),
+        event: a.kind.into(),
         id: a.delivery_id.to_string(),
         timestamp: a.now,
         case: summary(a),

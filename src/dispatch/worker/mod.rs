@@ -13,8 +13,6 @@ mod send;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use rand::SeedableRng;
 use tokio::sync::{Notify, Semaphore, mpsc};
 
 pub use cap_alert::{Earlier, cap_alert};
@@ -23,10 +21,12 @@ pub use metrics::DispatchMetrics;
 
 use super::Channels;
 use super::gate::PartnerGate;
-use super::outbox::{self, Claimed, Finished};
-use crate::app::{PosterSource, TargetingIndex};
+use crate::app::PosterSource;
+use crate::clock::SharedClock;
 use crate::config::{Config, Organisation};
+use crate::distribution::{Distributor, TargetingIndex};
 use crate::store::Store;
+use crate::store::outbox::{self, Attempted, Claimed};
 
 /// Deliveries claimed at once, at most.
 const BATCH: usize = 100;
@@ -69,6 +69,7 @@ pub struct Worker {
     gate: PartnerGate,
     metrics: Arc<DispatchMetrics>,
     wake: Arc<Notify>,
+    clock: SharedClock,
     versions: send::Versions,
     /// This process's name on its leases.
     owner: String,
@@ -82,7 +83,7 @@ impl Worker {
         targeting: Arc<TargetingIndex>,
         settings: WorkerSettings,
         metrics: Arc<DispatchMetrics>,
-        wake: Arc<Notify>,
+        distributor: &Distributor,
     ) -> Worker {
         Worker {
             gate: PartnerGate::new(settings.per_partner),
@@ -92,7 +93,8 @@ impl Worker {
             targeting,
             settings,
             metrics,
-            wake,
+            wake: distributor.wake_handle(),
+            clock: distributor.clock().clone(),
             versions: send::Versions::default(),
             owner: format!("worker-{}", uuid::Uuid::new_v4().simple()),
         }
@@ -101,7 +103,7 @@ impl Worker {
     /// Claim, send and record until `stop` is notified; then finish the sends in flight and record
     /// them before returning.
     pub async fn run(self: Arc<Self>, stop: Arc<Notify>) {
-        let (done_tx, done_rx) = mpsc::unbounded_channel::<Finished>();
+        let (done_tx, done_rx) = mpsc::unbounded_channel::<Attempted>();
         let recorder = tokio::spawn(self.clone().record(done_rx));
         let slots = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
         let mut last_reclaim = Instant::now() - RECLAIM_EVERY;
@@ -110,7 +112,7 @@ impl Worker {
         loop {
             if last_reclaim.elapsed() >= RECLAIM_EVERY {
                 last_reclaim = Instant::now();
-                match outbox::reclaim_expired(&self.store, Utc::now()).await {
+                match outbox::reclaim_expired(&self.store, self.clock.now()).await {
                     Ok(0) => {}
                     Ok(n) => tracing::warn!(deliveries = n, "leases ran out; delivering again"),
                     Err(e) => tracing::warn!(error = %e, "looking for expired leases failed"),
@@ -125,7 +127,7 @@ impl Worker {
             let claimed = match outbox::claim(
                 &self.store,
                 &self.owner,
-                Utc::now(),
+                self.clock.now(),
                 self.settings.lease,
                 free.min(BATCH) as i64,
             )
@@ -162,18 +164,21 @@ impl Worker {
                         // ids only: the error is the receiver's answer, never case data
                         tracing::warn!(delivery = %describe(&c), attempt = c.attempts, outcome = outcome.label(), error, "send did not deliver");
                     }
-                    let _ = done.send(Finished {
-                        claimed: c,
-                        outcome,
-                        at: Utc::now(),
+                    let at = worker.clock.now();
+                    let _ = done.send(Attempted {
+                        label: outcome.label(),
+                        error: outcome.error().map(str::to_string),
+                        verdict: outcome.verdict(c.attempts, at, &mut rand::rng()),
+                        at,
                         latency: took,
+                        claimed: c,
                     });
                     drop((slot, permit));
                 });
             }
             if !held_back.is_empty()
                 && let Err(e) =
-                    outbox::release(&self.store, &held_back, Utc::now(), GATE_BACKOFF).await
+                    outbox::release(&self.store, &held_back, self.clock.now(), GATE_BACKOFF).await
             {
                 tracing::warn!(error = %e, "giving back deliveries failed; their leases will run out");
             }
@@ -196,9 +201,8 @@ impl Worker {
     }
 
     /// Write results in batches until every sender has finished.
-    async fn record(self: Arc<Self>, mut done: mpsc::UnboundedReceiver<Finished>) {
-        let mut rng = rand::rngs::StdRng::from_os_rng();
-        let mut batch: Vec<Finished> = Vec::new();
+    async fn record(self: Arc<Self>, mut done: mpsc::UnboundedReceiver<Attempted>) {
+        let mut batch: Vec<Attempted> = Vec::new();
         loop {
             if batch.is_empty() {
                 match done.recv().await {
@@ -212,8 +216,14 @@ impl Worker {
                     Err(_) => break,
                 }
             }
-            match outbox::record(&self.store, &batch, self.settings.disable_after, &mut rng).await {
-                Ok(()) => batch.clear(),
+            match outbox::record(&self.store, &batch, self.settings.disable_after).await {
+                Ok(done) => {
+                    batch.clear();
+                    for t in done {
+                        tracing::info!(case_id = %t.case_id, secs = t.took.as_secs_f64(), "every poster of the case is down");
+                        self.metrics.observe_takedown(t.took);
+                    }
+                }
                 Err(e) => {
                     // keep the batch: the sends happened, and their leases are still held
                     tracing::warn!(error = %e, results = batch.len(), "recording results failed; retrying");

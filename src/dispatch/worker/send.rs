@@ -13,10 +13,10 @@ use crate::app::issue_date;
 use crate::cases::Lang;
 use crate::dispatch::SendOutcome;
 use crate::dispatch::email::{Audience, EmailInput, LocationLine, PdfAttachment};
-use crate::dispatch::outbox::{Channel, Claimed, Kind};
 use crate::dispatch::webhook::WebhookSecret;
 use crate::partners::{Delivery, Partner, PartnerId};
 use crate::posters::Format;
+use crate::store::outbox::{Channel, Claimed, Kind};
 use crate::store::{Actor, CachedPoster, CaseId, VersionRecord};
 
 /// Versions never change once written, so they are kept in memory while deliveries of them go out.
@@ -69,12 +69,27 @@ impl Worker {
         }
     }
 
-    fn partner(&self, id: &str) -> Result<Partner, SendOutcome> {
+    /// The partner as it is now. An inactive partner still gets its takedowns: it may still have
+    /// the poster up.
+    fn partner(&self, id: &str, kind: Kind) -> Result<Partner, SendOutcome> {
         let id = PartnerId::parse(id).map_err(SendOutcome::failed)?;
         match self.targeting.snapshot().partner(&id) {
-            Some(p) if p.active => Ok(p.clone()),
+            Some(p) if p.active || kind == Kind::Withdrawn => Ok(p.clone()),
             Some(_) => Err(SendOutcome::failed("the partner is inactive")),
             None => Err(SendOutcome::failed("the partner is no longer registered")),
+        }
+    }
+
+    /// Right before a poster leaves: is its case still active? A closed case's poster is never
+    /// sent, whatever was claimed before it closed; a withdrawal always goes.
+    async fn still_wanted(&self, c: &Claimed) -> Result<(), SendOutcome> {
+        if c.kind == Kind::Withdrawn {
+            return Ok(());
+        }
+        match self.store.case_is_active(c.case_id).await {
+            Ok(Some(true)) => Ok(()),
+            Ok(_) => Err(SendOutcome::cancelled("not sent: the case is closed")),
+            Err(e) => Err(SendOutcome::retry(None, format!("database: {e}"))),
         }
     }
 
@@ -85,7 +100,7 @@ impl Worker {
             Ok(v) => v,
             Err(o) => return o,
         };
-        let partner = match self.partner(&c.partner_id) {
+        let partner = match self.partner(&c.partner_id, c.kind) {
             Ok(p) => p,
             Err(o) => return o,
         };
@@ -104,15 +119,22 @@ impl Worker {
             organisation: &self.settings.organisation,
             now: Utc::now(),
         };
-        match c.channel {
-            Channel::Webhook => self.send_webhook(&about).await,
+        // a takedown goes the way the partner takes posters now, which may not be how it took
+        // the poster being withdrawn
+        let channel = if c.kind == Kind::Withdrawn {
+            Channel::of(&partner.delivery)
+        } else {
+            c.channel
+        };
+        match channel {
+            Channel::Webhook => self.send_webhook(&about, c).await,
             Channel::Email => self.send_email(&about, c, &version).await,
-            // never claimed: the partner fetches these
+            // the partner fetches its deliveries: this one is in its feed
             Channel::Pull => SendOutcome::Delivered,
         }
     }
 
-    async fn send_webhook(&self, a: &About<'_>) -> SendOutcome {
+    async fn send_webhook(&self, a: &About<'_>, c: &Claimed) -> SendOutcome {
         let Delivery::Webhook(hook) = &a.partner.delivery else {
             return SendOutcome::failed("the partner no longer takes webhooks");
         };
@@ -124,6 +146,9 @@ impl Worker {
             }
         }
         let body = Bytes::from(webhook_payload(a, &self.channels.links).to_json());
+        if let Err(o) = self.still_wanted(c).await {
+            return o;
+        }
         self.channels
             .webhooks
             .send(
@@ -173,7 +198,7 @@ impl Worker {
         let filename = format!("{}-v{}.pdf", a.case.case_number, a.version);
         let input = EmailInput {
             delivery_id: a.delivery_id,
-            event: a.kind.event(),
+            event: a.kind.into(),
             lang,
             case: &case,
             version: a.version,
@@ -192,6 +217,9 @@ impl Worker {
             Ok(m) => m,
             Err(e) => return SendOutcome::failed(format!("email: {e}")),
         };
+        if let Err(o) = self.still_wanted(c).await {
+            return o;
+        }
         self.channels
             .mailer
             .send(&message, a.delivery_id, self.settings.send_timeout)

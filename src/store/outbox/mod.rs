@@ -1,28 +1,78 @@
 //! The durable outbox: one row per delivery, written in the same transaction as the change that
 //! causes it, claimed by workers with a lease, retried on a schedule kept in the row.
 //!
-//! Every function takes a connection or the store, so callers decide the transaction. Both databases
-//! run the same SQL; only the claim adds `FOR UPDATE SKIP LOCKED` on PostgreSQL.
+//! Every write that plans deliveries for a case goes through [`CaseLock`], which holds the case's
+//! lock for the whole transaction, so the locking rules live here and nowhere else. Both databases
+//! run the same SQL; only the locks (`FOR UPDATE`, `FOR UPDATE SKIP LOCKED`) are PostgreSQL's.
 
 mod claim;
 mod distributions;
 mod enqueue;
+mod lock;
+mod takedown;
 mod views;
 
 use serde::{Deserialize, Serialize};
 
-pub use claim::{Claimed, Finished, claim, reclaim_expired, record, release};
-pub use distributions::{
-    Distribution, distribution, due_distributions, load_distribution, save_distribution,
-};
-pub use enqueue::{Known, NewDelivery, Standings, apply_plan, remaining_caps, standings};
+use crate::partners::PartnerId;
+
+pub use claim::{Attempted, Claimed, Verdict, claim, reclaim_expired, record, release};
+pub use distributions::{Distribution, due_distributions};
+pub use enqueue::{Known, NewDelivery, Standings};
+pub use lock::CaseLock;
+pub use takedown::{TakedownDone, defer_retarget};
 pub use views::{
-    DeliveryView, PartnerHealth, QueueStats, ack, delivery, enable, feed, health, partner_health,
-    queue_stats, recent, timeline,
+    DeliveryView, PartnerHealth, QueueStats, ack, delivery, distribution, enable, feed, health,
+    partner_health, queue_stats, recent, timeline,
 };
 
-use crate::dispatch::payload::EventType;
-use crate::distribution::WithdrawReason;
+/// Who receives a case's posters: a whole partner, or one of its locations (per-location delivery).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Recipient {
+    pub partner: PartnerId,
+    pub location: Option<String>,
+}
+
+/// The newest delivery queued for a recipient and never yet handed to its channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queued {
+    Poster(u32),
+    Withdrawal,
+}
+
+/// What the outbox knows of one recipient for one case.
+///
+/// A delivery that has been tried at least once may have reached the recipient, so it is never dropped
+/// by an update: it is retried until it arrives, and what follows it is queued behind it. Only
+/// deliveries never tried are superseded (and, at a takedown, everything not yet delivered).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Standing {
+    /// The version the recipient has once every delivery already tried has arrived (`None`: nothing,
+    /// or withdrawn).
+    pub holds: Option<u32>,
+    /// A poster was ever tried: a takedown must reach this recipient.
+    pub ever_sent: bool,
+    /// A final takedown (found safe, closed) is planned or sent already.
+    pub taken_down: bool,
+    /// The newest delivery queued and never tried; a newer plan supersedes it.
+    pub queued: Option<Queued>,
+}
+
+/// Why a poster is withdrawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WithdrawReason {
+    FoundSafe,
+    Closed,
+    OutsideRegion,
+}
+
+impl WithdrawReason {
+    /// A takedown of the whole case (found safe, closed), as against leaving the region.
+    pub fn is_final(self) -> bool {
+        self != WithdrawReason::OutsideRegion
+    }
+}
 
 /// What a delivery tells the partner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,14 +97,6 @@ impl Kind {
             .into_iter()
             .find(|k| k.as_str() == s)
     }
-
-    pub fn event(self) -> EventType {
-        match self {
-            Kind::Issued => EventType::Issued,
-            Kind::Updated => EventType::Updated,
-            Kind::Withdrawn => EventType::Withdrawn,
-        }
-    }
 }
 
 /// Where a delivery stands. `pending` with attempts is a delivery being retried.
@@ -66,7 +108,8 @@ pub enum State {
     Delivered,
     Failed,
     Acknowledged,
-    /// Overtaken by a newer delivery before it was ever sent; never sent.
+    /// Overtaken before it was delivered (a newer version, or the case was closed); never sent
+    /// (again). One being sent when it was overtaken keeps its lease until that attempt is recorded.
     Superseded,
 }
 
@@ -167,13 +210,11 @@ pub(crate) fn count(row: &sqlx::any::AnyRow, column: &str) -> Result<u32, sqlx::
 /// The `locations` column: the JSON list of locations a delivery is about.
 pub(crate) fn locations_of(
     row: &sqlx::any::AnyRow,
-) -> Result<Vec<DeliveryLocation>, crate::store::StoreError> {
+) -> Result<Vec<DeliveryLocation>, super::StoreError> {
     use sqlx::Row;
-    serde_json::from_str(row.try_get("locations")?).map_err(|source| {
-        crate::store::StoreError::Corrupt {
-            what: "delivery locations",
-            source,
-        }
+    serde_json::from_str(row.try_get("locations")?).map_err(|source| super::StoreError::Corrupt {
+        what: "delivery locations",
+        source,
     })
 }
 

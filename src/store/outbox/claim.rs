@@ -1,22 +1,19 @@
 //! Workers take due deliveries with a lease and report how each attempt ended.
 //!
 //! A claim marks deliveries `sending` until `lease_until`; a worker that dies leaves them to run out
-//! and [`reclaim_expired`] puts them back. Only the oldest unfinished delivery of each recipient is
-//! ever claimed, so a recipient never receives a newer version before an older one that is still
-//! being tried. A result is recorded only by the lease's owner: a worker that lost its lease cannot
-//! overwrite what another worker did since.
+//! and [`reclaim_expired`] puts them back. A poster delivery is claimed only when it is the oldest
+//! unfinished delivery of its recipient, so a recipient never receives a newer version before an
+//! older one that is still being tried; a takedown waits for nothing. A result is recorded only by
+//! the lease's owner: a worker that lost its lease cannot overwrite what another worker did since.
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rand::Rng;
 use sqlx::Row;
 
-use super::{Channel, DeliveryLocation, Kind, count, locations_of, parse_reason};
-use crate::dispatch::SendOutcome;
-use crate::dispatch::retry::next_attempt;
-use crate::distribution::WithdrawReason;
+use super::takedown::{self, TakedownDone};
+use super::{Channel, DeliveryLocation, Kind, WithdrawReason, count, locations_of, parse_reason};
 use crate::store::{Backend, CaseId, Store, StoreError, stamp};
 
 /// A delivery a worker now holds.
@@ -36,24 +33,46 @@ pub struct Claimed {
     pub lease_owner: String,
 }
 
+/// What becomes of a delivery after an attempt; the worker decides, from the channel's answer and
+/// the retry schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Delivered,
+    /// Due again at this time.
+    RetryAt(DateTime<Utc>),
+    /// Given up on.
+    Failed,
+    /// Given up on, and the partner's endpoint said it is gone: the partner is disabled.
+    Gone,
+    /// Not sent: the case closed after the claim. Never tried again.
+    Cancelled,
+}
+
 /// How one claimed attempt ended.
 #[derive(Debug, Clone)]
-pub struct Finished {
+pub struct Attempted {
     pub claimed: Claimed,
-    pub outcome: SendOutcome,
+    pub verdict: Verdict,
+    /// The attempt's outcome as recorded (`delivered`, `retry`, `failed`, …).
+    pub label: &'static str,
+    pub error: Option<String>,
     pub at: DateTime<Utc>,
     pub latency: Duration,
 }
 
+/// Priority 0 is a takedown (found safe, closed): it waits behind nothing of its recipient, goes to
+/// a disabled partner too, and is the only kind of delivery of a closed case ever claimed.
 const CLAIM_SQL: &str = "UPDATE deliveries SET state = 'sending', lease_owner = $1, lease_until = $2, \
          attempts = attempts + 1, updated_at = $3 \
      WHERE id IN (SELECT d.id FROM deliveries d \
          WHERE d.state = 'pending' AND d.next_attempt_at <= $3 AND d.channel <> 'pull' \
-           AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.partner_id = d.partner_id \
-               AND o.case_id = d.case_id AND o.location_ref = d.location_ref AND o.seq < d.seq \
-               AND o.state IN ('pending', 'sending')) \
-           AND NOT EXISTS (SELECT 1 FROM partner_status s WHERE s.partner_id = d.partner_id \
-               AND s.disabled_at IS NOT NULL) \
+           AND (d.priority = 0 OR (NOT EXISTS (SELECT 1 FROM deliveries o \
+                   WHERE o.partner_id = d.partner_id AND o.case_id = d.case_id \
+                     AND o.location_ref = d.location_ref AND o.seq < d.seq \
+                     AND o.state IN ('pending', 'sending')) \
+               AND NOT EXISTS (SELECT 1 FROM partner_status s WHERE s.partner_id = d.partner_id \
+                   AND s.disabled_at IS NOT NULL) \
+               AND EXISTS (SELECT 1 FROM cases c WHERE c.id = d.case_id AND c.status = 'active'))) \
          ORDER BY d.priority, d.next_attempt_at, d.seq LIMIT $4 {LOCK}) \
      RETURNING id, case_id, partner_id, location_ref, version, kind, reason, channel, locations, \
          attempts, lease_owner";
@@ -88,7 +107,7 @@ pub async fn claim(
 }
 
 fn claimed(row: &sqlx::any::AnyRow) -> Result<Claimed, StoreError> {
-    let bad = |what| StoreError::NotFound(what);
+    let bad = StoreError::BadRow;
     let case: String = row.try_get("case_id")?;
     let reason: Option<String> = row.try_get("reason")?;
     Ok(Claimed {
@@ -141,10 +160,11 @@ fn marks(first: usize, n: usize) -> String {
 /// Rows per batched statement.
 const CHUNK: usize = 200;
 
-/// Mark delivered every delivery of `done` this worker still holds; returns the ids it marked.
+/// Mark delivered every delivery of `done` this worker still holds; returns the ids it marked. One
+/// superseded while it was being sent stays superseded, with the time it arrived.
 async fn mark_delivered(
     tx: &mut crate::store::WriteTx,
-    done: &[&Finished],
+    done: &[&Attempted],
     at: &str,
 ) -> Result<Vec<String>, StoreError> {
     let mut marked = Vec::with_capacity(done.len());
@@ -158,9 +178,11 @@ async fn mark_delivered(
     for (owner, ids) in by_owner {
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
-                "UPDATE deliveries SET state = 'delivered', delivered_at = $1, last_error = NULL, \
+                "UPDATE deliveries SET state = CASE WHEN state = 'sending' THEN 'delivered' \
+                 ELSE state END, delivered_at = $1, last_error = NULL, \
                  lease_owner = NULL, lease_until = NULL, updated_at = $1 \
-                 WHERE state = 'sending' AND lease_owner = $2 AND id IN ({}) RETURNING id",
+                 WHERE state IN ('sending', 'superseded') AND lease_owner = $2 AND id IN ({}) \
+                 RETURNING id",
                 marks(3, chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at).bind(owner);
@@ -175,30 +197,28 @@ async fn mark_delivered(
     Ok(marked)
 }
 
-/// Mark one delivery that did not arrive: due again later, or failed for good. False when this
-/// worker no longer holds it.
-async fn mark_undelivered<R: Rng + ?Sized>(
+/// Mark one delivery that did not arrive: due again later, or failed for good; one superseded while
+/// it was being sent stays superseded. False when this worker no longer holds it.
+async fn mark_undelivered(
     tx: &mut crate::store::WriteTx,
-    f: &Finished,
-    rng: &mut R,
+    a: &Attempted,
 ) -> Result<bool, StoreError> {
-    let c = &f.claimed;
-    let (state, next) = match &f.outcome {
-        SendOutcome::Retry { after, .. } => match next_attempt(c.attempts, f.at, *after, rng) {
-            Some(t) => ("pending", Some(stamp(t))),
-            None => ("failed", None),
-        },
+    let c = &a.claimed;
+    let (state, next) = match &a.verdict {
+        Verdict::RetryAt(t) => ("pending", Some(stamp(*t))),
+        Verdict::Cancelled => ("superseded", None),
         _ => ("failed", None),
     };
     let done = sqlx::query(
-        "UPDATE deliveries SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), \
+        "UPDATE deliveries SET state = CASE WHEN state = 'superseded' THEN state ELSE $1 END, \
+         next_attempt_at = COALESCE($2, next_attempt_at), \
          last_error = $3, lease_owner = NULL, lease_until = NULL, updated_at = $4 \
-         WHERE id = $5 AND state = 'sending' AND lease_owner = $6",
+         WHERE id = $5 AND state IN ('sending', 'superseded') AND lease_owner = $6",
     )
     .bind(state)
     .bind(next)
-    .bind(f.outcome.error().map(str::to_string))
-    .bind(stamp(f.at))
+    .bind(a.error.clone())
+    .bind(stamp(a.at))
     .bind(&c.id)
     .bind(&c.lease_owner)
     .execute(tx.conn())
@@ -209,7 +229,7 @@ async fn mark_undelivered<R: Rng + ?Sized>(
 /// One attempt row per recorded result.
 async fn insert_attempts(
     tx: &mut crate::store::WriteTx,
-    recorded: &[&Finished],
+    recorded: &[&Attempted],
 ) -> Result<(), StoreError> {
     const PER_ROW: usize = 6;
     for chunk in recorded.chunks(CHUNK / 2) {
@@ -227,8 +247,8 @@ async fn insert_attempts(
                 .bind(f.claimed.id.clone())
                 .bind(i64::from(f.claimed.attempts))
                 .bind(stamp(f.at))
-                .bind(f.outcome.label())
-                .bind(f.outcome.error().map(str::to_string))
+                .bind(f.label)
+                .bind(f.error.clone())
                 .bind(f.latency.as_secs_f64() * 1e3);
         }
         q.execute(tx.conn()).await?;
@@ -236,34 +256,34 @@ async fn insert_attempts(
     Ok(())
 }
 
-/// Record a batch of results in one transaction: each delivery's new state (retries get their next
-/// time from the schedule), one attempt row each, and each partner's health. A partner failing for
-/// longer than `disable_after` is disabled, as is one whose endpoint said it is gone. Deliveries
-/// arrive in bulk, so they are marked a few hundred per statement.
-pub async fn record<R: Rng + ?Sized>(
+/// Record a batch of results in one transaction: each delivery's new state, one attempt row each,
+/// and each partner's health. A partner failing for longer than `disable_after` is disabled, as is
+/// one whose endpoint said it is gone. Deliveries arrive in bulk, so they are marked a few hundred
+/// per statement. Returns the cases whose takedown this batch completed.
+pub async fn record(
     store: &Store,
-    finished: &[Finished],
+    finished: &[Attempted],
     disable_after: Duration,
-    rng: &mut R,
-) -> Result<(), StoreError> {
+) -> Result<Vec<TakedownDone>, StoreError> {
     let Some(latest) = finished.iter().map(|f| f.at).max() else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let now = stamp(latest);
     let mut tx = store.write().await?;
-    let (delivered, undelivered): (Vec<&Finished>, Vec<&Finished>) =
-        finished.iter().partition(|f| f.outcome.is_delivered());
+    let (delivered, undelivered): (Vec<&Attempted>, Vec<&Attempted>) = finished
+        .iter()
+        .partition(|f| f.verdict == Verdict::Delivered);
     let marked: HashSet<String> = mark_delivered(&mut tx, &delivered, &now)
         .await?
         .into_iter()
         .collect();
     // a delivery whose lease was lost belongs to another worker now: its result is not ours to write
-    let mut recorded: Vec<&Finished> = delivered
+    let mut recorded: Vec<&Attempted> = delivered
         .into_iter()
         .filter(|f| marked.contains(&f.claimed.id))
         .collect();
     for f in undelivered {
-        if mark_undelivered(&mut tx, f, rng).await? {
+        if mark_undelivered(&mut tx, f).await? {
             recorded.push(f);
         }
     }
@@ -271,9 +291,10 @@ pub async fn record<R: Rng + ?Sized>(
     let mut health: BTreeMap<&str, Health> = BTreeMap::new();
     for f in &recorded {
         let h = health.entry(f.claimed.partner_id.as_str()).or_default();
-        match &f.outcome {
-            SendOutcome::Delivered => h.delivered = true,
-            SendOutcome::DisableEndpoint { error } => h.gone = Some(error.clone()),
+        match &f.verdict {
+            Verdict::Delivered => h.delivered = true,
+            Verdict::Gone => h.gone = Some(f.error.clone().unwrap_or_default()),
+            Verdict::Cancelled => {}
             _ => h.failed = true,
         }
     }
@@ -301,8 +322,17 @@ pub async fn record<R: Rng + ?Sized>(
     {
         update_health(&mut tx, partner, h, &now, &cutoff).await?;
     }
+    let taken_down: Vec<CaseId> = recorded
+        .iter()
+        .filter(|f| {
+            f.claimed.kind == Kind::Withdrawn
+                && f.claimed.reason.is_some_and(WithdrawReason::is_final)
+        })
+        .map(|f| f.claimed.case_id)
+        .collect();
+    let done = takedown::complete(tx.conn(), &taken_down, latest).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(done)
 }
 
 async fn update_health(

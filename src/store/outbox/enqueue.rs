@@ -7,10 +7,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
 use super::{
-    Channel, DeliveryLocation, Kind, State, count, locations_of, new_delivery_id, parse_reason,
-    reason_str,
+    Channel, DeliveryLocation, Kind, Queued, Recipient, Standing, State, WithdrawReason, count,
+    locations_of, new_delivery_id, parse_reason, reason_str,
 };
-use crate::distribution::{Queued, Recipient, Standing, WithdrawReason};
 use crate::partners::PartnerId;
 use crate::store::{CaseId, StoreError, stamp};
 
@@ -42,16 +41,21 @@ pub struct NewDelivery {
 
 fn recipient(partner: &str, location_ref: &str) -> Result<Recipient, StoreError> {
     Ok(Recipient {
-        partner: PartnerId::parse(partner).map_err(|_| StoreError::NotFound("partner"))?,
+        partner: PartnerId::parse(partner).map_err(|_| StoreError::BadRow("partner id"))?,
         location: (!location_ref.is_empty()).then(|| location_ref.to_string()),
     })
 }
 
-/// Every recipient that ever had a delivery of this case, with what it holds.
-pub async fn standings(conn: &mut AnyConnection, case: CaseId) -> Result<Standings, StoreError> {
+/// Every recipient that ever had a delivery of this case, with what it holds. A poster superseded
+/// while it was being sent (at a takedown) may have arrived: it counts as sent, so the takedown
+/// reaches its recipient.
+pub(super) async fn standings(
+    conn: &mut AnyConnection,
+    case: CaseId,
+) -> Result<Standings, StoreError> {
     let rows = sqlx::query(
         "SELECT partner_id, location_ref, kind, reason, version, state, attempts, channel, locations \
-         FROM deliveries WHERE case_id = $1 AND state <> 'superseded' \
+         FROM deliveries WHERE case_id = $1 AND (state <> 'superseded' OR attempts > 0) \
          ORDER BY partner_id, location_ref, seq",
     )
     .bind(case.to_string())
@@ -60,18 +64,27 @@ pub async fn standings(conn: &mut AnyConnection, case: CaseId) -> Result<Standin
     let mut out = Standings::new();
     for row in &rows {
         let r = recipient(row.try_get("partner_id")?, row.try_get("location_ref")?)?;
-        let kind = Kind::parse(row.try_get("kind")?).ok_or(StoreError::NotFound("kind"))?;
-        let state = State::parse(row.try_get("state")?).ok_or(StoreError::NotFound("state"))?;
+        let kind = Kind::parse(row.try_get("kind")?).ok_or(StoreError::BadRow("delivery kind"))?;
+        let state =
+            State::parse(row.try_get("state")?).ok_or(StoreError::BadRow("delivery state"))?;
         let reason: Option<String> = row.try_get("reason")?;
         let version = count(row, "version")?;
         let attempts: i64 = row.try_get("attempts")?;
-        let channel =
-            Channel::parse(row.try_get("channel")?).ok_or(StoreError::NotFound("channel"))?;
+        let channel = Channel::parse(row.try_get("channel")?)
+            .ok_or(StoreError::BadRow("delivery channel"))?;
         let entry = out.entry(r).or_insert_with(|| Known {
             standing: Standing::default(),
             channel,
             locations: Vec::new(),
         });
+        if state == State::Superseded {
+            // tried, then overtaken by the takedown: it may be up, and must come down
+            if kind != Kind::Withdrawn {
+                entry.standing.ever_sent = true;
+                entry.locations = locations_of(row)?;
+            }
+            continue;
+        }
         entry.channel = channel;
         let s = &mut entry.standing;
         let tried = attempts > 0 || matches!(state, State::Delivered | State::Acknowledged);
@@ -84,7 +97,7 @@ pub async fn standings(conn: &mut AnyConnection, case: CaseId) -> Result<Standin
             if reason
                 .as_deref()
                 .and_then(parse_reason)
-                .is_some_and(|r| r != WithdrawReason::OutsideRegion)
+                .is_some_and(WithdrawReason::is_final)
             {
                 s.taken_down = true;
             }
@@ -105,18 +118,20 @@ pub async fn standings(conn: &mut AnyConnection, case: CaseId) -> Result<Standin
     Ok(out)
 }
 
-/// Drop deliveries of `case` never handed to a channel (and, at a takedown, those being retried).
-pub async fn supersede(
+/// Drop deliveries of `case` never handed to a channel. At a takedown, drop every delivery of it
+/// not yet delivered but the takedowns themselves: those being retried, and those being sent at
+/// this moment (the worker records how their attempt ended, and never tries them again).
+pub(super) async fn supersede(
     conn: &mut AnyConnection,
     case: CaseId,
     recipients: &[Recipient],
-    retrying_too: bool,
+    takedown: bool,
     now: &str,
 ) -> Result<u64, StoreError> {
-    if retrying_too {
+    if takedown {
         let done = sqlx::query(
             "UPDATE deliveries SET state = 'superseded', updated_at = $1 \
-             WHERE case_id = $2 AND state = 'pending'",
+             WHERE case_id = $2 AND (state = 'pending' OR (state = 'sending' AND priority <> 0))",
         )
         .bind(now)
         .bind(case.to_string())
@@ -210,7 +225,7 @@ async fn next_seqs(
 
 /// Write the deliveries of a plan; returns the ids written. A delivery that would repeat one still
 /// unfinished (same recipient, case, version, kind and reason) is skipped.
-pub async fn insert(
+pub(super) async fn insert(
     conn: &mut AnyConnection,
     case: CaseId,
     deliveries: &[NewDelivery],
@@ -232,7 +247,7 @@ pub async fn insert(
     for (partner, ds) in by_partner {
         let first = *firsts
             .get(partner)
-            .ok_or(StoreError::NotFound("partner status"))?;
+            .ok_or(StoreError::BadRow("partner status sequence"))?;
         for (i, d) in ds.into_iter().enumerate() {
             rows.push((new_delivery_id(), first + i as i64, d));
         }
@@ -283,21 +298,8 @@ pub async fn insert(
     Ok(written)
 }
 
-/// Supersede, then insert: what a plan asks of the outbox.
-pub async fn apply_plan(
-    conn: &mut AnyConnection,
-    case: CaseId,
-    supersede_recipients: &[Recipient],
-    supersede_retrying: bool,
-    deliveries: &[NewDelivery],
-    now: &str,
-) -> Result<Vec<String>, StoreError> {
-    supersede(conn, case, supersede_recipients, supersede_retrying, now).await?;
-    insert(conn, case, deliveries, now).await
-}
-
 /// Posters each capped partner may still receive today (since `day_start`), across all cases.
-pub async fn remaining_caps(
+pub(super) async fn remaining_caps(
     conn: &mut AnyConnection,
     caps: &[(PartnerId, u32)],
     day_start: &str,

@@ -5,9 +5,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Channel, DeliveryLocation, Kind, State, count, locations_of, parse_reason};
-use crate::distribution::WithdrawReason;
-use crate::store::{CaseId, Store, StoreError, stamp};
+use super::takedown::{self, TakedownDone};
+use super::{
+    Channel, DeliveryLocation, Distribution, Kind, State, WithdrawReason, count, distributions,
+    locations_of, parse_reason,
+};
+use crate::store::{CaseId, Store, StoreError, flag, stamp};
 
 /// One delivery as operators and partners see it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,14 +36,19 @@ pub struct DeliveryView {
     pub updated_at: String,
     pub delivered_at: Option<String>,
     pub acked_at: Option<String>,
+    /// The case is resolved or closed: nothing of the child may be shown with this delivery.
+    #[serde(skip)]
+    pub case_closed: bool,
 }
 
-const SELECT: &str = "SELECT id, seq, case_id, partner_id, location_ref, version, kind, reason, \
-     channel, locations, state, attempts, next_attempt_at, last_error, created_at, updated_at, \
-     delivered_at, acked_at FROM deliveries";
+const SELECT: &str = "SELECT d.id, d.seq, d.case_id, d.partner_id, d.location_ref, d.version, \
+     d.kind, d.reason, d.channel, d.locations, d.state, d.attempts, d.next_attempt_at, \
+     d.last_error, d.created_at, d.updated_at, d.delivered_at, d.acked_at, \
+     c.status <> 'active' AS case_closed \
+     FROM deliveries d JOIN cases c ON c.id = d.case_id";
 
 fn view(row: &sqlx::any::AnyRow) -> Result<DeliveryView, StoreError> {
-    let bad = |what| StoreError::NotFound(what);
+    let bad = StoreError::BadRow;
     let location: String = row.try_get("location_ref")?;
     let reason: Option<String> = row.try_get("reason")?;
     Ok(DeliveryView {
@@ -62,12 +70,13 @@ fn view(row: &sqlx::any::AnyRow) -> Result<DeliveryView, StoreError> {
         updated_at: row.try_get("updated_at")?,
         delivered_at: row.try_get("delivered_at")?,
         acked_at: row.try_get("acked_at")?,
+        case_closed: flag(row, "case_closed")?,
     })
 }
 
 /// Every delivery of a case, by partner, location and order of queueing.
 pub async fn timeline(store: &Store, case: CaseId) -> Result<Vec<DeliveryView>, StoreError> {
-    let sql = format!("{SELECT} WHERE case_id = $1 ORDER BY partner_id, location_ref, seq");
+    let sql = format!("{SELECT} WHERE d.case_id = $1 ORDER BY d.partner_id, d.location_ref, d.seq");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(case.to_string())
         .fetch_all(store.pool())
@@ -76,7 +85,7 @@ pub async fn timeline(store: &Store, case: CaseId) -> Result<Vec<DeliveryView>, 
 }
 
 pub async fn delivery(store: &Store, id: &str) -> Result<Option<DeliveryView>, StoreError> {
-    let sql = format!("{SELECT} WHERE id = $1");
+    let sql = format!("{SELECT} WHERE d.id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(store.pool())
@@ -86,16 +95,17 @@ pub async fn delivery(store: &Store, id: &str) -> Result<Option<DeliveryView>, S
 
 /// A partner's deliveries after `after` (its feed position), oldest first, superseded ones left out,
 /// up to the first one still in its quiet period. Pull deliveries handed out here count as
-/// delivered: the partner has them now.
+/// delivered: the partner has them now. Also returns the takedowns that this completed.
 pub async fn feed(
     store: &Store,
     partner: &str,
     after: i64,
     limit: i64,
     now: DateTime<Utc>,
-) -> Result<Vec<DeliveryView>, StoreError> {
+) -> Result<(Vec<DeliveryView>, Vec<TakedownDone>), StoreError> {
     let sql = format!(
-        "{SELECT} WHERE partner_id = $1 AND seq > $2 AND state <> 'superseded' ORDER BY seq LIMIT $3"
+        "{SELECT} WHERE d.partner_id = $1 AND d.seq > $2 AND d.state <> 'superseded' \
+         ORDER BY d.seq LIMIT $3"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(partner)
@@ -132,24 +142,33 @@ pub async fn feed(
             .execute(tx.conn())
             .await?;
         }
+        let taken_down: Vec<CaseId> = items
+            .iter()
+            .filter(|d| fetched.contains(&d.id) && d.reason.is_some_and(WithdrawReason::is_final))
+            .filter_map(|d| d.case_id.parse().ok())
+            .collect();
+        let done = takedown::complete(tx.conn(), &taken_down, now).await?;
         tx.commit().await?;
         for d in items.iter_mut().filter(|d| fetched.contains(&d.id)) {
             d.state = State::Delivered;
             d.attempts += 1;
             d.delivered_at = Some(at.clone());
         }
+        return Ok((items, done));
     }
-    Ok(items)
+    Ok((items, Vec::new()))
 }
 
-/// A partner's newest deliveries, newest first, superseded ones left out (the CAP feed).
+/// A partner's newest deliveries, newest first, superseded ones left out (the CAP feed). Of a
+/// closed case, only its withdrawal is left: the alerts that showed the child are gone.
 pub async fn recent(
     store: &Store,
     partner: &str,
     limit: i64,
 ) -> Result<Vec<DeliveryView>, StoreError> {
     let sql = format!(
-        "{SELECT} WHERE partner_id = $1 AND state <> 'superseded' ORDER BY seq DESC LIMIT $2"
+        "{SELECT} WHERE d.partner_id = $1 AND d.state <> 'superseded' \
+         AND (d.kind = 'withdrawn' OR c.status = 'active') ORDER BY d.seq DESC LIMIT $2"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(partner)
@@ -159,29 +178,45 @@ pub async fn recent(
     rows.iter().map(view).collect()
 }
 
-/// The partner confirms it has a delivery. `None` when it is not one of the partner's.
+/// The partner confirms it has a delivery. `None` when it is not one of the partner's; also the
+/// takedown this confirmation completed, if it did.
 pub async fn ack(
     store: &Store,
     partner: &str,
     id: &str,
     now: DateTime<Utc>,
-) -> Result<Option<DeliveryView>, StoreError> {
+) -> Result<(Option<DeliveryView>, Vec<TakedownDone>), StoreError> {
     let at = stamp(now);
     let mut tx = store.write().await?;
-    sqlx::query(
+    let row = sqlx::query(
         "UPDATE deliveries SET state = 'acknowledged', acked_at = COALESCE(acked_at, $1), \
          delivered_at = COALESCE(delivered_at, $1), updated_at = $1 \
-         WHERE id = $2 AND partner_id = $3 AND state IN ('pending', 'sending', 'delivered')",
+         WHERE id = $2 AND partner_id = $3 AND state IN ('pending', 'sending', 'delivered') \
+         RETURNING case_id, reason",
     )
     .bind(&at)
     .bind(id)
     .bind(partner)
-    .execute(tx.conn())
+    .fetch_optional(tx.conn())
     .await?;
+    let mut taken_down = Vec::new();
+    if let Some(row) = row {
+        let reason: Option<String> = row.try_get("reason")?;
+        if reason
+            .as_deref()
+            .and_then(parse_reason)
+            .is_some_and(WithdrawReason::is_final)
+        {
+            let case: String = row.try_get("case_id")?;
+            taken_down.push(case.parse().map_err(|_| StoreError::BadRow("case id"))?);
+        }
+    }
+    let done = takedown::complete(tx.conn(), &taken_down, now).await?;
     tx.commit().await?;
-    Ok(delivery(store, id)
+    let view = delivery(store, id)
         .await?
-        .filter(|d| d.partner_id == partner))
+        .filter(|d| d.partner_id == partner);
+    Ok((view, done))
 }
 
 /// A partner's delivery health.
@@ -229,8 +264,9 @@ pub async fn health(store: &Store) -> Result<Vec<PartnerHealth>, StoreError> {
     rows.iter().map(health_row).collect()
 }
 
-/// Lift a partner's disablement (an operator fixed its endpoint): its queued deliveries flow again.
-pub async fn enable(store: &Store, partner: &str) -> Result<(), StoreError> {
+/// Lift a partner's disablement (an operator fixed its endpoint): its queued deliveries flow again,
+/// its takedowns first and at once.
+pub async fn enable(store: &Store, partner: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
     let mut tx = store.write().await?;
     sqlx::query(
         "UPDATE partner_status SET disabled_at = NULL, disabled_reason = NULL, \
@@ -239,8 +275,22 @@ pub async fn enable(store: &Store, partner: &str) -> Result<(), StoreError> {
     .bind(partner)
     .execute(tx.conn())
     .await?;
+    sqlx::query(
+        "UPDATE deliveries SET next_attempt_at = $1 \
+         WHERE partner_id = $2 AND state = 'pending' AND priority = 0 AND next_attempt_at > $1",
+    )
+    .bind(stamp(now))
+    .bind(partner)
+    .execute(tx.conn())
+    .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A case's distribution, read outside any plan.
+pub async fn distribution(store: &Store, case: CaseId) -> Result<Option<Distribution>, StoreError> {
+    let mut conn = store.pool().acquire().await?;
+    distributions::load(&mut conn, case, false).await
 }
 
 /// The queue at a glance, for `/metrics`.

@@ -20,12 +20,16 @@ pub struct Distribution {
     pub active: bool,
     pub planned_at: String,
     pub next_retarget_at: String,
+    /// When the case was resolved and its takedown planned.
+    pub taken_down_at: Option<String>,
+    /// When the last recipient confirmed the takedown.
+    pub takedown_done_at: Option<String>,
 }
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Distribution, StoreError> {
     let id: String = row.try_get("case_id")?;
     Ok(Distribution {
-        case_id: id.parse().map_err(|_| StoreError::NotFound("case"))?,
+        case_id: id.parse().map_err(|_| StoreError::BadRow("case id"))?,
         started_at: row.try_get("started_at")?,
         started_by: row.try_get("started_by")?,
         states: serde_json::from_str(row.try_get("states")?).map_err(|source| {
@@ -38,17 +42,24 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Distribution, StoreError> {
         active: flag(row, "active")?,
         planned_at: row.try_get("planned_at")?,
         next_retarget_at: row.try_get("next_retarget_at")?,
+        taken_down_at: row.try_get("taken_down_at")?,
+        takedown_done_at: row.try_get("takedown_done_at")?,
     })
 }
 
 const SELECT: &str = "SELECT case_id, started_at, started_by, states, poster_version, active, \
-     planned_at, next_retarget_at FROM distributions";
+     planned_at, next_retarget_at, taken_down_at, takedown_done_at FROM distributions";
 
-pub async fn load_distribution(
+/// A case's distribution; `lock` (PostgreSQL) holds its row to the end of the transaction.
+pub(super) async fn load(
     conn: &mut AnyConnection,
     case: CaseId,
+    lock: bool,
 ) -> Result<Option<Distribution>, StoreError> {
-    let sql = format!("{SELECT} WHERE case_id = $1");
+    let sql = format!(
+        "{SELECT} WHERE case_id = $1{}",
+        if lock { " FOR UPDATE" } else { "" }
+    );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(case.to_string())
         .fetch_optional(conn)
@@ -56,21 +67,19 @@ pub async fn load_distribution(
     row.as_ref().map(from_row).transpose()
 }
 
-/// [`load_distribution`] outside a transaction.
-pub async fn distribution(store: &Store, case: CaseId) -> Result<Option<Distribution>, StoreError> {
-    let mut conn = store.pool().acquire().await?;
-    load_distribution(&mut conn, case).await
-}
-
-pub async fn save_distribution(
-    conn: &mut AnyConnection,
-    d: &Distribution,
-) -> Result<(), StoreError> {
+/// Write a distribution. A closed case's is never made active again, whatever the caller holds:
+/// the case's status is read in the same statement.
+pub(super) async fn save(conn: &mut AnyConnection, d: &Distribution) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO distributions (case_id, started_at, started_by, states, poster_version, \
-         active, planned_at, next_retarget_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (case_id) DO UPDATE SET states = $4, poster_version = $5, active = $6, \
-         planned_at = $7, next_retarget_at = $8",
+         active, planned_at, next_retarget_at, taken_down_at) \
+         SELECT $1, $2, $3, $4, $5, \
+             CASE WHEN c.status = 'active' THEN $6 ELSE FALSE END, $7, $8, $9 \
+         FROM cases c WHERE c.id = $1 \
+         ON CONFLICT (case_id) DO UPDATE SET states = excluded.states, \
+             poster_version = excluded.poster_version, active = excluded.active, \
+             planned_at = excluded.planned_at, next_retarget_at = excluded.next_retarget_at, \
+             taken_down_at = COALESCE(distributions.taken_down_at, excluded.taken_down_at)",
     )
     .bind(d.case_id.to_string())
     .bind(&d.started_at)
@@ -80,6 +89,7 @@ pub async fn save_distribution(
     .bind(d.active)
     .bind(&d.planned_at)
     .bind(&d.next_retarget_at)
+    .bind(&d.taken_down_at)
     .execute(conn)
     .await?;
     Ok(())
@@ -102,7 +112,7 @@ pub async fn due_distributions(
     rows.iter()
         .map(|r| {
             let id: String = r.try_get("case_id")?;
-            id.parse().map_err(|_| StoreError::NotFound("case"))
+            id.parse().map_err(|_| StoreError::BadRow("case id"))
         })
         .collect()
 }
