@@ -59,7 +59,9 @@ async fn emails(app: &TestApp, n: usize) -> Vec<String> {
 }
 
 async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
-    let Some(app) = spawn_app_with(backend, |c| c.reissue_quiet_secs = 1).await else {
+    let Some((app, _ticker)) =
+        common::spawn_app_ticking(backend, |c| c.reissue_quiet_secs = 1).await
+    else {
         return;
     };
     let hook = Receiver::start().await;
@@ -364,9 +366,8 @@ async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
 both!(a_case_reaches_every_kind_of_partner_and_comes_down);
 
 async fn a_partner_that_is_down_gets_it_when_back_and_a_gone_one_is_disabled(backend: Backend) {
-    let Some(app) = spawn_app_with(backend, |c| {
+    let Some((app, _ticker)) = common::spawn_app_ticking(backend, |c| {
         c.dispatch_send_timeout_secs = 1;
-        c.dispatch_lease_secs = 5;
         c.reissue_quiet_secs = 0;
     })
     .await

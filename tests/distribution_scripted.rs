@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::receiver::{Arrival, Mode, Receiver, SECRET};
-use common::{Backend, TestApp, case_doc, spawn_app_with};
+use common::{Backend, TestApp, Ticker, case_doc};
 use serde_json::{Value, json};
 
 /// Alexandria, VA (the test case's last-seen place) and places around and far from it.
@@ -159,14 +159,17 @@ fn in_order(who: &str, arrivals: &[Arrival]) -> Vec<Seen> {
 // ---------------------------------------------------------------------------------------------
 // the scripted life of a case
 
-async fn a_case_follows_its_changes_and_a_partner_that_was_down_catches_up(backend: Backend) {
-    let Some(app) = spawn_app_with(backend, |c| {
+/// The service on a fast clock: the quiet period (1 s) and the first retry (5 s) come due at once.
+async fn fast_app(backend: Backend) -> Option<(TestApp, Ticker)> {
+    common::spawn_app_ticking(backend, |c| {
         c.reissue_quiet_secs = 1;
         c.dispatch_send_timeout_secs = 2;
-        c.dispatch_lease_secs = 5;
     })
     .await
-    else {
+}
+
+async fn a_case_follows_its_changes_and_a_partner_that_was_down_catches_up(backend: Backend) {
+    let Some((app, _ticker)) = fast_app(backend).await else {
         return;
     };
     let alex = Receiver::start().await;
@@ -222,7 +225,8 @@ async fn a_case_follows_its_changes_and_a_partner_that_was_down_catches_up(backe
     alex.wait_for(4, 20).await;
     chi.wait_for(2, 20).await;
     sac.wait_for(1, 20).await;
-    // the retry comes about 5 s after the failure, and the withdrawal only after it
+    // the retry comes about 5 s (of the test's clock) after the failure, and the withdrawal only
+    // after it
     balt.wait_for(4, 30).await;
     let view = settle(&app, &id, &["delivered", "withdrawn"], 20).await;
     for (partner, state, holds) in [
@@ -320,13 +324,7 @@ both!(a_case_follows_its_changes_and_a_partner_that_was_down_catches_up);
 async fn a_change_that_changes_nothing_sends_nothing_and_a_takedown_waits_out_an_outage(
     backend: Backend,
 ) {
-    let Some(app) = spawn_app_with(backend, |c| {
-        c.reissue_quiet_secs = 1;
-        c.dispatch_send_timeout_secs = 2;
-        c.dispatch_lease_secs = 5;
-    })
-    .await
-    else {
+    let Some((app, _ticker)) = fast_app(backend).await else {
         return;
     };
     let alex = Receiver::start().await;

@@ -237,7 +237,7 @@ pub async fn enable_partner(
 
 /// Prometheus text: the queue from the database, outcomes and latency from this process.
 pub async fn metrics(State(app): State<AppState>) -> Result<Response, ApiError> {
-    let queue = outbox::queue_stats(&app.store, chrono::Utc::now()).await?;
+    let queue = outbox::queue_stats(&app.store, app.distributor.clock().now()).await?;
     let text = app
         .dispatch
         .metrics

@@ -144,8 +144,14 @@ pub async fn deliveries(
             format!("between 1 and {FEED_MAX}"),
         ));
     }
-    let (list, done) =
-        outbox::feed(&app.store, partner.id.as_str(), after, limit, Utc::now()).await?;
+    let (list, done) = outbox::feed(
+        &app.store,
+        partner.id.as_str(),
+        after,
+        limit,
+        app.distributor.clock().now(),
+    )
+    .await?;
     observe_takedowns(&app, &done);
     let mut versions = Versions::default();
     let mut items = Vec::with_capacity(list.len());
@@ -194,7 +200,13 @@ pub async fn ack(
 ) -> Result<Json<Value>, ApiError> {
     let partner = caller.partner()?.clone();
     own_delivery(&app, &partner, &id).await?;
-    let (d, done) = outbox::ack(&app.store, partner.as_str(), &id, Utc::now()).await?;
+    let (d, done) = outbox::ack(
+        &app.store,
+        partner.as_str(),
+        &id,
+        app.distributor.clock().now(),
+    )
+    .await?;
     observe_takedowns(&app, &done);
     let d = d.ok_or(ApiError::NotFound("delivery"))?;
     Ok(Json(

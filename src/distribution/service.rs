@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
 use super::reissue::{Planned, ReissueError, Trigger, prepare, replan, start};
-use super::{TargetingIndex, WithdrawReason};
+use super::{ClosedCases, TargetingIndex, WithdrawReason};
 use crate::cases::Case;
 use crate::clock::SharedClock;
 use crate::store::outbox::{CaseLock, Distribution, defer_retarget, due_distributions};
@@ -46,6 +46,8 @@ pub struct Distributor {
     wake: Arc<Notify>,
     /// Retargets that failed since the process started (`/metrics`).
     retarget_failures: Arc<AtomicU64>,
+    /// Cases resolved in this process, for the worker to check before each poster it sends.
+    closed: Arc<ClosedCases>,
 }
 
 fn since(t: DateTime<Utc>, d: Duration) -> String {
@@ -68,6 +70,7 @@ impl Distributor {
             retarget_every,
             wake: Arc::new(Notify::new()),
             retarget_failures: Arc::default(),
+            closed: Arc::default(),
         }
     }
 
@@ -78,6 +81,11 @@ impl Distributor {
 
     pub fn retarget_every(&self) -> Duration {
         self.retarget_every
+    }
+
+    /// The cases this process has closed.
+    pub fn closed_cases(&self) -> Arc<ClosedCases> {
+        self.closed.clone()
     }
 
     /// Retargets that failed since the process started.
@@ -209,6 +217,10 @@ impl Distributor {
                 .await?;
         }
         lock.commit().await?;
+        if resolution.is_some() {
+            // from this moment no poster of the case starts in this process
+            self.closed.insert(id);
+        }
         self.woken(&planned);
         Ok(record)
     }

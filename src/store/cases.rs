@@ -206,6 +206,30 @@ impl Store {
             .transpose()
     }
 
+    /// Which of `ids` are no longer active: one query for a batch the dispatch worker claimed.
+    pub async fn closed_among(
+        &self,
+        ids: &[CaseId],
+    ) -> Result<std::collections::HashSet<CaseId>, StoreError> {
+        let mut out = std::collections::HashSet::new();
+        for chunk in ids.chunks(200) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${}", i + 1)).collect();
+            let sql = format!(
+                "SELECT id FROM cases WHERE status <> $1 AND id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(CaseStatus::Active.as_str());
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for row in q.fetch_all(self.pool()).await? {
+                let id: String = row.try_get("id")?;
+                out.insert(id.parse().map_err(|_| StoreError::BadRow("case id"))?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Newest first.
     pub async fn list_cases(&self, f: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
         let rows = sqlx::query(

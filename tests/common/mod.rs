@@ -99,6 +99,51 @@ async fn fresh_postgres(server_url: &str) -> (String, PgDatabase) {
     )
 }
 
+/// Moves a manual clock forward by `step` every `every` of real time until dropped: retries, quiet
+/// periods and leases come due at that pace instead of the test sleeping through them.
+pub struct Ticker(tokio::task::JoinHandle<()>);
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+pub fn tick(
+    clock: &lookout::clock::ManualClock,
+    step: std::time::Duration,
+    every: std::time::Duration,
+) -> Ticker {
+    let clock = clock.clone();
+    Ticker(tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            clock.advance(step);
+        }
+    }))
+}
+
+/// The service on a clock that runs 40 times faster than the real one, so a quiet period of a
+/// second or a first retry 5 s away comes due in tens of milliseconds; `tune` may change the
+/// configuration, and leases default to 10 minutes (of that clock): still longer than any send.
+pub async fn spawn_app_ticking(
+    backend: Backend,
+    tune: impl FnOnce(&mut Config),
+) -> Option<(TestApp, Ticker)> {
+    let clock = lookout::clock::ManualClock::starting_now();
+    let app = spawn_app_on(backend, clock.shared(), |c| {
+        c.dispatch_lease_secs = 600;
+        tune(c);
+    })
+    .await?;
+    let ticker = tick(
+        &clock,
+        std::time::Duration::from_secs(1),
+        std::time::Duration::from_millis(25),
+    );
+    Some((app, ticker))
+}
+
 /// The database URL for a fresh test database, or `None` (with a note) when PostgreSQL is not set up.
 pub async fn fresh_database(
     backend: Backend,

@@ -24,7 +24,7 @@ use super::gate::PartnerGate;
 use crate::app::PosterSource;
 use crate::clock::SharedClock;
 use crate::config::{Config, Organisation};
-use crate::distribution::{Distributor, TargetingIndex};
+use crate::distribution::{ClosedCases, Distributor, TargetingIndex};
 use crate::store::Store;
 use crate::store::outbox::{self, Attempted, Claimed};
 
@@ -70,6 +70,8 @@ pub struct Worker {
     metrics: Arc<DispatchMetrics>,
     wake: Arc<Notify>,
     clock: SharedClock,
+    /// Cases closed in this process: no poster of one starts.
+    closed: Arc<ClosedCases>,
     versions: send::Versions,
     /// This process's name on its leases.
     owner: String,
@@ -95,6 +97,7 @@ impl Worker {
             metrics,
             wake: distributor.wake_handle(),
             clock: distributor.clock().clone(),
+            closed: distributor.closed_cases(),
             versions: send::Versions::default(),
             owner: format!("worker-{}", uuid::Uuid::new_v4().simple()),
         }
@@ -140,6 +143,7 @@ impl Worker {
                 }
             };
             let full = claimed.len() >= free.min(BATCH);
+            let claimed = self.drop_closed(claimed, &done_tx).await;
             let mut first = Some(first);
             let mut held_back = Vec::new();
             for c in claimed {
@@ -198,6 +202,58 @@ impl Worker {
         drop(done_tx);
         let _ = recorder.await;
         tracing::info!("dispatch worker stopped");
+    }
+
+    /// Right before a claimed batch is sent: the posters of cases closed since (by any instance)
+    /// are recorded as cancelled, never sent; the rest go on.
+    async fn drop_closed(
+        &self,
+        claimed: Vec<Claimed>,
+        done: &mpsc::UnboundedSender<Attempted>,
+    ) -> Vec<Claimed> {
+        let mut cases: Vec<_> = claimed
+            .iter()
+            .filter(|c| c.kind != outbox::Kind::Withdrawn)
+            .map(|c| c.case_id)
+            .collect();
+        cases.sort_unstable();
+        cases.dedup();
+        if cases.is_empty() {
+            return claimed;
+        }
+        let closed = match self.store.closed_among(&cases).await {
+            Ok(closed) => closed,
+            Err(e) => {
+                // unsure: send none of these posters now; they are given back, due again shortly
+                tracing::warn!(error = %e, "checking the claimed cases failed");
+                let (posters, takedowns): (Vec<Claimed>, Vec<Claimed>) = claimed
+                    .into_iter()
+                    .partition(|c| c.kind != outbox::Kind::Withdrawn);
+                if let Err(e) =
+                    outbox::release(&self.store, &posters, self.clock.now(), GATE_BACKOFF).await
+                {
+                    tracing::warn!(error = %e, "giving back deliveries failed; their leases will run out");
+                }
+                return takedowns;
+            }
+        };
+        let (gone, keep): (Vec<Claimed>, Vec<Claimed>) = claimed
+            .into_iter()
+            .partition(|c| c.kind != outbox::Kind::Withdrawn && closed.contains(&c.case_id));
+        for c in gone {
+            self.closed.insert(c.case_id);
+            let outcome = super::SendOutcome::cancelled("not sent: the case is closed");
+            let at = self.clock.now();
+            let _ = done.send(Attempted {
+                label: outcome.label(),
+                error: outcome.error().map(str::to_string),
+                verdict: outcome.verdict(c.attempts, at, &mut rand::rng()),
+                at,
+                latency: Duration::ZERO,
+                claimed: c,
+            });
+        }
+        keep
     }
 
     /// Write results in batches until every sender has finished.

@@ -80,15 +80,23 @@ impl Worker {
         }
     }
 
-    /// Right before a poster leaves: is its case still active? A closed case's poster is never
-    /// sent, whatever was claimed before it closed; a withdrawal always goes.
-    async fn still_wanted(&self, c: &Claimed) -> Result<(), SendOutcome> {
+    /// Right before a poster leaves: is its case still active? A withdrawal always goes. A case
+    /// closed in this process is known at once; one closed elsewhere was looked for when the batch
+    /// was claimed, and again here for an email, which takes a poster render to make.
+    async fn still_wanted(&self, c: &Claimed, ask_database: bool) -> Result<(), SendOutcome> {
         if c.kind == Kind::Withdrawn {
+            return Ok(());
+        }
+        let closed = || SendOutcome::cancelled("not sent: the case is closed");
+        if self.closed.contains(c.case_id) {
+            return Err(closed());
+        }
+        if !ask_database {
             return Ok(());
         }
         match self.store.case_is_active(c.case_id).await {
             Ok(Some(true)) => Ok(()),
-            Ok(_) => Err(SendOutcome::cancelled("not sent: the case is closed")),
+            Ok(_) => Err(closed()),
             Err(e) => Err(SendOutcome::retry(None, format!("database: {e}"))),
         }
     }
@@ -146,7 +154,7 @@ impl Worker {
             }
         }
         let body = Bytes::from(webhook_payload(a, &self.channels.links).to_json());
-        if let Err(o) = self.still_wanted(c).await {
+        if let Err(o) = self.still_wanted(c, false).await {
             return o;
         }
         self.channels
@@ -217,7 +225,7 @@ impl Worker {
             Ok(m) => m,
             Err(e) => return SendOutcome::failed(format!("email: {e}")),
         };
-        if let Err(o) = self.still_wanted(c).await {
+        if let Err(o) = self.still_wanted(c, true).await {
             return o;
         }
         self.channels
