@@ -122,7 +122,9 @@ fn start_server(dir: &std::path::Path) -> (String, String, String) {
                 ..Config::default()
             };
             let state = app::state(store.clone(), &config).expect("state");
-            let listener = app::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+            let listener = lookout::server::bind("127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap();
             let base = format!("http://{}", listener.local_addr().unwrap());
             let actor = Actor::System("bench");
             let token = store
@@ -142,7 +144,7 @@ fn start_server(dir: &std::path::Path) -> (String, String, String) {
                 .id
                 .to_string();
             ready.send((base, token, photo)).unwrap();
-            app::serve(listener, state, std::future::pending())
+            lookout::server::serve(listener, state, std::future::pending())
                 .await
                 .unwrap();
         });

@@ -229,10 +229,16 @@ async fn first_delivery(dir: &std::path::Path) {
         height: 750,
     };
     let photo_id = store.put_photo(&photo, &ACTOR, None).await.unwrap().id;
-    let listener = app::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let listener = lookout::server::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = app::state(store.clone(), &config(&url)).unwrap();
-    tokio::spawn(app::serve(listener, state, std::future::pending()));
+    tokio::spawn(lookout::server::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
     let client = reqwest::Client::new();
     // the first request waits for the index to load
     while client.get(format!("{base}/readyz")).send().await.is_err() {

@@ -115,7 +115,7 @@ async fn register(store: &Store, base: &str) {
         .await;
 }
 
-async fn resolve(state: &lookout::api::AppState, case: lookout::store::CaseId) {
+async fn resolve(state: &lookout::app::AppState, case: lookout::store::CaseId) {
     let record = state.store.case(case).await.unwrap().unwrap();
     let resolution = Resolution {
         outcome: Outcome::FoundSafe,

@@ -439,7 +439,7 @@ async fn an_import_by_the_command_line_reaches_the_running_service(backend: Back
         );
     }
     let deadline =
-        std::time::Instant::now() + lookout::api::WATCH_EVERY + std::time::Duration::from_secs(10);
+        std::time::Instant::now() + lookout::app::WATCH_EVERY + std::time::Duration::from_secs(10);
     loop {
         let p = preview(&app, id, &format!("at={AT_START}")).await;
         if selected(&p) == vec![pair("imported", "I1")] {

@@ -69,7 +69,7 @@ pub async fn sample_case(store: &Store, number: &str) -> lookout::store::CaseId 
 }
 
 /// The state over `store`, its index loaded, its worker running.
-pub async fn running(store: &Store, config: &Config) -> (lookout::api::AppState, Arc<Notify>) {
+pub async fn running(store: &Store, config: &Config) -> (lookout::app::AppState, Arc<Notify>) {
     let state = app::state(store.clone(), config).unwrap();
     state.targeting.refresh(store).await.unwrap();
     let stop = Arc::new(Notify::new());

@@ -218,6 +218,7 @@ pub async fn list(
             status: q.status,
             case_type: q.case_type,
             case_number: q.case_number,
+            search: None,
             before,
             limit,
         })

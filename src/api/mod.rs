@@ -14,11 +14,9 @@ mod partner_feed;
 mod partners;
 mod patch;
 mod photos;
-mod poster_memory;
 mod posters;
 mod targeting;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -29,102 +27,11 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-pub use crate::app::{IndexError, TargetingIndex, WATCH_EVERY};
 pub use error::ApiError;
 pub use extract::{JSON_LIMIT, PHOTO_LIMIT};
 pub use patch::{changed_paths, merge_patch};
-pub use poster_memory::PosterMemory;
 
-use crate::app::PosterSource;
-use crate::config::{Config, Organisation};
-use crate::dispatch::worker::{DispatchMetrics, Worker, WorkerSettings};
-use crate::dispatch::{Channels, SetupError};
-use crate::distribution::Distributor;
-use crate::store::Store;
-
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub settings: Arc<Settings>,
-    /// Rendered posters, cached by content key.
-    pub poster_source: PosterSource,
-    /// The live partner-location index and the region policy.
-    pub targeting: Arc<TargetingIndex>,
-    /// Starts distributions and keeps them current as cases change.
-    pub distributor: Distributor,
-    /// What the pull API, the poster links and `/metrics` share with the dispatch worker.
-    pub dispatch: Arc<DispatchState>,
-}
-
-/// The dispatch side of the service.
-#[derive(Debug)]
-pub struct DispatchState {
-    pub channels: Arc<Channels>,
-    pub metrics: Arc<DispatchMetrics>,
-    pub worker: WorkerSettings,
-}
-
-/// The parts of the configuration the API needs.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub organisation: Organisation,
-    pub case_page_url: Option<String>,
-}
-
-impl AppState {
-    /// The state of a service configured by `config`, over an opened store, on the system clock.
-    pub fn new(store: Store, config: &Config) -> Result<AppState, SetupError> {
-        AppState::with_clock(store, config, crate::clock::system())
-    }
-
-    /// As [`AppState::new`], with time from `clock` (tests move it).
-    pub fn with_clock(
-        store: Store,
-        config: &Config,
-        clock: crate::clock::SharedClock,
-    ) -> Result<AppState, SetupError> {
-        let settings = Arc::new(Settings {
-            organisation: config.organisation.clone(),
-            case_page_url: config.case_page_url.clone(),
-        });
-        let memory = Arc::new(PosterMemory::new(poster_memory::DEFAULT_BUDGET));
-        let targeting = Arc::new(TargetingIndex::shipped());
-        let distributor = Distributor::new(
-            store.clone(),
-            targeting.clone(),
-            clock,
-            Duration::from_secs(config.reissue_quiet_secs),
-            Duration::from_secs(config.retarget_interval_secs),
-        );
-        let dispatch = DispatchState {
-            channels: Arc::new(Channels::from_config(config)?),
-            metrics: Arc::new(DispatchMetrics::default()),
-            worker: WorkerSettings::from_config(config),
-        };
-        Ok(AppState {
-            poster_source: PosterSource::new(store.clone(), settings.clone(), memory),
-            store,
-            settings,
-            targeting,
-            distributor,
-            dispatch: Arc::new(dispatch),
-        })
-    }
-
-    /// The dispatch worker for this state: started by `serve`, or by a test that drives it.
-    pub fn worker(&self) -> Worker {
-        Worker::new(
-            self.store.clone(),
-            self.dispatch.channels.clone(),
-            self.poster_source.clone(),
-            self.targeting.clone(),
-            self.dispatch.worker.clone(),
-            self.dispatch.metrics.clone(),
-            &self.distributor,
-        )
-    }
-}
+use crate::app::AppState;
 
 /// A router that remembers what it serves.
 struct Routes {
@@ -240,11 +147,13 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
 /// The OpenAPI document served at `/openapi.json`.
 pub const OPENAPI: &str = include_str!("openapi.json");
 
-/// The whole application: routes, error shapes for unmatched requests, request ids, tracing.
-pub fn router(state: AppState) -> Router {
+/// The whole application: the API's routes and `beside` them (the console), error shapes for
+/// unmatched requests, request ids, tracing.
+pub fn router(state: AppState, beside: Router<AppState>) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     routes()
         .router
+        .merge(beside)
         .fallback(ops::no_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
         // Bodies are bounded per route by the extractors (JSON and photo limits).

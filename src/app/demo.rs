@@ -18,6 +18,9 @@ const TOKEN_LABEL: &str = "demo";
 pub struct DemoSeed {
     /// An admin token for trying the API; printed once.
     pub token: String,
+    /// The demo case manager's console sign-in: email and a password new at every start.
+    pub manager_email: String,
+    pub manager_password: String,
     pub cases_created: usize,
     /// Demo partners and locations added (none when they were already there).
     pub network: NetworkSeed,
@@ -80,11 +83,38 @@ pub async fn seed_demo(store: &Store) -> Result<DemoSeed, AppError> {
     let token = store
         .create_token(Role::Admin, None, Some(TOKEN_LABEL), &ACTOR)
         .await?;
+    let manager_password = demo_manager(store).await?;
     Ok(DemoSeed {
         token: token.secret,
+        manager_email: MANAGER_EMAIL.to_string(),
+        manager_password,
         cases_created,
         network,
     })
+}
+
+const MANAGER_EMAIL: &str = "demo.manager@lookout.example";
+
+/// The demo case manager, made on the first start; a new password on every start.
+async fn demo_manager(store: &Store) -> Result<String, AppError> {
+    let password = crate::accounts::one_time_password();
+    let hash =
+        crate::accounts::hash_password(&password).map_err(|e| AppError::Demo(e.to_string()))?;
+    let now = Utc::now();
+    match store
+        .reset_password(MANAGER_EMAIL, &hash, &ACTOR, now)
+        .await
+    {
+        Ok(_) => {}
+        Err(crate::store::StoreError::NotFound(_)) => {
+            let name = "Sam Sample (demo case manager)";
+            store
+                .create_user(MANAGER_EMAIL, name, Role::CaseManager, &hash, &ACTOR, now)
+                .await?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(password)
 }
 
 async fn seed_case(store: &Store, c: &DemoCase) -> Result<bool, AppError> {

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::api::{PosterMemory, Settings};
+use super::{PosterMemory, Settings};
 use crate::cases::{Lang, PhotoSource};
 use crate::posters::{Format, PosterInput, PreparedPhoto, RenderError, render};
 use crate::store::{

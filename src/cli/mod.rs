@@ -7,6 +7,7 @@ mod render;
 mod serve;
 mod target;
 mod token;
+mod user;
 
 use std::process::ExitCode;
 
@@ -37,6 +38,8 @@ enum Command {
     Token(token::TokenArgs),
     /// Import partners and their locations.
     Partners(partners::PartnersArgs),
+    /// Make and reset console accounts.
+    User(user::UserArgs),
 }
 
 /// A failure the command reports: exit 2 for bad input (the user can fix it), 1 for anything else.
@@ -71,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Migrate(args) => migrate::run(args),
         Command::Token(args) => token::run(args),
         Command::Partners(args) => partners::run(args),
+        Command::User(args) => user::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

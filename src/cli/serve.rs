@@ -28,6 +28,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
     init_logging();
     data::runtime()?.block_on(async move {
         let state = app::open(&config).await.map_err(data::store_failure)?;
+        let mut demo_sign_in = None;
         if args.demo {
             let seed = app::seed_demo(&state.store)
                 .await
@@ -37,16 +38,22 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                  admin token for trying the API:\n{}",
                 seed.cases_created, seed.network.partners, seed.network.locations, seed.token
             );
+            demo_sign_in = Some((seed.manager_email, seed.manager_password));
         }
-        let listener = app::bind(config.listen)
+        let listener = crate::server::bind(config.listen)
             .await
             .map_err(|e| CliError::failure(e.to_string()))?;
         let addr = listener
             .local_addr()
             .map_err(|e| CliError::failure(e.to_string()))?;
+        if let Some((email, password)) = demo_sign_in {
+            eprintln!(
+                "console: open http://{addr}/ and sign in as the demo case manager\n  email:    {email}\n  password: {password}"
+            );
+        }
         tracing::info!(%addr, backend = ?state.store.backend(), "listening");
         eprintln!("lookout listening on http://{addr}");
-        app::serve(listener, state, app::shutdown_signal())
+        crate::server::serve(listener, state, crate::server::shutdown_signal())
             .await
             .map_err(|e| CliError::failure(e.to_string()))
     })

@@ -81,6 +81,9 @@ pub struct CaseFilter {
     pub status: Option<String>,
     pub case_type: Option<String>,
     pub case_number: Option<String>,
+    /// Words a case manager typed: matched against the case number and the current document (so
+    /// the names in it), case-insensitively.
+    pub search: Option<String>,
     /// Cases created before this case (paging from the newest); ids sort by creation.
     pub before: Option<CaseId>,
     pub limit: i64,
@@ -237,6 +240,9 @@ impl Store {
              created_at, updated_at FROM cases \
              WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR case_type = $2) \
                AND ($3 IS NULL OR case_number = $3) AND ($4 IS NULL OR id < $4) \
+               AND ($6 IS NULL OR LOWER(case_number) LIKE $6 OR EXISTS (SELECT 1 FROM case_versions v \
+                   WHERE v.case_id = cases.id AND v.version = cases.current_version \
+                     AND LOWER(v.document) LIKE $6)) \
              ORDER BY id DESC LIMIT $5",
         )
         .bind(f.status.clone())
@@ -244,6 +250,7 @@ impl Store {
         .bind(f.case_number.clone())
         .bind(f.before.map(|b| b.to_string()))
         .bind(f.limit)
+        .bind(f.search.as_deref().map(like_pattern))
         .fetch_all(self.pool())
         .await?;
         rows.iter()
@@ -316,6 +323,17 @@ pub(crate) struct NewVersion<'a> {
     pub changed: &'a [String],
     pub actor: &'a Actor,
     pub resolution: Option<&'a Resolution>,
+}
+
+/// `%words%` for LIKE, lower case, with LIKE's own wildcards taken literally.
+fn like_pattern(words: &str) -> String {
+    let literal: String = words
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+        .collect();
+    format!("%{literal}%")
 }
 
 /// Write `case` as the version after `base_version` inside the caller's transaction, so what the

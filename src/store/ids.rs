@@ -47,6 +47,7 @@ uuid_id!(
     TokenId,
     "An API token's id; the token itself is never stored."
 );
+uuid_id!(UserId, "A person who signs in to the console.");
 
 /// A photo's id: the hex SHA-256 of its normalised JPEG, so one picture is stored once.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -125,6 +126,8 @@ pub struct Principal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     Token(TokenId),
+    /// Someone signed in to the console.
+    User(UserId),
     /// A command run on the server itself (`lookout token create`, `serve --demo`).
     System(&'static str),
 }
@@ -133,6 +136,7 @@ impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Actor::Token(id) => write!(f, "token:{id}"),
+            Actor::User(id) => write!(f, "user:{id}"),
             Actor::System(what) => write!(f, "system:{what}"),
         }
     }

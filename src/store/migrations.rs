@@ -27,6 +27,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0003_takedown.sql"),
         include_str!("../../migrations/postgres/0003_takedown.sql"),
     ),
+    (
+        4,
+        "console",
+        include_str!("../../migrations/sqlite/0004_console.sql"),
+        include_str!("../../migrations/postgres/0004_console.sql"),
+    ),
 ];
 
 pub(super) fn migrator(backend: Backend) -> Migrator {

@@ -17,6 +17,7 @@ mod photos;
 mod posters;
 mod token_cache;
 mod tokens;
+mod users;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,11 +31,12 @@ pub use cases::{
     CaseFilter, CaseRecord, CaseSummary, Created, Outcome, Resolution, VersionMeta, VersionRecord,
 };
 pub use idempotency::IdempotencyKey;
-pub use ids::{Actor, CaseId, PhotoId, Principal, Role, TokenId};
+pub use ids::{Actor, CaseId, PhotoId, Principal, Role, TokenId, UserId};
 pub use partners::PartnerRecord;
 pub use photos::PhotoMeta;
 pub use posters::CachedPoster;
 pub use tokens::{NewToken, TokenInfo};
+pub use users::{SessionInfo, UserRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -200,7 +200,7 @@ pub async fn spawn_app_on(
         link_key: Some(lookout::config::Secret::new("k".repeat(40))),
         ..Config::default()
     };
-    let listener = app::bind("127.0.0.1:0".parse().unwrap())
+    let listener = lookout::server::bind("127.0.0.1:0".parse().unwrap())
         .await
         .expect("bind");
     let addr = listener.local_addr().unwrap();
@@ -208,7 +208,11 @@ pub async fn spawn_app_on(
     tune(&mut config);
     let outbox = config.outbox_dir.clone();
     let state = app::state_with_clock(store.clone(), &config, clock).expect("state");
-    tokio::spawn(app::serve(listener, state, std::future::pending()));
+    tokio::spawn(lookout::server::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
 
     let actor = Actor::System("test");
     let partner: Partner = serde_json::from_value(json!({

@@ -17,7 +17,7 @@ use super::{Backend, PgDatabase, fresh_database, receiver::SECRET};
 pub struct Fixture {
     pub url: String,
     pub store: Store,
-    pub state: lookout::api::AppState,
+    pub state: lookout::app::AppState,
     pub clock: ManualClock,
     _dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,

@@ -60,22 +60,32 @@ pub struct Attempted {
     pub latency: Duration,
 }
 
-/// Priority 0 is a takedown (found safe, closed): it waits behind nothing of its recipient, goes to
-/// a disabled partner too, and is the only kind of delivery of a closed case ever claimed.
+/// The claim, with `{RULES}` filled in by [`TAKEDOWNS`] or [`POSTERS`].
 const CLAIM_SQL: &str = "UPDATE deliveries SET state = 'sending', lease_owner = $1, lease_until = $2, \
          attempts = attempts + 1, updated_at = $3 \
      WHERE id IN (SELECT d.id FROM deliveries d \
-         WHERE d.state = 'pending' AND d.next_attempt_at <= $3 AND d.channel <> 'pull' \
-           AND (d.priority = 0 OR (NOT EXISTS (SELECT 1 FROM deliveries o \
-                   WHERE o.partner_id = d.partner_id AND o.case_id = d.case_id \
-                     AND o.location_ref = d.location_ref AND o.seq < d.seq \
-                     AND o.state IN ('pending', 'sending')) \
-               AND NOT EXISTS (SELECT 1 FROM partner_status s WHERE s.partner_id = d.partner_id \
-                   AND s.disabled_at IS NOT NULL) \
-               AND EXISTS (SELECT 1 FROM cases c WHERE c.id = d.case_id AND c.status = 'active'))) \
-         ORDER BY d.priority, d.next_attempt_at, d.seq LIMIT $4 {LOCK}) \
+         WHERE d.state = 'pending' AND d.next_attempt_at <= $3 AND d.channel <> 'pull' {RULES} \
+         ORDER BY d.next_attempt_at, d.seq LIMIT $4 {LOCK}) \
      RETURNING id, case_id, partner_id, location_ref, version, kind, reason, channel, locations, \
          attempts, lease_owner";
+
+/// Takedowns (found safe, closed: priority 0) wait behind nothing of their recipient and go to a
+/// disabled partner too.
+const TAKEDOWNS: &str = "AND d.priority = 0";
+
+/// Everything else (priority 1): only the oldest unfinished delivery of each recipient, never to a
+/// disabled partner. Claimed in a statement of its own after the takedowns, each with its priority
+/// as an equality, so both walk the `deliveries_due` index in order and stop at the limit, with or
+/// without the planner's statistics. A closed case has no such delivery left (its
+/// takedown superseded them all); the worker checks every claimed batch against the cases all the
+/// same, because a join with `cases` here makes PostgreSQL, on a table it has not analysed yet,
+/// start from the case and sort every pending row.
+const POSTERS: &str = "AND d.priority = 1 \
+           AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.partner_id = d.partner_id \
+               AND o.case_id = d.case_id AND o.location_ref = d.location_ref AND o.seq < d.seq \
+               AND o.state IN ('pending', 'sending')) \
+           AND NOT EXISTS (SELECT 1 FROM partner_status s WHERE s.partner_id = d.partner_id \
+               AND s.disabled_at IS NOT NULL)";
 
 /// Take up to `limit` due deliveries until `lease_until`, takedowns first, then the longest due;
 /// among deliveries due at the same moment, `seq` (per partner) takes turns between partners.
@@ -92,16 +102,25 @@ pub async fn claim(
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
-    let sql = CLAIM_SQL.replace("{LOCK}", lock);
     let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
     let mut tx = store.write().await?;
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(owner)
-        .bind(stamp(until))
-        .bind(stamp(now))
-        .bind(limit)
-        .fetch_all(tx.conn())
-        .await?;
+    let mut rows = Vec::new();
+    for rules in [TAKEDOWNS, POSTERS] {
+        let left = limit - rows.len() as i64;
+        if left <= 0 {
+            break;
+        }
+        let sql = CLAIM_SQL.replace("{RULES}", rules).replace("{LOCK}", lock);
+        rows.extend(
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(owner)
+                .bind(stamp(until))
+                .bind(stamp(now))
+                .bind(left)
+                .fetch_all(tx.conn())
+                .await?,
+        );
+    }
     tx.commit().await?;
     rows.iter().map(claimed).collect()
 }

@@ -1,0 +1,103 @@
+//! What every part of the running service shares: the store, the configuration the handlers need,
+//! the poster cache, the live targeting index, the distributor and the dispatch side. Built once
+//! from the configuration; the API and the console both stand on it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{PosterMemory, PosterSource};
+use crate::config::{Config, Organisation};
+use crate::dispatch::worker::{DispatchMetrics, Worker, WorkerSettings};
+use crate::dispatch::{Channels, SetupError};
+use crate::distribution::{Distributor, TargetingIndex};
+use crate::store::Store;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    /// Rendered posters, cached by content key.
+    pub poster_source: PosterSource,
+    /// The live partner-location index and the region policy.
+    pub targeting: Arc<TargetingIndex>,
+    /// Starts distributions and keeps them current as cases change.
+    pub distributor: Distributor,
+    /// What the pull API, the poster links and `/metrics` share with the dispatch worker.
+    pub dispatch: Arc<DispatchState>,
+}
+
+/// The dispatch side of the service.
+#[derive(Debug)]
+pub struct DispatchState {
+    pub channels: Arc<Channels>,
+    pub metrics: Arc<DispatchMetrics>,
+    pub worker: WorkerSettings,
+}
+
+/// The parts of the configuration the API needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub organisation: Organisation,
+    pub case_page_url: Option<String>,
+    /// The service is reached over https: console cookies are `Secure`.
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    /// The state of a service configured by `config`, over an opened store, on the system clock.
+    pub fn new(store: Store, config: &Config) -> Result<AppState, SetupError> {
+        AppState::with_clock(store, config, crate::clock::system())
+    }
+
+    /// As [`AppState::new`], with time from `clock` (tests move it).
+    pub fn with_clock(
+        store: Store,
+        config: &Config,
+        clock: crate::clock::SharedClock,
+    ) -> Result<AppState, SetupError> {
+        let settings = Arc::new(Settings {
+            organisation: config.organisation.clone(),
+            case_page_url: config.case_page_url.clone(),
+            secure_cookies: config
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://")),
+        });
+        let memory = Arc::new(PosterMemory::new(super::poster_memory::DEFAULT_BUDGET));
+        let targeting = Arc::new(TargetingIndex::shipped());
+        let distributor = Distributor::new(
+            store.clone(),
+            targeting.clone(),
+            clock,
+            Duration::from_secs(config.reissue_quiet_secs),
+            Duration::from_secs(config.retarget_interval_secs),
+        );
+        let dispatch = DispatchState {
+            channels: Arc::new(Channels::from_config(config)?),
+            metrics: Arc::new(DispatchMetrics::default()),
+            worker: WorkerSettings::from_config(config),
+        };
+        Ok(AppState {
+            poster_source: PosterSource::new(store.clone(), settings.clone(), memory),
+            store,
+            settings,
+            targeting,
+            distributor,
+            dispatch: Arc::new(dispatch),
+        })
+    }
+
+    /// The dispatch worker for this state: started by `serve`, or by a test that drives it.
+    pub fn worker(&self) -> Worker {
+        Worker::new(
+            self.store.clone(),
+            self.dispatch.channels.clone(),
+            self.poster_source.clone(),
+            self.targeting.clone(),
+            self.dispatch.worker.clone(),
+            self.dispatch.metrics.clone(),
+            &self.distributor,
+        )
+    }
+}

@@ -1,0 +1,58 @@
+//! The console: case managers sign in and work their cases in the browser. Server-rendered HTML
+//! from `templates/console/` (minijinja), its stylesheet and one small script compiled into the
+//! binary; every form works without the script. It stands on `crate::app`, beside the API.
+
+mod admin;
+mod assets;
+mod cases;
+mod error;
+mod pages;
+mod session;
+mod sign_in;
+mod throttle;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Extension;
+use axum::middleware;
+use axum::routing::{get, post};
+
+pub use error::ConsoleError;
+pub use pages::Pages;
+
+use crate::app::AppState;
+
+/// What the console keeps for the life of the process: its templates and the sign-in throttle.
+pub struct Console {
+    pub(crate) pages: Pages,
+    pub(crate) throttle: throttle::Throttle,
+    /// Session cookies only over https when the service is reached by https.
+    pub(crate) secure_cookies: bool,
+}
+
+impl Console {
+    pub fn new(secure_cookies: bool) -> Console {
+        Console {
+            pages: Pages::new(),
+            throttle: throttle::Throttle::default(),
+            secure_cookies,
+        }
+    }
+}
+
+/// The console's routes, with its headers (CSP, no framing, no caching of pages).
+pub fn routes(console: Arc<Console>) -> Router<AppState> {
+    Router::new()
+        .route("/", get(cases::home))
+        .route("/sign-in", get(sign_in::form).post(sign_in::submit))
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/cases", get(cases::list))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/distribution", get(cases::distribution))
+        .route("/cases/{id}/posters/{format}", get(cases::poster))
+        .route("/admin/audit", get(admin::audit))
+        .route("/console/static/{file}", get(assets::file))
+        .layer(middleware::from_fn(assets::headers))
+        .layer(Extension(console))
+}

@@ -1,0 +1,86 @@
+//! `lookout serve`'s HTTP server: the API and the console on one port, beside the dispatch worker,
+//! the retarget scheduler and the targeting watcher, with graceful shutdown. The one place that
+//! knows both the API and the console; both stand on `crate::app`.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use crate::app::{AppError, AppState, WATCH_EVERY};
+
+/// How often the scheduler looks for distributions due to be looked at again (each has its own
+/// time, `retarget_interval_secs` after the last).
+const SCHEDULER_TICK: Duration = Duration::from_secs(5);
+
+/// Everything served: the API and the console.
+pub fn router(state: AppState) -> Router {
+    let secure = state.settings.secure_cookies;
+    let console = Arc::new(crate::console::Console::new(secure));
+    crate::api::router(state, crate::console::routes(console))
+}
+
+pub async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, AppError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| AppError::Listen {
+            addr: addr.to_string(),
+            source,
+        })
+}
+
+/// Serve until `shutdown` completes, then stop taking connections and finish the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    let store = state.store.clone();
+    // Bulk-load the partner locations before the first request, then follow changes made by
+    // other processes (imports, other instances); the admin API rebuilds at once by itself.
+    state.targeting.refresh(&store).await?;
+    let watcher = tokio::spawn(state.targeting.clone().watch(store.clone(), WATCH_EVERY));
+    // The dispatch worker and the retarget scheduler run beside the API in the same process.
+    let stop = Arc::new(Notify::new());
+    let worker = tokio::spawn(Arc::new(state.worker()).run(stop.clone()));
+    let scheduler = tokio::spawn(state.distributor.clone().schedule(SCHEDULER_TICK));
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(AppError::Serve);
+    watcher.abort();
+    scheduler.abort();
+    // finish the sends in flight and record them; what is left stays queued for the next start
+    stop.notify_one();
+    let _ = worker.await;
+    served?;
+    store.close().await;
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
