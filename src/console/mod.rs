@@ -2,6 +2,7 @@
 //! from `templates/console/` (minijinja), its stylesheet and one small script compiled into the
 //! binary; every form works without the script. It stands on `crate::app`, beside the API.
 
+mod actions;
 mod admin;
 mod assets;
 mod cases;
@@ -51,6 +52,15 @@ pub fn routes(console: Arc<Console>) -> Router<AppState> {
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/distribution", get(cases::distribution))
         .route("/cases/{id}/posters/{format}", get(cases::poster))
+        .route("/cases/{id}/targeting.svg", get(actions::map))
+        .route(
+            "/cases/{id}/send",
+            get(actions::send_form).post(actions::send),
+        )
+        .route(
+            "/cases/{id}/resolve",
+            get(actions::resolve_form).post(actions::resolve),
+        )
         .route("/admin/audit", get(admin::audit))
         .route("/console/static/{file}", get(assets::file))
         .layer(middleware::from_fn(assets::headers))

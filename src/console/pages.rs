@@ -7,39 +7,24 @@ use serde::Serialize;
 
 use super::ConsoleError;
 
-const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "base.html",
-        include_str!("../../templates/console/base.html"),
-    ),
-    (
-        "macros.html",
-        include_str!("../../templates/console/macros.html"),
-    ),
-    (
-        "sign_in.html",
-        include_str!("../../templates/console/sign_in.html"),
-    ),
-    (
-        "error.html",
-        include_str!("../../templates/console/error.html"),
-    ),
-    (
-        "cases.html",
-        include_str!("../../templates/console/cases.html"),
-    ),
-    (
-        "case.html",
-        include_str!("../../templates/console/case.html"),
-    ),
-    (
-        "distribution.html",
-        include_str!("../../templates/console/distribution.html"),
-    ),
-    (
-        "audit.html",
-        include_str!("../../templates/console/audit.html"),
-    ),
+/// `templates/console/{name}`, compiled in.
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/console/", $name)))),*]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates![
+    "base.html",
+    "macros.html",
+    "sign_in.html",
+    "error.html",
+    "cases.html",
+    "case.html",
+    "distribution.html",
+    "audit.html",
+    "send.html",
+    "resolve.html",
 ];
 
 pub struct Pages {
