@@ -166,16 +166,13 @@ async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
     )
     .await;
     assert_eq!(acked["state"], "acknowledged");
-    let cap = app
-        .get(
+    let (status, xml) = app
+        .text(
             &format!("/partner/v1/deliveries/{pull_id}/cap"),
             &app.partner,
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cap.status(), 200);
-    let xml = cap.text().await.unwrap();
+        .await;
+    assert_eq!(status, 200);
     assert!(
         xml.contains("<msgType>Alert</msgType>") && xml.contains("<circle>"),
         "{xml}"

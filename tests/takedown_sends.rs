@@ -271,26 +271,16 @@ async fn after_the_resolve_the_pull_api_shows_nothing_of_the_child(backend: Back
             common::error_of(app.get(&path, &app.partner).send().await.unwrap(), 410).await;
         assert_eq!(code, "case_closed", "{path}");
     }
-    let cancel = app
-        .get(
+    let (status, cancel) = app
+        .text(
             &format!("/partner/v1/deliveries/{takedown}/cap"),
             &app.partner,
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cancel.status(), 200);
-    let cancel = cancel.text().await.unwrap();
+        .await;
+    assert_eq!(status, 200);
     assert!(cancel.contains("<msgType>Cancel</msgType>"), "{cancel}");
     assert!(!cancel.contains("Test Child"), "{cancel}");
-    let atom = app
-        .get("/partner/v1/cap", &app.partner)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, atom) = app.text("/partner/v1/cap", &app.partner).await;
     assert_eq!(atom.matches("<entry>").count(), 1, "{atom}");
     assert!(atom.contains("Cancel: version"), "{atom}");
     assert!(!atom.contains(&issued), "{atom}");

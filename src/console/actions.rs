@@ -309,14 +309,8 @@ pub async fn map(
     Path(id): Path<String>,
 ) -> Result<Response, ConsoleError> {
     let (_, record) = open_case(&app, &id).await?;
-    let now = app.distributor.clock().now();
-    let extras = crate::targeting::RegionExtras::default();
-    let region =
-        crate::targeting::region_for(&record.document, &app.targeting.policy, now, &extras);
-    let index = app.targeting.snapshot();
-    let audience = crate::targeting::Audience::of(&record.document);
-    let selection =
-        crate::targeting::select(&index, &region, audience, &std::collections::HashMap::new());
+    let (region, selection) = super::preview(&app, &record.document, &[])
+        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
     let title = format!("Case {} — targeting preview", record.document.case_number);
     let svg = crate::targeting::render_svg(
         &region,

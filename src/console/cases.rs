@@ -290,16 +290,9 @@ pub async fn show(
 
 /// Partners and locations inside the region now, and who is left out and why.
 fn targeting_summary(app: &AppState, case: &Case) -> minijinja::Value {
-    let now = app.distributor.clock().now();
-    let extras = crate::targeting::RegionExtras::default();
-    let region = crate::targeting::region_for(case, &app.targeting.policy, now, &extras);
-    let index = app.targeting.snapshot();
-    let selection = crate::targeting::select(
-        &index,
-        &region,
-        crate::targeting::Audience::of(case),
-        &std::collections::HashMap::new(),
-    );
+    let Ok((region, selection)) = super::preview(app, case, &[]) else {
+        return context! {};
+    };
     let skipped: Vec<_> = selection
         .skipped
         .iter()

@@ -23,6 +23,10 @@ pub use error::ConsoleError;
 pub use pages::Pages;
 
 use crate::app::AppState;
+use crate::cases::Case;
+use crate::targeting::{
+    Audience, Region, RegionError, RegionExtras, Selection, region_for, select,
+};
 
 /// What the console keeps for the life of the process: its templates and the sign-in throttle.
 pub struct Console {
@@ -40,6 +44,22 @@ impl Console {
             secure_cookies,
         }
     }
+}
+
+/// The region of `case` now, widened by `states` (USPS codes), and the partner locations inside it:
+/// what the case page, the send confirmation and the map show.
+pub(crate) fn preview(
+    app: &AppState,
+    case: &Case,
+    states: &[String],
+) -> Result<(Region, Selection), RegionError> {
+    let codes: Vec<&str> = states.iter().map(String::as_str).collect();
+    let extras = RegionExtras::new(&codes, Vec::new(), &app.targeting.states)?;
+    let now = app.distributor.clock().now();
+    let region = region_for(case, &app.targeting.policy, now, &extras);
+    let index = app.targeting.snapshot();
+    let selection = select(&index, &region, Audience::of(case), &Default::default());
+    Ok((region, selection))
 }
 
 /// The console's routes, with its headers (CSP, no framing, no caching of pages).

@@ -333,6 +333,12 @@ impl TestApp {
         .await;
     }
 
+    /// GET `path` with `token`: the status and the body as text (XML, feeds, pages).
+    pub async fn text(&self, path: &str, token: &str) -> (u16, String) {
+        let res = self.get(path, token).send().await.unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
     /// The service's `/metrics` text.
     pub async fn metrics(&self) -> String {
         let res = self.client.get(self.url("/metrics")).send().await.unwrap();
