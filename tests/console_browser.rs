@@ -106,3 +106,141 @@ async fn a_case_manager_signs_in_by_keyboard_and_opens_a_case() {
     })
     .await;
 }
+
+/// Set a field's value as a person would leave it (dates and times through their pickers).
+async fn set(b: &Browser, id: &str, value: &str) {
+    b.client
+        .execute(
+            "const e = document.getElementById(arguments[0]); e.value = arguments[1]; \
+             e.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![id.into(), value.into()],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{id}: {e}"));
+}
+
+async fn upload(b: &Browser, id: &str, photo: &str) {
+    let path = format!(
+        "{}/tests/fixtures/photos/{photo}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    b.client
+        .find(fantoccini::Locator::Id(id))
+        .await
+        .unwrap()
+        .send_keys(&path)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_case_is_made_through_the_form() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start("new_case_form").await else {
+        return;
+    };
+    let hash = lookout::accounts::hash_password(PASSWORD).unwrap();
+    app.store
+        .create_user(
+            "casey@example.org",
+            "Casey Manager",
+            Role::CaseManager,
+            &hash,
+            &Actor::System("test"),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    browser::run(&b, async {
+        b.goto(&app.url("/cases/new")).await;
+        b.keys(&format!("casey@example.org\t{PASSWORD}\n")).await;
+        b.wait_for_text("New case", 10).await;
+        assert_eq!(b.path().await, "/cases/new");
+        b.accessible().await;
+        // sent empty: every required field is named at once, nothing is lost
+        b.click("form[action='/cases/new'] button[type=submit]").await;
+        b.wait_for_text("required: the child", 10).await;
+        b.accessible().await;
+        b.shot("errors").await;
+        // the example case (shared/spec/case-example.json), field by field, with its three photos
+        for (id, value) in [
+            ("case_number", "2026-004217"),
+            ("case_type", "family_abduction"),
+            ("missing_since", "2026-11-18T21:30"),
+            ("missing_since_offset", "-05:00"),
+            ("missing_from-place", "Alexandria, VA"),
+            ("circumstances", "Mara and Tomás were taken by their non-custodial father, Daniel Ortega Ruiz. They may be traveling in a gray Honda Civic and may be in the Baltimore, MD or Harrisburg, PA areas."),
+            ("travel", "vehicle"),
+            ("children-0-name", "Mara Ortega"),
+            ("children-0-aliases", "Mari"),
+            ("children-0-date_of_birth", "2015-03-02"),
+            ("children-0-sex", "female"),
+            ("children-0-race", "Hispanic"),
+            ("children-0-height_cm", "132"),
+            ("children-0-weight_kg", "29"),
+            ("children-0-hair", "Brown"),
+            ("children-0-eyes", "Brown"),
+            ("children-0-marks", "Small scar above left eyebrow"),
+            ("children-0-clothing", "Red winter coat, blue jeans, white sneakers"),
+            ("children-1-name", "Tomás Ortega"),
+            ("children-1-date_of_birth", "2018-07-19"),
+            ("children-1-sex", "male"),
+            ("children-1-race", "Hispanic"),
+            ("children-1-height_cm", "112"),
+            ("children-1-weight_kg", "20"),
+            ("children-1-hair", "Black"),
+            ("children-1-eyes", "Brown"),
+            ("companions-0-role", "abductor"),
+            ("companions-0-relation", "father"),
+            ("companions-0-name", "Daniel Ortega Ruiz"),
+            ("companions-0-date_of_birth", "1986-01-11"),
+            ("companions-0-sex", "male"),
+            ("companions-0-vehicle-year", "2014"),
+            ("companions-0-vehicle-make", "Honda"),
+            ("companions-0-vehicle-model", "Civic"),
+            ("companions-0-vehicle-color", "gray"),
+            ("companions-0-vehicle-plate", "ABC1234"),
+            ("companions-0-vehicle-plate_region", "VA"),
+            ("destinations-0-place", "Baltimore, MD"),
+            ("destinations-1-place", "Harrisburg, PA"),
+            ("contact-agency", "Alexandria Police Department"),
+            ("contact-phone", "1-703-555-0100"),
+            ("contact-region", "VA"),
+        ] {
+            set(&b, id, value).await;
+        }
+        b.click("input[name=languages][value=es]").await;
+        upload(&b, "children-0-photos-0-file", "mara.jpg").await;
+        upload(&b, "children-1-photos-0-file", "tomas.jpg").await;
+        upload(&b, "companions-0-photos-0-file", "daniel.jpg").await;
+        b.click("form[action='/cases/new'] button[type=submit]").await;
+        b.wait_for_text("Case 2026-004217", 30).await;
+        let html = b.html().await;
+        assert!(html.contains("Mara Ortega, Tomás Ortega"), "{html}");
+        assert!(html.contains("/posters/square?lang=en"), "the poster preview is on the page");
+        b.shot("made").await;
+        b.accessible().await;
+    })
+    .await;
+    // the case as stored: the places were found, the photos saved upright
+    let cases = app
+        .store
+        .list_cases(&lookout::store::CaseFilter {
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let id: lookout::store::CaseId = cases[0].id.parse().unwrap();
+    let case = app.store.case(id).await.unwrap().unwrap().document;
+    assert_eq!(case.children.len(), 2);
+    assert_eq!(case.companions.len(), 1);
+    assert_eq!(case.destinations.len(), 2);
+    assert!(
+        (case.missing_from.lat - 38.80).abs() < 0.05,
+        "{:?}",
+        case.missing_from
+    );
+}

@@ -357,3 +357,15 @@ pub async fn poster(
     )
         .into_response())
 }
+
+/// A saved photo as it will be printed (normalised: upright, no metadata), behind sign-in. The
+/// original a case manager uploaded is never kept, so never shown.
+pub async fn photo(
+    State(app): State<AppState>,
+    _viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, ConsoleError> {
+    let id: crate::store::PhotoId = id.parse().map_err(|_| ConsoleError::NotFound)?;
+    let photo = app.store.photo(&id).await?.ok_or(ConsoleError::NotFound)?;
+    Ok(([(header::CONTENT_TYPE, "image/jpeg")], photo.jpeg).into_response())
+}

@@ -5,6 +5,7 @@
 mod actions;
 mod admin;
 mod assets;
+mod case_form;
 mod cases;
 mod error;
 mod pages;
@@ -15,7 +16,7 @@ mod throttle;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Extension;
+use axum::extract::{DefaultBodyLimit, Extension};
 use axum::middleware;
 use axum::routing::{get, post};
 
@@ -69,6 +70,13 @@ pub fn routes(console: Arc<Console>) -> Router<AppState> {
         .route("/sign-in", get(sign_in::form).post(sign_in::submit))
         .route("/sign-out", post(sign_in::sign_out))
         .route("/cases", get(cases::list))
+        .route(
+            "/cases/new",
+            get(case_form::form)
+                .post(case_form::create)
+                .layer(DefaultBodyLimit::max(case_form::FORM_MAX)),
+        )
+        .route("/photos/{id}", get(cases::photo))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/distribution", get(cases::distribution))
         .route("/cases/{id}/posters/{format}", get(cases::poster))

@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "audit.html",
     "send.html",
     "resolve.html",
+    "case_form.html",
 ];
 
 pub struct Pages {
