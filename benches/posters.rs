@@ -85,7 +85,7 @@ fn main() {
         version: 1,
         organisation: &org,
         case_page_url: Some("https://lookout.example/cases/{case_number}"),
-        sample: false,
+        mark: None,
     };
     let second = Duration::from_secs(2);
     println!("lookout poster benchmarks (medians)");

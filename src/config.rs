@@ -113,6 +113,9 @@ pub struct Config {
     pub dispatch_send_timeout_secs: u64,
     /// A partner failing without a single success for this long is disabled.
     pub partner_disable_after_secs: u64,
+    /// A case's first dispatch from the console waits until a second case manager approves it.
+    /// Off by default: minutes count.
+    pub dispatch_approval: bool,
 }
 
 impl Default for Config {
@@ -139,6 +142,7 @@ impl Default for Config {
             dispatch_lease_secs: 120,
             dispatch_send_timeout_secs: 30,
             partner_disable_after_secs: 48 * 3600,
+            dispatch_approval: false,
         }
     }
 }
@@ -220,6 +224,13 @@ impl Config {
         }
         if let Some(v) = get("LOOKOUT_DKIM_DOMAIN") {
             self.dkim_domain = Some(v.clone());
+        }
+        if let Some(v) = get("LOOKOUT_DISPATCH_APPROVAL") {
+            self.dispatch_approval = match v.as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => return Err(invalid("LOOKOUT_DISPATCH_APPROVAL", "true or false")),
+            };
         }
         if let Some(v) = get("LOOKOUT_DKIM_KEY_FILE") {
             self.dkim_key_file = Some(PathBuf::from(v));

@@ -20,7 +20,11 @@ const SCHEDULER_TICK: Duration = Duration::from_secs(5);
 pub fn router(state: AppState) -> Router {
     let secure = state.settings.secure_cookies;
     let console = Arc::new(crate::console::Console::new(secure));
-    crate::api::router(state, crate::console::routes(console))
+    crate::api::router(
+        state,
+        crate::console::routes(console),
+        crate::console::not_found,
+    )
 }
 
 pub async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, AppError> {

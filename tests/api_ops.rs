@@ -37,11 +37,21 @@ async fn health_readiness_and_request_ids(backend: Backend) {
     );
 
     let (code, _) = error_of(
-        app.client.get(app.url("/nowhere")).send().await.unwrap(),
+        app.client.get(app.url("/v1/nowhere")).send().await.unwrap(),
         404,
     )
     .await;
     assert_eq!(code, "not_found");
+    // outside the API's paths a person gets a page, not JSON
+    let res = app.client.get(app.url("/nowhere")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(res.text().await.unwrap().contains("There is nothing here"));
     let (code, _) = error_of(
         app.client.put(app.url("/v1/cases")).send().await.unwrap(),
         405,

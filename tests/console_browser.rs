@@ -8,14 +8,15 @@ mod common;
 
 use browser::Browser;
 use common::receiver::Receiver;
-use common::{Backend, spawn_app};
+use common::{Backend, spawn_app, spawn_app_with};
 use lookout::store::{Actor, Role};
 
 const PASSWORD: &str = "correct horse battery staple";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_case_manager_signs_in_by_keyboard_and_opens_a_case() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else {
+    // edits are reissued at once, not after the usual quiet minute
+    let Some(app) = spawn_app_with(Backend::Sqlite, |c| c.reissue_quiet_secs = 0).await else {
         return;
     };
     let Some(b) = Browser::start("sign_in_and_open_a_case").await else {
@@ -82,6 +83,54 @@ async fn a_case_manager_signs_in_by_keyboard_and_opens_a_case() {
         b.goto(&app.url(&format!("/cases/{id}"))).await;
         b.wait_for_text("badge delivered", 10).await;
         b.shot("case-sent").await;
+        // edit a field: version 2 is saved and reissued to the partner holding version 1
+        b.click(&format!("a[href='/cases/{id}/edit']")).await;
+        b.wait_for_text("Edit case BROWSER-1", 10).await;
+        b.accessible().await;
+        set(&b, "children-0-hair", "Black").await;
+        b.click("form[action$='/edit'] button[type=submit]").await;
+        b.wait_for_text("version 2", 10).await;
+        let got = hook.wait_for(2, 20).await;
+        assert_eq!(got[1].body["type"], "poster.updated");
+        assert_eq!(got[1].body["version"], 2, "{}", got[1].body);
+        b.wait_for_text("children[0].hair", 10).await;
+        b.shot("case-edited").await;
+        // an edit that meets a newer version: the fields only one side changed are merged, and
+        // a field both changed is shown with who changed what, to be saved again knowingly
+        b.click(&format!("a[href='/cases/{id}/edit']")).await;
+        b.wait_for_text("Edit case BROWSER-1", 10).await;
+        let res = app
+            .patch(
+                &format!("/v1/cases/{id}"),
+                &app.manager,
+                &serde_json::json!({"circumstances": "Seen near the library.",
+                                    "children": [{"name": "Test Child", "date_of_birth": "2015-03-02",
+                                                  "sex": "female", "hair": "Black", "eyes": "Blue",
+                                                  "photos": [{"photo_id": photo_of(&app, &id).await}]}]}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        set(&b, "children-0-eyes", "Green").await;
+        set(&b, "children-0-clothing", "A red coat").await;
+        b.click("form[action$='/edit'] button[type=submit]").await;
+        b.wait_for_text("Someone else saved this case", 10).await;
+        let html = b.html().await;
+        assert!(html.contains("You both changed <strong>children[0].eyes"), "{html}");
+        assert!(html.contains("value=\"Green\""), "what was typed is kept: {html}");
+        assert!(html.contains("Seen near the library."), "theirs is kept: {html}");
+        b.shot("edit-conflict").await;
+        b.accessible().await;
+        b.click("form[action$='/edit'] button[type=submit]").await;
+        b.wait_for_text("version 4", 10).await;
+        let saved = app.store.case(id.parse().unwrap()).await.unwrap().unwrap();
+        let child = &saved.document.children[0];
+        assert_eq!(child.eyes.as_deref(), Some("Green"));
+        assert_eq!(child.clothing.as_deref(), Some("A red coat"));
+        assert_eq!(
+            saved.document.circumstances.as_deref(),
+            Some("Seen near the library."),
+            "the other edit stays"
+        );
         // resolve: a reason is asked for, then every holder is told
         b.click(&format!("a[href='/cases/{id}/resolve']")).await;
         b.wait_for_text("is told at once to take it down", 10).await;
@@ -94,8 +143,14 @@ async fn a_case_manager_signs_in_by_keyboard_and_opens_a_case() {
         b.click("form[action$='/resolve'] button[type=submit]")
             .await;
         b.wait_for_text("This case is resolved", 10).await;
-        let got = hook.wait_for(2, 20).await;
-        assert_eq!(got[1].body["type"], "poster.withdrawn");
+        hook.wait_event("poster.withdrawn", 20).await;
+        let got = hook.arrived();
+        assert!(
+            got.iter()
+                .skip_while(|r| r.body["type"] != "poster.withdrawn")
+                .all(|r| r.body["type"] == "poster.withdrawn"),
+            "nothing but the takedown after it"
+        );
         b.goto(&app.url(&format!("/cases/{id}"))).await;
         b.wait_for_text("badge withdrawn", 10).await;
         b.shot("case-resolved").await;
@@ -105,6 +160,15 @@ async fn a_case_manager_signs_in_by_keyboard_and_opens_a_case() {
         b.wait_for_text("Not for your role", 10).await;
     })
     .await;
+}
+
+/// The photo id of the case's first child.
+async fn photo_of(app: &common::TestApp, id: &str) -> String {
+    let case = app.store.case(id.parse().unwrap()).await.unwrap().unwrap();
+    match &case.document.children[0].photos[0].source {
+        lookout::cases::PhotoSource::Id(p) => p.clone(),
+        other => panic!("{other:?}"),
+    }
 }
 
 /// Set a field's value as a person would leave it (dates and times through their pickers).
@@ -219,7 +283,29 @@ async fn the_example_case_is_made_through_the_form() {
         b.wait_for_text("Case 2026-004217", 30).await;
         let html = b.html().await;
         assert!(html.contains("Mara Ortega, Tomás Ortega"), "{html}");
-        assert!(html.contains("/posters/square?lang=en"), "the poster preview is on the page");
+        assert!(html.contains("/posters/letter.png?lang=en"), "the poster preview is on the page");
+        // the poster preview and the targeting map are drawn, not just linked
+        for img in [".poster-main img", ".map img"] {
+            let mut width = 0;
+            for _ in 0..100 {
+                width = b
+                    .client
+                    .execute(
+                        "const i = document.querySelector(arguments[0]); return i && i.complete ? i.naturalWidth : 0;",
+                        vec![img.into()],
+                    )
+                    .await
+                    .unwrap()
+                    .as_u64()
+                    .unwrap_or(0);
+                if width > 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            assert!(width > 0, "{img} shows nothing");
+        }
+        assert!(html.contains("partners are inside the region now"), "targeting previewed");
         b.shot("made").await;
         b.accessible().await;
     })

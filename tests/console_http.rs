@@ -3,71 +3,15 @@
 //! What a person sees in a browser is in `console_browser.rs`.
 
 mod common;
+#[path = "support/smtp.rs"]
+mod smtp;
 
-use common::{Backend, TestApp, spawn_app};
-use lookout::store::{Actor, Role};
+#[path = "support/console.rs"]
+mod console;
 
-pub const PASSWORD: &str = "correct horse battery staple";
-
-/// A console account made through the store, as `lookout user create` makes it.
-pub async fn account(app: &TestApp, email: &str, role: Role) {
-    let hash = lookout::accounts::hash_password(PASSWORD).unwrap();
-    app.store
-        .create_user(
-            email,
-            "Casey Manager",
-            role,
-            &hash,
-            &Actor::System("test"),
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
-}
-
-/// A client that keeps cookies and does not follow redirects, so each step can be looked at.
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// The value of `name="csrf"` in a page.
-fn csrf(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf\" value=\"")
-        .expect("a form with a token");
-    let rest = &html[at + 19..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
-
-async fn sign_in(
-    app: &TestApp,
-    c: &reqwest::Client,
-    email: &str,
-    password: &str,
-) -> reqwest::Response {
-    let page = c
-        .get(app.url("/sign-in"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    c.post(app.url("/sign-in"))
-        .form(&[
-            ("csrf", csrf(&page).as_str()),
-            ("email", email),
-            ("password", password),
-            ("next", "/cases"),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
+use common::{Backend, spawn_app, spawn_app_with};
+use console::{PASSWORD, account, client, csrf, sign_in};
+use lookout::store::Role;
 
 async fn signing_in_and_out(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
@@ -209,3 +153,92 @@ async fn a_sign_in_form_without_its_cookie_is_refused(backend: Backend) {
     assert_eq!(res.status(), 403);
 }
 both!(a_sign_in_form_without_its_cookie_is_refused);
+
+/// "Send a test to me": one email, to the signed-in case manager alone, TEST in its subject and
+/// text; nothing queued for partners; the page cannot be mistaken for the live send.
+async fn a_test_send_goes_to_the_case_manager_alone(backend: Backend) {
+    let smtp = smtp::SmtpServer::start(1);
+    let url = smtp.url();
+    let Some(app) = spawn_app_with(backend, |c| {
+        c.smtp_url = Some(lookout::config::Secret::new(url))
+    })
+    .await
+    else {
+        return;
+    };
+    account(&app, "casey@example.org", Role::CaseManager).await;
+    let case = app.create_case("TEST-SEND-1").await;
+    let id = case["id"].as_str().unwrap();
+    let c = client();
+    assert_eq!(
+        sign_in(&app, &c, "casey@example.org", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let page = c
+        .get(app.url(&format!("/cases/{id}/test")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("to you alone") && page.contains("No partner receives anything"));
+    assert!(!page.contains("This is the live send"), "{page}");
+    let res = c
+        .post(app.url(&format!("/cases/{id}/test")))
+        .form(&[("csrf", csrf(&page).as_str()), ("lang", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("The TEST went to casey@example.org only")
+    );
+    let inbox = smtp.inbox();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].to, ["casey@example.org"]);
+    let raw = String::from_utf8_lossy(&inbox[0].data);
+    assert!(
+        raw.contains("Subject: [TEST] Missing child poster"),
+        "{raw:.600}"
+    );
+    assert!(
+        raw.contains("TEST-TEST-SEND-1-v1.pdf"),
+        "the poster is attached, marked"
+    );
+    // nothing for partners, and the test is in the audit log
+    let id: lookout::store::CaseId = id.parse().unwrap();
+    assert!(
+        lookout::store::outbox::timeline(&app.store, id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let actions: Vec<String> = app
+        .store
+        .audit_entries(&lookout::store::AuditFilter {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.iter().any(|a| a == "case.test_send"), "{actions:?}");
+    // a language the case is not in is refused by name, and nothing is sent
+    let res = c
+        .post(app.url(&format!("/cases/{id}/test")))
+        .form(&[("csrf", csrf(&page).as_str()), ("lang", "fr")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(smtp.inbox().len(), 1);
+}
+both!(a_test_send_goes_to_the_case_manager_alone);

@@ -170,7 +170,7 @@ fn write_previews() {
             for format in Format::ALL {
                 let mut inp = input(&case, &photos, &org, lang);
                 inp.case_page_url = Some("https://lookout.example/cases/{case_number}");
-                inp.sample = name == "amber";
+                inp.mark = (name == "amber").then_some(lookout::posters::Mark::Sample);
                 let bytes = lookout::posters::render(&inp, format).unwrap();
                 let file = dir.join(format!(
                     "{name}-{}-{}.{}",

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use lookout::cases::{Lang, age_on, cm_to_feet_inches, kg_to_pounds};
 use lookout::config::Organisation;
-use lookout::posters::{Fonts, Format, lay_out, layout::Element, render};
+use lookout::posters::{Fonts, Format, Mark, lay_out, layout::Element, render};
 
 /// Every value of the example case that a print poster must show, as the oracle for pdftotext.
 fn printed_values(lang: Lang) -> Vec<String> {
@@ -258,7 +258,7 @@ fn amber_alert_sample_and_qr_code_appear_when_asked() {
     let photos = photos_for(&case);
     let org = Organisation::default();
     let mut inp = input(&case, &photos, &org, Lang::En);
-    inp.sample = true;
+    inp.mark = Some(Mark::Sample);
     inp.case_page_url = Some("https://lookout.example/cases/{case_number}");
     let fonts = Fonts::load().unwrap();
     let page = lay_out(&inp, Format::Letter, &fonts).unwrap();
@@ -279,6 +279,16 @@ fn amber_alert_sample_and_qr_code_appear_when_asked() {
         // checks it is drawn, and these check the rest.
         for s in ["AMBER ALERT", "Scan for case updates"] {
             assert!(text.contains(s), "pdftotext lacks {s:?}\n{text}");
+        }
+    }
+    // a test send's poster says TEST, in the poster's language
+    for (lang, word) in [(Lang::En, "TEST"), (Lang::Es, "PRUEBA")] {
+        let mut inp = input(&case, &photos, &org, lang);
+        inp.mark = Some(Mark::Test);
+        let page = lay_out(&inp, Format::Letter, &fonts).unwrap();
+        match page.elements.last() {
+            Some(Element::Watermark { run, .. }) => assert_eq!(run.text, word),
+            other => panic!("no {word} mark last: {other:?}"),
         }
     }
     inp.case_page_url = None;

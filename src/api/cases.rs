@@ -13,8 +13,8 @@ use super::AppState;
 use super::auth::{Caller, Can};
 use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery, JsonBody, parse_json};
-use super::patch::{changed_paths, merge_patch};
 use crate::cases::{Case, CaseStatus, CaseType, FieldError, PhotoSource, parse_case};
+use crate::cases::{changed_paths, merge_patch};
 use crate::distribution::reissue::ReissueError;
 use crate::store::{
     CaseFilter, CaseId, CaseRecord, Created, IdempotencyKey, Outcome, PhotoId, Resolution,

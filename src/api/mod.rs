@@ -12,7 +12,6 @@ mod extract;
 mod ops;
 mod partner_feed;
 mod partners;
-mod patch;
 mod photos;
 mod posters;
 mod targeting;
@@ -22,6 +21,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, Method};
+use axum::response::IntoResponse;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -29,7 +29,6 @@ use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 pub use extract::{JSON_LIMIT, PHOTO_LIMIT};
-pub use patch::{changed_paths, merge_patch};
 
 use crate::app::AppState;
 
@@ -148,13 +147,25 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
 pub const OPENAPI: &str = include_str!("openapi.json");
 
 /// The whole application: the API's routes and `beside` them (the console), error shapes for
-/// unmatched requests, request ids, tracing.
-pub fn router(state: AppState, beside: Router<AppState>) -> Router {
+/// unmatched requests, request ids, tracing. An unmatched path outside the API's own prefixes is
+/// answered by `page_not_found` (a page for a person), an API path by the API's JSON error.
+pub fn router(
+    state: AppState,
+    beside: Router<AppState>,
+    page_not_found: fn() -> axum::response::Response,
+) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let fallback = move |method: Method, uri: axum::http::Uri| async move {
+        if ops::is_api_path(uri.path()) {
+            ops::no_route(method, uri).await.into_response()
+        } else {
+            page_not_found()
+        }
+    };
     routes()
         .router
         .merge(beside)
-        .fallback(ops::no_route)
+        .fallback(fallback)
         .method_not_allowed_fallback(ops::method_not_allowed)
         // Bodies are bounded per route by the extractors (JSON and photo limits).
         .layer(DefaultBodyLimit::disable())

@@ -25,6 +25,21 @@ pub async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
+/// The API's own paths, where an unmatched request is answered in JSON.
+pub fn is_api_path(path: &str) -> bool {
+    [
+        "/v1/",
+        "/partner/",
+        "/p/",
+        "/metrics",
+        "/healthz",
+        "/readyz",
+        "/openapi",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
+}
+
 pub async fn no_route(method: Method, uri: Uri) -> ApiError {
     ApiError::NoRoute(format!("{method} {}", uri.path()))
 }

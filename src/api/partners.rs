@@ -11,8 +11,8 @@ use super::AppState;
 use super::auth::{Caller, Can};
 use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery, JsonBody, parse_json};
-use super::patch::merge_patch;
 use crate::cases::FieldError;
+use crate::cases::merge_patch;
 use crate::partners::{Delivery, Location, Partner, PartnerId};
 use crate::store::PartnerRecord;
 

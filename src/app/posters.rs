@@ -11,7 +11,12 @@ use sha2::{Digest, Sha256};
 
 use super::{PosterMemory, Settings};
 use crate::cases::{Lang, PhotoSource};
-use crate::posters::{Format, PosterInput, PreparedPhoto, RenderError, render};
+use crate::posters::{
+    Format, Mark, PosterInput, PreparedPhoto, RenderError, render, render_preview,
+};
+
+/// Pixels to the point of the print preview: a letter page is 1224 × 1584.
+const PREVIEW_ZOOM: f32 = 2.0;
 use crate::store::{
     Actor, AuditEvent, CachedPoster, CaseId, PhotoId, Store, StoreError, VersionRecord,
 };
@@ -124,26 +129,8 @@ impl PosterSource {
         if let Some(p) = self.store.cached_poster(key).await? {
             return Ok(p);
         }
-        let photos = self.load_photos(version).await?;
-        let issue_date = issue_date(version)?;
-        let settings = self.settings.clone();
-        let document = version.document.clone();
-        let (number, sample) = (version.meta.version, version.sample);
-        let bytes = tokio::task::spawn_blocking(move || {
-            let input = PosterInput {
-                case: &document,
-                photos: &photos,
-                lang,
-                issue_date,
-                version: u32::try_from(number).unwrap_or(u32::MAX),
-                organisation: &settings.organisation,
-                case_page_url: settings.case_page_url.as_deref(),
-                sample,
-            };
-            render(&input, format)
-        })
-        .await
-        .map_err(PosterError::Join)??;
+        let mark = version.sample.then_some(Mark::Sample);
+        let bytes = self.render(version, lang, format, mark).await?;
         let poster = CachedPoster {
             content_type: format.content_type().to_string(),
             bytes,
@@ -165,6 +152,86 @@ impl PosterSource {
             .await?;
         tracing::info!(case_id = %id, version = version.meta.version, format = format.as_str(), "poster rendered");
         Ok(poster)
+    }
+
+    /// The print poster of version `v` as a PNG for the console's page (twice the point size in
+    /// pixels), kept in memory beside the poster files.
+    pub async fn print_preview(
+        &self,
+        v: &VersionRecord,
+        lang: Lang,
+    ) -> Result<Arc<CachedPoster>, PosterError> {
+        let key = format!("{}#preview", self.key(v, lang, Format::Letter)?);
+        if let Some(file) = self.memory.get(&key) {
+            return Ok(file);
+        }
+        let photos = self.load_photos(v).await?;
+        let issue_date = issue_date(v)?;
+        let settings = self.settings.clone();
+        let document = v.document.clone();
+        let (number, mark) = (v.meta.version, v.sample.then_some(Mark::Sample));
+        let bytes = tokio::task::spawn_blocking(move || {
+            let input = PosterInput {
+                case: &document,
+                photos: &photos,
+                lang,
+                issue_date,
+                version: u32::try_from(number).unwrap_or(u32::MAX),
+                organisation: &settings.organisation,
+                case_page_url: settings.case_page_url.as_deref(),
+                mark,
+            };
+            render_preview(&input, Format::Letter, PREVIEW_ZOOM)
+        })
+        .await
+        .map_err(PosterError::Join)??;
+        let file = Arc::new(CachedPoster {
+            content_type: "image/png".into(),
+            bytes,
+        });
+        self.memory.put(&key, file.clone());
+        Ok(file)
+    }
+
+    /// A poster of version `v` with TEST across it, for a case manager's test send. Never cached,
+    /// so it can never be served as the live poster.
+    pub async fn test_poster(
+        &self,
+        v: &VersionRecord,
+        lang: Lang,
+        format: Format,
+    ) -> Result<Vec<u8>, PosterError> {
+        self.render(v, lang, format, Some(Mark::Test)).await
+    }
+
+    async fn render(
+        &self,
+        version: &VersionRecord,
+        lang: Lang,
+        format: Format,
+        mark: Option<Mark>,
+    ) -> Result<Vec<u8>, PosterError> {
+        let photos = self.load_photos(version).await?;
+        let issue_date = issue_date(version)?;
+        let settings = self.settings.clone();
+        let document = version.document.clone();
+        let number = version.meta.version;
+        let bytes = tokio::task::spawn_blocking(move || {
+            let input = PosterInput {
+                case: &document,
+                photos: &photos,
+                lang,
+                issue_date,
+                version: u32::try_from(number).unwrap_or(u32::MAX),
+                organisation: &settings.organisation,
+                case_page_url: settings.case_page_url.as_deref(),
+                mark,
+            };
+            render(&input, format)
+        })
+        .await
+        .map_err(PosterError::Join)??;
+        Ok(bytes)
     }
 
     async fn load_photos(

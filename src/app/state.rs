@@ -42,6 +42,8 @@ pub struct Settings {
     pub case_page_url: Option<String>,
     /// The service is reached over https: console cookies are `Secure`.
     pub secure_cookies: bool,
+    /// A case's first dispatch waits for a second case manager's approval.
+    pub dispatch_approval: bool,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
                 .public_url
                 .as_deref()
                 .is_some_and(|u| u.starts_with("https://")),
+            dispatch_approval: config.dispatch_approval,
         });
         let memory = Arc::new(PosterMemory::new(super::poster_memory::DEFAULT_BUDGET));
         let targeting = Arc::new(TargetingIndex::shipped());

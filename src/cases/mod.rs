@@ -5,8 +5,10 @@
 
 mod model;
 mod parse;
+mod patch;
 mod units;
 
 pub use model::*;
 pub use parse::{CaseError, FieldError, limits, parse_case, parse_instant, validate_case};
+pub use patch::{changed_paths, merge_patch, merge3};
 pub use units::{age_on, cm_to_feet_inches, kg_to_pounds};

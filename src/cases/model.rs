@@ -141,11 +141,30 @@ pub enum Sex {
     Unknown,
 }
 
+impl Sex {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+            Sex::Unknown => "unknown",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Abductor,
     Companion,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Abductor => "abductor",
+            Role::Companion => "companion",
+        }
+    }
 }
 
 /// When the child was last seen: a full RFC 3339 instant, or only a date.

@@ -5,14 +5,15 @@
 //! its good rows; partners it does not name keep theirs. A running service picks the change up
 //! within `WATCH_EVERY`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{CliError, data};
-use crate::partners::{self, ImportReport, Location, Partner, PartnerId};
+use crate::app::partner_import::{self, Stored};
+use crate::partners::{ImportReport, PartnerId};
 use crate::store::{Actor, Store, StoreError};
 
 /// Files from this size on get a progress bar while they are read.
@@ -52,14 +53,6 @@ pub fn run(args: PartnersArgs) -> Result<(), CliError> {
     }
 }
 
-/// What was stored.
-struct Stored {
-    partners_created: usize,
-    partners_updated: usize,
-    locations: usize,
-    partners_with_locations: usize,
-}
-
 fn import(args: ImportArgs) -> Result<(), CliError> {
     let config = data::load_config(args.config.as_deref(), args.database.as_deref())?;
     let path = args.file.as_path();
@@ -69,13 +62,9 @@ fn import(args: ImportArgs) -> Result<(), CliError> {
         let store = Store::open(&config.database_url)
             .await
             .map_err(|e| data::store_failure(e.into()))?;
-        let known: HashSet<PartnerId> = store
-            .partners(false)
+        let known = partner_import::known_partners(&store)
             .await
-            .map_err(failure)?
-            .into_iter()
-            .map(|r| r.partner.id)
-            .collect();
+            .map_err(failure)?;
         let report = read(path, file, &known)?;
         for e in &report.errors {
             eprintln!("{}: {e} (skipped)", path.display());
@@ -101,25 +90,8 @@ fn read(path: &Path, file: File, known: &HashSet<PartnerId>) -> Result<ImportRep
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = bar(size, size >= PROGRESS_FROM_BYTES, "reading", true);
     let name = path.to_string_lossy();
-    let report = partners::import_checked(
-        &name,
-        file,
-        &mut |n| bar.set_position(n),
-        &mut |l: &Location| {
-            if known.contains(&l.partner_id) {
-                Ok(())
-            } else {
-                Err((
-                    "partner_id".into(),
-                    format!(
-                        "no partner {} is registered: import its partners.json first",
-                        l.partner_id
-                    ),
-                ))
-            }
-        },
-    )
-    .map_err(|e| CliError::input(format!("{}: {e}", path.display())));
+    let report = partner_import::read_checked(&name, file, known, &mut |n| bar.set_position(n))
+        .map_err(|e| CliError::input(format!("{}: {e}", path.display())));
     bar.finish_and_clear();
     report
 }
@@ -142,87 +114,29 @@ fn bar(len: u64, show: bool, what: &str, bytes: bool) -> ProgressBar {
 }
 
 async fn store_report(store: &Store, report: ImportReport) -> Result<Stored, CliError> {
-    let mut stored = Stored {
-        partners_created: 0,
-        partners_updated: 0,
-        locations: 0,
-        partners_with_locations: 0,
-    };
-    for p in &report.partners {
-        if upsert(store, p).await.map_err(failure)? {
-            stored.partners_created += 1;
-        } else {
-            stored.partners_updated += 1;
-        }
-    }
     let total = report.locations.len();
-    let mut by_partner: BTreeMap<PartnerId, Vec<Location>> = BTreeMap::new();
-    for l in report.locations {
-        by_partner.entry(l.partner_id.clone()).or_default().push(l);
-    }
     let bar = bar(total as u64, total >= PROGRESS_FROM_ROWS, "storing", false);
-    for (id, list) in &by_partner {
-        stored.locations += store
-            .replace_locations(id, list, &ACTOR)
-            .await
-            .map_err(failure)?;
-        stored.partners_with_locations += 1;
-        bar.inc(list.len() as u64);
-    }
+    let stored = partner_import::store_report(store, report, &ACTOR, &mut |n| bar.set_position(n))
+        .await
+        .map_err(failure);
     bar.finish_and_clear();
-    Ok(stored)
-}
-
-/// Register the partner, or replace the registered one's document. True when it is new.
-async fn upsert(store: &Store, p: &Partner) -> Result<bool, StoreError> {
-    match store.create_partner(p, &ACTOR).await {
-        Ok(()) => Ok(true),
-        Err(StoreError::AlreadyExists(_)) => store.update_partner(p, &ACTOR).await.map(|()| false),
-        Err(e) => Err(e),
-    }
+    stored
 }
 
 fn failure(e: StoreError) -> CliError {
     CliError::failure(e.to_string())
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 fn summary(path: &Path, s: &Stored, bad: usize) -> String {
-    let mut parts = Vec::new();
-    if s.partners_created + s.partners_updated > 0 {
-        parts.push(format!(
-            "{} ({} new, {} updated)",
-            plural(
-                s.partners_created + s.partners_updated,
-                "partner",
-                "partners"
-            ),
-            s.partners_created,
-            s.partners_updated
-        ));
-    }
-    if s.partners_with_locations > 0 {
-        parts.push(format!(
-            "{} for {}",
-            plural(s.locations, "location", "locations"),
-            plural(s.partners_with_locations, "partner", "partners")
-        ));
-    }
     let skipped = if bad == 0 {
         "no bad rows".to_string()
     } else {
-        format!(
-            "{} skipped (listed above)",
-            plural(bad, "bad row", "bad rows")
-        )
+        format!("{} (listed above)", partner_import::describe_bad(bad))
     };
     format!(
         "{}: imported {}; {skipped}",
         path.display(),
-        parts.join(" and ")
+        partner_import::describe(s)
     )
 }
 
@@ -233,10 +147,9 @@ mod tests {
     #[test]
     fn the_summary_says_what_was_skipped() {
         let s = Stored {
-            partners_created: 0,
-            partners_updated: 0,
             locations: 2,
             partners_with_locations: 1,
+            ..Stored::default()
         };
         assert_eq!(
             summary(Path::new("l.csv"), &s, 1),
@@ -245,8 +158,7 @@ mod tests {
         let s = Stored {
             partners_created: 2,
             partners_updated: 1,
-            locations: 0,
-            partners_with_locations: 0,
+            ..Stored::default()
         };
         assert_eq!(
             summary(Path::new("p.json"), &s, 0),

@@ -12,7 +12,9 @@ use chrono::NaiveDate;
 use super::CliError;
 use crate::cases::{Case, Lang, PhotoSource, parse_case};
 use crate::config::Config;
-use crate::posters::{Format, PosterInput, PreparedPhoto, RenderError, normalize_photo, render};
+use crate::posters::{
+    Format, Mark, PosterInput, PreparedPhoto, RenderError, normalize_photo, render,
+};
 
 #[derive(clap::Args)]
 pub struct RenderArgs {
@@ -98,7 +100,7 @@ pub fn run(args: RenderArgs) -> Result<(), CliError> {
             version: args.poster_version,
             organisation: &config.organisation,
             case_page_url: config.case_page_url.as_deref(),
-            sample: args.sample,
+            mark: args.sample.then_some(Mark::Sample),
         };
         let bytes = render(&input, f).map_err(render_error)?;
         let path = if all {

@@ -65,25 +65,23 @@ pub async fn send_form(
     if !record.document.is_active() {
         return Ok(to_case(id));
     }
+    let approval = super::approval::needed(&app, id).await?;
     send_page(
         &app,
         &console,
         &viewer,
-        id,
-        &record,
+        (id, &record, approval),
         "",
         None,
         StatusCode::OK,
     )
 }
 
-#[allow(clippy::too_many_arguments)]
 fn send_page(
     app: &AppState,
     console: &Console,
     viewer: &Viewer,
-    id: CaseId,
-    record: &CaseRecord,
+    (id, record, approval): (CaseId, &CaseRecord, bool),
     states: &str,
     error: Option<String>,
     status: StatusCode,
@@ -96,6 +94,7 @@ fn send_page(
             user => viewer.view(), csrf => &viewer.csrf, id => id.to_string(),
             case_number => &record.document.case_number, partners => partners,
             locations => locations, skipped => skipped, states => states, error => error,
+            approval => approval,
         },
     )?;
     Ok((status, html).into_response())
@@ -121,16 +120,20 @@ pub async fn send(
     let states = state_codes(&f.states);
     if let Err(e) = reach(&app, &record, &states) {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
+        let approval = super::approval::needed(&app, id).await?;
         return send_page(
             &app,
             &console,
             &viewer,
-            id,
-            &record,
+            (id, &record, approval),
             &f.states,
             Some(e),
             status,
         );
+    }
+    if super::approval::needed(&app, id).await? {
+        super::approval::request(&app, &viewer, id, &states).await?;
+        return Ok(to_case(id));
     }
     match app.distributor.dispatch(id, &states, &viewer.actor()).await {
         Ok(Some((dist, planned))) => {

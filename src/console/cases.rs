@@ -259,13 +259,14 @@ pub async fn show(
     let active = case.is_active();
     let (distribution, in_flight) = distribution_context(&app, id).await?;
     let versions = app.store.versions(id).await?.unwrap_or_default();
+    let who = super::who::Names::load(&app).await?;
     let versions: Vec<_> = versions
         .iter()
         .rev()
         .map(|v| {
             context! {
                 version => v.version, created_at => &v.created_at, when => short(&v.created_at),
-                actor => &v.actor, changed => v.changed.join(", "),
+                actor => who.of(&v.actor), changed => v.changed.join(", "),
             }
         })
         .collect();
@@ -275,6 +276,7 @@ pub async fn show(
         .map(|f| (f.as_str(), if f.is_print() { "PDF" } else { "image" }))
         .collect();
     let targeting = targeting_summary(&app, case);
+    let approval = super::approval::waiting(&app, &viewer, id).await?;
     let html = console.pages.render(
         "case.html",
         context! {
@@ -282,7 +284,7 @@ pub async fn show(
             status => case.status.as_str(), active => active, version => record.version,
             type_label => type_label(case.case_type.as_str()), names => names(case),
             langs => langs, formats => formats, versions => versions, targeting => targeting,
-            in_flight => in_flight, ..distribution,
+            in_flight => in_flight, approval => approval, ..distribution,
         },
     )?;
     Ok(html.into_response())
@@ -336,7 +338,6 @@ pub async fn poster(
     if !record.document.is_active() {
         return Err(ConsoleError::NotFound);
     }
-    let format = Format::parse(&format).ok_or(ConsoleError::NotFound)?;
     let lang = match q.lang.as_deref() {
         None => Lang::En,
         Some(l) => Lang::parse(l).ok_or(ConsoleError::NotFound)?,
@@ -346,6 +347,15 @@ pub async fn poster(
         .case_version(id, None)
         .await?
         .ok_or(ConsoleError::NotFound)?;
+    if format == "letter.png" {
+        let file = app
+            .poster_source
+            .print_preview(&version, lang)
+            .await
+            .map_err(|e| ConsoleError::Internal(format!("preview of case {id}: {e}")))?;
+        return Ok(([(header::CONTENT_TYPE, "image/png")], file.bytes.clone()).into_response());
+    }
+    let format = Format::parse(&format).ok_or(ConsoleError::NotFound)?;
     let poster = app
         .poster_source
         .get(&viewer.actor(), id, &version, lang, format)

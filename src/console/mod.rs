@@ -4,6 +4,7 @@
 
 mod actions;
 mod admin;
+mod approval;
 mod assets;
 mod case_form;
 mod cases;
@@ -11,7 +12,9 @@ mod error;
 mod pages;
 mod session;
 mod sign_in;
+mod test_send;
 mod throttle;
+mod who;
 
 use std::sync::Arc;
 
@@ -63,6 +66,12 @@ pub(crate) fn preview(
     Ok((region, selection))
 }
 
+/// The page for a path nothing serves.
+pub fn not_found() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    ConsoleError::NotFound.into_response()
+}
+
 /// The console's routes, with its headers (CSP, no framing, no caching of pages).
 pub fn routes(console: Arc<Console>) -> Router<AppState> {
     Router::new()
@@ -78,6 +87,12 @@ pub fn routes(console: Arc<Console>) -> Router<AppState> {
         )
         .route("/photos/{id}", get(cases::photo))
         .route("/cases/{id}", get(cases::show))
+        .route(
+            "/cases/{id}/edit",
+            get(case_form::edit_form)
+                .post(case_form::update)
+                .layer(DefaultBodyLimit::max(case_form::FORM_MAX)),
+        )
         .route("/cases/{id}/distribution", get(cases::distribution))
         .route("/cases/{id}/posters/{format}", get(cases::poster))
         .route("/cases/{id}/targeting.svg", get(actions::map))
@@ -89,7 +104,35 @@ pub fn routes(console: Arc<Console>) -> Router<AppState> {
             "/cases/{id}/resolve",
             get(actions::resolve_form).post(actions::resolve),
         )
+        .route(
+            "/cases/{id}/test",
+            get(test_send::form).post(test_send::send),
+        )
+        .route("/cases/{id}/approve", post(approval::approve))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/partners", get(admin::partners::list))
+        .route(
+            "/admin/partners/import",
+            get(admin::partners::import_form)
+                .post(admin::partners::import)
+                .layer(DefaultBodyLimit::max(admin::partners::IMPORT_MAX)),
+        )
+        .route("/admin/partners/{id}", get(admin::partners::show))
+        .route("/admin/partners/{id}/map.svg", get(admin::partners::map))
+        .route("/admin/partners/{id}/enable", post(admin::partners::enable))
+        .route(
+            "/admin/users",
+            get(admin::people::users).post(admin::people::create_user),
+        )
+        .route(
+            "/admin/users/reset-password",
+            post(admin::people::reset_password),
+        )
+        .route(
+            "/admin/tokens",
+            get(admin::people::tokens).post(admin::people::create_token),
+        )
+        .route("/admin/tokens/revoke", post(admin::people::revoke_token))
         .route("/console/static/{file}", get(assets::file))
         .layer(middleware::from_fn(assets::headers))
         .layer(Extension(console))

@@ -25,7 +25,13 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "audit.html",
     "send.html",
     "resolve.html",
+    "test_send.html",
     "case_form.html",
+    "partners.html",
+    "partner.html",
+    "partner_import.html",
+    "users.html",
+    "tokens.html",
 ];
 
 pub struct Pages {

@@ -37,8 +37,17 @@ pub struct PosterInput<'a> {
     pub organisation: &'a Organisation,
     /// The case's public page, printed as a QR code when present.
     pub case_page_url: Option<&'a str>,
-    /// Demo posters say SAMPLE across them.
-    pub sample: bool,
+    /// A word across the poster: SAMPLE on demo posters, TEST on a test send; `None` when live.
+    pub mark: Option<Mark>,
+}
+
+/// The word printed across a poster that is not a live one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// Demo data: no real child.
+    Sample,
+    /// A test send to the case manager alone, never to partners.
+    Test,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +81,21 @@ pub fn render(input: &PosterInput<'_>, format: Format) -> Result<Vec<u8>, Render
             raster::write(&page, &fonts, raster::Encoding::Png)
         }
     }
+}
+
+/// A print poster (letter, A4) as a PNG for a screen, `zoom` pixels to the point; a screen
+/// format as it is. For previews: the file partners print is the PDF.
+pub fn render_preview(
+    input: &PosterInput<'_>,
+    format: Format,
+    zoom: f32,
+) -> Result<Vec<u8>, RenderError> {
+    let fonts = Fonts::load()?;
+    let mut page = lay_out(input, format, &fonts)?;
+    if format.is_print() {
+        page.zoom(zoom);
+    }
+    raster::write(&page, &fonts, raster::Encoding::Png)
 }
 
 /// The positioned elements of one poster, before any writer draws them (for tests and previews).

@@ -222,6 +222,7 @@ impl FormatTemplate {
 #[serde(deny_unknown_fields)]
 pub struct LangTemplate {
     pub sample: String,
+    pub test: String,
     pub amber_alert: String,
     pub months: [String; 12],
     pub date: String,

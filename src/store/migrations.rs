@@ -33,6 +33,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0004_console.sql"),
         include_str!("../../migrations/postgres/0004_console.sql"),
     ),
+    (
+        5,
+        "approvals",
+        include_str!("../../migrations/sqlite/0005_approvals.sql"),
+        include_str!("../../migrations/postgres/0005_approvals.sql"),
+    ),
 ];
 
 pub(super) fn migrator(backend: Backend) -> Migrator {

@@ -6,6 +6,7 @@
 //! every write transaction here first takes the store's writer lock: concurrent writers queue in the
 //! process instead of meeting SQLITE_BUSY.
 
+mod approvals;
 mod audit;
 mod cases;
 mod idempotency;
@@ -26,6 +27,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+pub use approvals::Approval;
 pub use audit::{AuditEntry, AuditEvent, AuditFilter};
 pub use cases::{
     CaseFilter, CaseRecord, CaseSummary, Created, Outcome, Resolution, VersionMeta, VersionRecord,

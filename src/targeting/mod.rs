@@ -22,7 +22,7 @@ pub mod select;
 
 pub use policy::{Policy, PolicyError};
 pub use region::{Piece, PieceKind, Region, RegionError, RegionExtras, States, region_for};
-pub use select::{Audience, Selection, select};
+pub use select::{Audience, PartnerSelection, SelectedLocation, Selection, select};
 pub mod geojson;
 pub mod map;
 

@@ -92,7 +92,7 @@ pub fn input<'a>(
         version: 1,
         organisation: org,
         case_page_url: None,
-        sample: false,
+        mark: None,
     }
 }
 

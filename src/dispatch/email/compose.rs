@@ -173,10 +173,25 @@ impl Composer {
 
     /// The message for `input`, to each of `to`, DKIM-signed when a key is configured.
     pub fn compose(&self, input: &EmailInput<'_>, to: &[String]) -> Result<Message, EmailError> {
+        self.build(input, to, false)
+    }
+
+    /// A test of the message `input` describes, for a case manager alone: TEST in the subject
+    /// and across the top of both bodies, saying that no partner received it.
+    pub fn compose_test(&self, input: &EmailInput<'_>, to: &str) -> Result<Message, EmailError> {
+        self.build(input, &[to.to_string()], true)
+    }
+
+    fn build(
+        &self,
+        input: &EmailInput<'_>,
+        to: &[String],
+        test: bool,
+    ) -> Result<Message, EmailError> {
         if to.is_empty() {
             return Err(EmailError::NoRecipient);
         }
-        let (subject, text, html) = self.texts(input)?;
+        let (subject, text, html) = self.texts(input, test)?;
         let mut builder = Message::builder()
             .from(self.from.clone())
             .subject(subject.trim())
@@ -211,7 +226,11 @@ impl Composer {
         Ok(message)
     }
 
-    fn texts(&self, input: &EmailInput<'_>) -> Result<(String, String, String), EmailError> {
+    fn texts(
+        &self,
+        input: &EmailInput<'_>,
+        test: bool,
+    ) -> Result<(String, String, String), EmailError> {
         let lang = input.lang.code();
         let kind = match input.event {
             EventType::Withdrawn => "withdrawn",
@@ -235,6 +254,7 @@ impl Composer {
             image_cid => IMAGE_CID,
             organisation => input.organisation,
             delivery_id => input.delivery_id,
+            test => test,
         };
         let render = |name: String| {
             self.env

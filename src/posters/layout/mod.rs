@@ -13,7 +13,7 @@ use crate::cases::PhotoSource;
 
 use super::fonts::{FontKind, Fonts};
 use super::template::{FormatTemplate, Kind, LangTemplate, Regions, Rgb};
-use super::{Format, PosterInput, PreparedPhoto, RenderError};
+use super::{Format, Mark, PosterInput, PreparedPhoto, RenderError};
 
 pub use pen::Pen;
 pub use words::Words;
@@ -98,7 +98,36 @@ pub enum Element {
     },
 }
 
+impl Rect {
+    fn zoomed(&self, k: f32) -> Rect {
+        Rect::new(self.x * k, self.y * k, self.w * k, self.h * k)
+    }
+}
+
+impl TextRun {
+    fn zoom(&mut self, k: f32) {
+        self.x *= k;
+        self.baseline *= k;
+        self.size *= k;
+        self.bounds = self.bounds.zoomed(k);
+    }
+}
+
 impl Element {
+    /// Scale the element by `k` about the page's origin.
+    pub fn zoom(&mut self, k: f32) {
+        match self {
+            Element::Fill { rect, .. } | Element::Photo { rect, .. } | Element::Qr { rect, .. } => {
+                *rect = rect.zoomed(k)
+            }
+            Element::Text(run) => run.zoom(k),
+            Element::Watermark { run, center, .. } => {
+                run.zoom(k);
+                *center = (center.0 * k, center.1 * k);
+            }
+        }
+    }
+
     /// Move the element down by `dy`.
     pub fn shift(&mut self, dy: f32) {
         match self {
@@ -125,6 +154,14 @@ pub struct Page<'a> {
 }
 
 impl Page<'_> {
+    /// The same page `k` times as large: a print page (in points) drawn as pixels for a preview.
+    pub fn zoom(&mut self, k: f32) {
+        self.width *= k;
+        self.height *= k;
+        self.margin *= k;
+        self.elements.iter_mut().for_each(|e| e.zoom(k));
+    }
+
     /// The area inside the margins: no text may leave it.
     pub fn content_box(&self) -> Rect {
         Rect::new(
@@ -199,10 +236,13 @@ pub fn layout<'a>(
     }
 }
 
-/// The SAMPLE mark across the page's diagonal, as large as fits.
-fn watermark(ctx: &Ctx<'_, '_>, max_size: f32) -> Element {
+/// The SAMPLE or TEST mark across the page's diagonal, as large as fits.
+fn watermark(ctx: &Ctx<'_, '_>, mark: Mark, max_size: f32) -> Element {
     let t = ctx.template;
-    let text = ctx.words.lang.sample.clone();
+    let text = match mark {
+        Mark::Sample => ctx.words.lang.sample.clone(),
+        Mark::Test => ctx.words.lang.test.clone(),
+    };
     let diagonal = (t.width * t.width + t.height * t.height).sqrt();
     let at_one = ctx.fonts.width(FontKind::Bold, &text, 1.0).max(0.01);
     let size = max_size

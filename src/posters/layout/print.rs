@@ -46,9 +46,9 @@ pub fn layout<'a>(ctx: &Ctx<'_, 'a>) -> Result<Page<'a>, RenderError> {
                 photos,
                 scale,
             };
-            if ctx.input.sample {
+            if let Some(mark) = ctx.input.mark {
                 let size = sizes(ctx).watermark_size;
-                page.elements.push(watermark(ctx, size));
+                page.elements.push(watermark(ctx, mark, size));
             }
             return Ok(page);
         }

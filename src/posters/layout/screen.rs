@@ -43,8 +43,9 @@ pub fn layout<'a>(ctx: &Ctx<'_, 'a>) -> Result<Page<'a>, RenderError> {
                 photos,
                 scale,
             };
-            if ctx.input.sample {
-                page.elements.push(watermark(ctx, boxes.watermark_size));
+            if let Some(mark) = ctx.input.mark {
+                page.elements
+                    .push(watermark(ctx, mark, boxes.watermark_size));
             }
             return Ok(page);
         }

@@ -1,5 +1,8 @@
 //! Pages for administrators only; a case manager who opens one is refused.
 
+pub mod partners;
+pub mod people;
+
 use std::sync::Arc;
 
 use axum::extract::{Extension, Query, State};

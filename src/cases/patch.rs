@@ -69,6 +69,61 @@ fn diff(path: &str, before: &Value, after: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// A three-way merge of two edits of `base`: what `mine` changed and what `theirs` changed are
+/// both kept. Where both changed the same value differently, `mine` is taken and the value's path
+/// is returned, so the person can be shown what they are about to overwrite.
+pub fn merge3(base: &Value, mine: &Value, theirs: &Value) -> (Value, Vec<String>) {
+    let mut conflicts = Vec::new();
+    let merged = merge_at("", Some(base), Some(mine), Some(theirs), &mut conflicts);
+    (merged.unwrap_or(Value::Null), conflicts)
+}
+
+/// One value of the merge; `None` is a member that is absent (or removed).
+fn merge_at(
+    path: &str,
+    base: Option<&Value>,
+    mine: Option<&Value>,
+    theirs: Option<&Value>,
+    conflicts: &mut Vec<String>,
+) -> Option<Value> {
+    if mine == theirs || theirs == base {
+        return mine.cloned();
+    }
+    if mine == base {
+        return theirs.cloned();
+    }
+    match (base, mine, theirs) {
+        (Some(Value::Object(b)), Some(Value::Object(m)), Some(Value::Object(t))) => {
+            let mut keys: Vec<&String> = b.keys().chain(m.keys()).chain(t.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            let mut out = Map::new();
+            for k in keys {
+                if let Some(v) = merge_at(&join(path, k), b.get(k), m.get(k), t.get(k), conflicts) {
+                    out.insert(k.clone(), v);
+                }
+            }
+            Some(Value::Object(out))
+        }
+        (Some(Value::Array(b)), Some(Value::Array(m)), Some(Value::Array(t)))
+            if b.len() == m.len() && m.len() == t.len() =>
+        {
+            let items = (0..b.len())
+                .map(|i| {
+                    let p = format!("{path}[{i}]");
+                    merge_at(&p, Some(&b[i]), Some(&m[i]), Some(&t[i]), conflicts)
+                        .unwrap_or(Value::Null)
+                })
+                .collect();
+            Some(Value::Array(items))
+        }
+        _ => {
+            conflicts.push(path.to_string());
+            mine.cloned()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +173,24 @@ mod tests {
             ["a", "c.d[1]", "c.d[2]", "gone", "new"]
         );
         assert!(changed_paths(&after, &after).is_empty());
+    }
+
+    #[test]
+    fn merge3_keeps_both_edits_and_names_the_clashes() {
+        let base = json!({"a": 1, "b": {"c": "x", "d": [1, 2]}, "e": "same"});
+        let mine = json!({"a": 2, "b": {"c": "x", "d": [1, 5]}, "e": "same"});
+        let theirs = json!({"a": 1, "b": {"c": "y", "d": [1, 6]}, "e": "same", "f": true});
+        let (merged, conflicts) = merge3(&base, &mine, &theirs);
+        assert_eq!(
+            merged,
+            json!({"a": 2, "b": {"c": "y", "d": [1, 5]}, "e": "same", "f": true})
+        );
+        assert_eq!(conflicts, ["b.d[1]"]);
+        // nothing changed on one side: the other side whole, no clash
+        assert_eq!(merge3(&base, &base, &theirs), (theirs.clone(), vec![]));
+        assert_eq!(merge3(&base, &mine, &base), (mine.clone(), vec![]));
+        // a member one side removed and the other left alone is removed
+        let gone = json!({"a": 1, "b": {"c": "x", "d": [1, 2]}});
+        assert_eq!(merge3(&base, &gone, &base).0, gone);
     }
 }
