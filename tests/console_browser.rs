@@ -93,7 +93,7 @@ async fn a_case_manager_signs_in_by_keyboard_and_opens_a_case() {
         let got = hook.wait_for(2, 20).await;
         assert_eq!(got[1].body["type"], "poster.updated");
         assert_eq!(got[1].body["version"], 2, "{}", got[1].body);
-        b.wait_for_text("children[0].hair", 10).await;
+        b.wait_for_text("child 1: hair", 10).await;
         b.shot("case-edited").await;
         // an edit that meets a newer version: the fields only one side changed are merged, and
         // a field both changed is shown with who changed what, to be saved again knowingly
@@ -115,7 +115,7 @@ async fn a_case_manager_signs_in_by_keyboard_and_opens_a_case() {
         b.click("form[action$='/edit'] button[type=submit]").await;
         b.wait_for_text("Someone else saved this case", 10).await;
         let html = b.html().await;
-        assert!(html.contains("You both changed <strong>children[0].eyes"), "{html}");
+        assert!(html.contains("You both changed <strong>child 1: eyes"), "{html}");
         assert!(html.contains("value=\"Green\""), "what was typed is kept: {html}");
         assert!(html.contains("Seen near the library."), "theirs is kept: {html}");
         b.shot("edit-conflict").await;
@@ -329,4 +329,100 @@ async fn the_example_case_is_made_through_the_form() {
         "{:?}",
         case.missing_from
     );
+}
+
+/// Tab until the element with `id` has the focus, as a keyboard user would.
+async fn tab_to(b: &Browser, id: &str) {
+    for _ in 0..200 {
+        let at = b
+            .client
+            .execute(
+                "return document.activeElement && document.activeElement.id;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if at.as_str() == Some(id) {
+            return;
+        }
+        b.tab().await;
+    }
+    panic!("Tab never reached #{id}");
+}
+
+async fn value_of(b: &Browser, id: &str) -> String {
+    b.client
+        .execute(
+            "return document.getElementById(arguments[0]).value;",
+            vec![id.into()],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_is_made_by_keyboard_alone() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start("keyboard_case").await else {
+        return;
+    };
+    let hash = lookout::accounts::hash_password(PASSWORD).unwrap();
+    app.store
+        .create_user(
+            "casey@example.org",
+            "Casey Manager",
+            Role::CaseManager,
+            &hash,
+            &Actor::System("test"),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let photo = format!(
+        "{}/tests/fixtures/photos/mara.jpg",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    browser::run(&b, async {
+        b.goto(&app.url("/cases/new")).await;
+        b.keys(&format!("casey@example.org\t{PASSWORD}\n")).await;
+        b.wait_for_text("New case", 10).await;
+        // from the top of the page: the skip link, then into the form
+        b.keys("\t\n").await;
+        tab_to(&b, "case_number").await;
+        b.keys("KEY-1").await;
+        tab_to(&b, "missing_since").await;
+        b.keys("11182026\t0930P").await;
+        assert_eq!(value_of(&b, "missing_since").await, "2026-11-18T21:30");
+        tab_to(&b, "missing_from-place").await;
+        b.keys("Alexandria, VA").await;
+        tab_to(&b, "children-0-name").await;
+        b.keys("Sam Sample").await;
+        tab_to(&b, "children-0-date_of_birth").await;
+        b.keys("03022015").await;
+        assert_eq!(value_of(&b, "children-0-date_of_birth").await, "2015-03-02");
+        tab_to(&b, "children-0-sex").await;
+        b.keys("f").await;
+        assert_eq!(value_of(&b, "children-0-sex").await, "female");
+        tab_to(&b, "children-0-photos-0-file").await;
+        // the file picker is the system's; WebDriver types the path into the focused input
+        b.client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(&photo)
+            .await
+            .unwrap();
+        tab_to(&b, "contact-agency").await;
+        b.keys("Sample Police").await;
+        tab_to(&b, "contact-phone").await;
+        b.keys("1-555-555-0100\n").await;
+        b.wait_for_text("Case KEY-1", 30).await;
+        b.accessible().await;
+    })
+    .await;
 }

@@ -242,3 +242,38 @@ async fn a_test_send_goes_to_the_case_manager_alone(backend: Backend) {
     assert_eq!(smtp.inbox().len(), 1);
 }
 both!(a_test_send_goes_to_the_case_manager_alone);
+
+/// Whole states typed into a case's targeting preview widen it, the map follows, and the send
+/// page takes them; an unknown code is named on the page.
+async fn states_are_added_from_the_targeting_preview(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    account(&app, "casey@example.org", Role::CaseManager).await;
+    let case = app.create_case("STATES-1").await;
+    let id = case["id"].as_str().unwrap();
+    let c = console::signed_in(&app, "casey@example.org").await;
+    let (status, html) = console::page(&app, &c, &format!("/cases/{id}?states=md,+PA")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("now: MD, PA"), "{html}");
+    assert!(
+        html.contains(&format!("/cases/{id}/targeting.svg?states=md%2C+PA")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("/cases/{id}/send?states=md%2C+PA")),
+        "{html}"
+    );
+    let (_, send) = console::page(&app, &c, &format!("/cases/{id}/send?states=md%2C+PA")).await;
+    assert!(send.contains("value=\"md, PA\""), "{send}");
+    let (status, _) =
+        console::page(&app, &c, &format!("/cases/{id}/targeting.svg?states=MD")).await;
+    assert_eq!(status, 200);
+    let (status, html) = console::page(&app, &c, &format!("/cases/{id}?states=ZZ")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("preview-states-error") && html.contains("ZZ"),
+        "{html}"
+    );
+}
+both!(states_are_added_from_the_targeting_preview);

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::Form;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -35,24 +35,14 @@ fn reach(
     record: &CaseRecord,
     states: &[String],
 ) -> Result<(usize, usize, usize), String> {
-    let codes: Vec<&str> = states.iter().map(String::as_str).collect();
-    let extras = crate::targeting::RegionExtras::new(&codes, Vec::new(), &app.targeting.states)
-        .map_err(|e| e.to_string())?;
-    let now = app.distributor.clock().now();
-    let region =
-        crate::targeting::region_for(&record.document, &app.targeting.policy, now, &extras);
-    let index = app.targeting.snapshot();
-    let audience = crate::targeting::Audience::of(&record.document);
-    let s = crate::targeting::select(&index, &region, audience, &std::collections::HashMap::new());
-    let locations = s.partners.iter().map(|p| p.locations.len()).sum();
-    Ok((s.partners.len(), locations, s.skipped.len()))
+    let (_, s) = super::preview(app, &record.document, states).map_err(|e| e.to_string())?;
+    Ok((s.partners.len(), s.location_count(), s.skipped.len()))
 }
 
-fn state_codes(raw: &str) -> Vec<String> {
-    raw.split([',', ' '])
-        .map(|s| s.trim().to_ascii_uppercase())
-        .filter(|s| !s.is_empty())
-        .collect()
+#[derive(Deserialize, Default)]
+pub struct StatesQuery {
+    #[serde(default)]
+    states: String,
 }
 
 pub async fn send_form(
@@ -60,6 +50,7 @@ pub async fn send_form(
     Extension(console): Extension<Arc<Console>>,
     viewer: Viewer,
     Path(id): Path<String>,
+    Query(q): Query<StatesQuery>,
 ) -> Result<Response, ConsoleError> {
     let (id, record) = open_case(&app, &id).await?;
     if !record.document.is_active() {
@@ -71,7 +62,7 @@ pub async fn send_form(
         &console,
         &viewer,
         (id, &record, approval),
-        "",
+        &q.states,
         None,
         StatusCode::OK,
     )
@@ -87,7 +78,7 @@ fn send_page(
     status: StatusCode,
 ) -> Result<Response, ConsoleError> {
     let (partners, locations, skipped) =
-        reach(app, record, &state_codes(states)).unwrap_or((0, 0, 0));
+        reach(app, record, &super::state_codes(states)).unwrap_or((0, 0, 0));
     let html = console.pages.render(
         "send.html",
         context! {
@@ -117,7 +108,7 @@ pub async fn send(
 ) -> Result<Response, ConsoleError> {
     viewer.check(&f.csrf)?;
     let (id, record) = open_case(&app, &id).await?;
-    let states = state_codes(&f.states);
+    let states = super::state_codes(&f.states);
     if let Err(e) = reach(&app, &record, &states) {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         let approval = super::approval::needed(&app, id).await?;
@@ -305,14 +296,18 @@ pub async fn resolve(
     }
 }
 
-/// The targeting map of the case, as the region stands now.
+/// The targeting map of the case, as the region stands now (widened by `?states=`).
 pub async fn map(
     State(app): State<AppState>,
     _viewer: Viewer,
     Path(id): Path<String>,
+    Query(q): Query<StatesQuery>,
 ) -> Result<Response, ConsoleError> {
-    let (_, record) = open_case(&app, &id).await?;
-    let (region, selection) = super::preview(&app, &record.document, &[])
+    let (id, record) = open_case(&app, &id).await?;
+    let states = super::widened_by(&app, id, &q.states).await?;
+    // an unknown state typed into the preview is named on the page; the map leaves it out
+    let (region, selection) = super::preview(&app, &record.document, &states)
+        .or_else(|_| super::preview(&app, &record.document, &[]))
         .map_err(|e| ConsoleError::Internal(e.to_string()))?;
     let title = format!("Case {} — targeting preview", record.document.case_number);
     let svg = crate::targeting::render_svg(

@@ -248,11 +248,19 @@ fn awaiting_takedown(group: &[DeliveryView]) -> bool {
     })
 }
 
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    /// Whole states typed into the targeting preview.
+    #[serde(default)]
+    states: String,
+}
+
 pub async fn show(
     State(app): State<AppState>,
     Extension(console): Extension<Arc<Console>>,
     viewer: Viewer,
     Path(id): Path<String>,
+    Query(q): Query<ShowQuery>,
 ) -> Result<Response, ConsoleError> {
     let (id, record) = case_of(&app, &id).await?;
     let case = &record.document;
@@ -266,7 +274,7 @@ pub async fn show(
         .map(|v| {
             context! {
                 version => v.version, created_at => &v.created_at, when => short(&v.created_at),
-                actor => who.of(&v.actor), changed => v.changed.join(", "),
+                actor => who.of(&v.actor), changed => super::who::fields(&v.changed),
             }
         })
         .collect();
@@ -275,7 +283,8 @@ pub async fn show(
         .iter()
         .map(|f| (f.as_str(), if f.is_print() { "PDF" } else { "image" }))
         .collect();
-    let targeting = targeting_summary(&app, case);
+    let states = super::widened_by(&app, id, &q.states).await?;
+    let targeting = targeting_summary(&app, case, &states, q.states.trim());
     let approval = super::approval::waiting(&app, &viewer, id).await?;
     let html = console.pages.render(
         "case.html",
@@ -290,10 +299,28 @@ pub async fn show(
     Ok(html.into_response())
 }
 
-/// Partners and locations inside the region now, and who is left out and why.
-fn targeting_summary(app: &AppState, case: &Case) -> minijinja::Value {
-    let Ok((region, selection)) = super::preview(app, case, &[]) else {
-        return context! {};
+/// Partners and locations inside the region now (widened by `states`), and who is left out and
+/// why; `typed` is what the case manager typed into the preview.
+fn targeting_summary(
+    app: &AppState,
+    case: &Case,
+    states: &[String],
+    typed: &str,
+) -> minijinja::Value {
+    let (region, selection, error) = match super::preview(app, case, states) {
+        Ok((r, s)) => (r, s, None),
+        Err(e) => match super::preview(app, case, &[]) {
+            Ok((r, s)) => (r, s, Some(e.to_string())),
+            Err(_) => return context! {},
+        },
+    };
+    let query = if typed.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "?states={}",
+            url::form_urlencoded::byte_serialize(typed.as_bytes()).collect::<String>()
+        )
     };
     let skipped: Vec<_> = selection
         .skipped
@@ -304,7 +331,8 @@ fn targeting_summary(app: &AppState, case: &Case) -> minijinja::Value {
     context! {
         partners => selection.partners.len(),
         locations => selection.partners.iter().map(|p| p.locations.len()).sum::<usize>(),
-        skipped => skipped, reasons => reasons,
+        skipped => skipped, reasons => reasons, typed => typed, error => error,
+        states => states.join(", "), query => query,
     }
 }
 

@@ -50,6 +50,32 @@ impl Console {
     }
 }
 
+/// USPS codes as typed: "md, PA" → `["MD", "PA"]`.
+pub(crate) fn state_codes(raw: &str) -> Vec<String> {
+    raw.split([',', ' '])
+        .map(|s| s.trim().to_ascii_uppercase())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The states the region of case `id` is widened by: those added when it was sent, and `typed`.
+pub(crate) async fn widened_by(
+    app: &AppState,
+    id: crate::store::CaseId,
+    typed: &str,
+) -> Result<Vec<String>, ConsoleError> {
+    let mut states = crate::store::outbox::distribution(&app.store, id)
+        .await?
+        .map(|d| d.states)
+        .unwrap_or_default();
+    for s in state_codes(typed) {
+        if !states.contains(&s) {
+            states.push(s);
+        }
+    }
+    Ok(states)
+}
+
 /// The region of `case` now, widened by `states` (USPS codes), and the partner locations inside it:
 /// what the case page, the send confirmation and the map show.
 pub(crate) fn preview(

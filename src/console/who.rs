@@ -32,3 +32,47 @@ impl Names {
         }
     }
 }
+
+/// A field of the case format as a person reads it: `children[0].eyes` → `child 1: eyes`,
+/// `contact.phone` → `contact: phone`.
+pub fn field(path: &str) -> String {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (name, index) = match part.split_once('[') {
+            Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        let name = match (name, index) {
+            ("children", Some(i)) => format!("child {}", i + 1),
+            ("companions", Some(i)) => format!("companion {}", i + 1),
+            ("destinations", Some(i)) => format!("destination {}", i + 1),
+            ("photos", Some(i)) => format!("photo {}", i + 1),
+            (n, Some(i)) => format!("{} {}", n.replace('_', " "), i + 1),
+            (n, None) => n.replace('_', " "),
+        };
+        out.push(name);
+    }
+    out.join(": ")
+}
+
+/// Fields as a list a person reads.
+pub fn fields(paths: &[String]) -> String {
+    paths
+        .iter()
+        .map(|p| field(p))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fields_read_as_words() {
+        assert_eq!(super::field("children[0].eyes"), "child 1: eyes");
+        assert_eq!(
+            super::field("companions[1].vehicle.plate_region"),
+            "companion 2: vehicle: plate region"
+        );
+        assert_eq!(super::field("missing_since"), "missing since");
+    }
+}

@@ -127,6 +127,18 @@ impl Browser {
         focused.send_keys(&mapped).await.unwrap();
     }
 
+    #[allow(dead_code)] // not every browser test tabs through a form
+    /// Press Tab on the keyboard itself (not typed into an element: a file input would take it
+    /// as a path).
+    pub async fn tab(&self) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let tab = '\u{e004}';
+        let actions = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: tab })
+            .then(KeyAction::Up { value: tab });
+        self.client.perform_actions(actions).await.unwrap();
+    }
+
     pub async fn click(&self, css: &str) {
         self.client
             .find(Locator::Css(css))

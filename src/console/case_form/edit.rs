@@ -75,12 +75,13 @@ async fn conflict(
         .map(|v| {
             context! {
                 version => v.version, who => names.of(&v.actor), when => &v.created_at,
-                changed => v.changed.join(", "),
+                changed => crate::console::who::fields(&v.changed),
             }
         })
         .collect();
     Ok(context! {
-        base => base, since => since, case => format!("/cases/{id}"), clashes => clashes,
+        base => base, since => since, case => format!("/cases/{id}"),
+        clashes => crate::console::who::fields(clashes),
     })
 }
 
