@@ -155,7 +155,8 @@ fn main() {
             .text()
             .await
             .unwrap();
-        let at = list.find("href=\"/cases/").unwrap() + 13;
+        // the first case in the table (the navigation's "/cases/new" comes before it)
+        let at = list.find("<td><a href=\"/cases/").unwrap() + 20;
         let id = list[at..at + list[at..].find('"').unwrap()].to_string();
         let pages = [
             "/cases".to_string(),

@@ -153,6 +153,15 @@ async fn a_case_manager_signs_in_by_keyboard_and_opens_a_case() {
         );
         b.goto(&app.url(&format!("/cases/{id}"))).await;
         b.wait_for_text("badge withdrawn", 10).await;
+        // the partner's timeline: every version it was sent, and the takedown
+        let html = b.html().await;
+        for line in [
+            "Version 1 issued by webhook: delivered",
+            "Version 2 updated by webhook: delivered",
+            "withdrawn by webhook: delivered",
+        ] {
+            assert!(html.contains(line), "no “{line}” in {html}");
+        }
         b.shot("case-resolved").await;
         b.accessible().await;
         // a case manager is refused an admin page

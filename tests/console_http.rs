@@ -277,3 +277,95 @@ async fn states_are_added_from_the_targeting_preview(backend: Backend) {
     );
 }
 both!(states_are_added_from_the_targeting_preview);
+
+/// A multipart body of text fields and one file, as a browser sends the case form.
+fn case_form(csrf: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> (String, Vec<u8>) {
+    let boundary = "----lookout-case-form";
+    let mut body = Vec::new();
+    let mut part = |head: String, content: &[u8]| {
+        body.extend_from_slice(format!("--{boundary}\r\n{head}\r\n\r\n").as_bytes());
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    };
+    part(
+        "Content-Disposition: form-data; name=\"csrf\"".into(),
+        csrf.as_bytes(),
+    );
+    for (k, v) in fields {
+        part(
+            format!("Content-Disposition: form-data; name=\"{k}\""),
+            v.as_bytes(),
+        );
+    }
+    part(
+        format!(
+            "Content-Disposition: form-data; name=\"{}\"; filename=\"photo.jpg\"\r\nContent-Type: image/jpeg",
+            file.0
+        ),
+        file.1,
+    );
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Bad uploads come back as the form with the problem beside the photo and everything typed kept;
+/// an expired session is sent to sign in; nothing answers 500.
+async fn bad_uploads_and_expired_sessions_lose_nothing(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    account(&app, "casey@example.org", Role::CaseManager).await;
+    let c = console::signed_in(&app, "casey@example.org").await;
+    let (_, page) = console::page(&app, &c, "/cases/new").await;
+    let token = csrf(&page);
+    let typed = [
+        ("case_number", "UPLOAD-1"),
+        ("children[0].name", "Sam Sample"),
+    ];
+    for (bytes, why) in [
+        (b"this is not a picture".to_vec(), "not a picture"),
+        (vec![0xFF; 26_000_000], "larger than 25 MB"),
+    ] {
+        let (kind, body) = case_form(&token, &typed, ("children[0].photos[0].file", &bytes));
+        let res = c
+            .post(app.url("/cases/new"))
+            .header("content-type", kind)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let html = res.text().await.unwrap();
+        assert_eq!(status, 422, "{why}: {html:.400}");
+        assert!(
+            html.contains("children-0-photos-0-error"),
+            "{why}: the error is beside the photo"
+        );
+        if why.starts_with("larger") {
+            assert!(html.contains(why), "{html:.2000}");
+        }
+        assert!(
+            html.contains("value=\"Sam Sample\"") && html.contains("value=\"UPLOAD-1\""),
+            "{why}: typed values kept"
+        );
+    }
+    // a session that has ended: sent to sign in, never a 500
+    let stale = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = stale
+        .get(app.url("/cases/new"))
+        .header("cookie", "lookout_session=expired-or-forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/sign-in")
+    );
+}
+both!(bad_uploads_and_expired_sessions_lose_nothing);

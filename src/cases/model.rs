@@ -427,6 +427,20 @@ pub struct Contact {
 
 impl Case {
     /// Every photo of the case, children's first, with the path of its field.
+    /// What a search for this case looks in: its number and every name on it, lower case.
+    pub fn search_text(&self) -> String {
+        let mut words = vec![self.case_number.clone()];
+        for c in &self.children {
+            words.push(c.name.clone());
+            words.extend(c.aliases.iter().cloned());
+        }
+        for c in &self.companions {
+            words.push(c.name.clone());
+            words.extend(c.aliases.iter().cloned());
+        }
+        words.join(" | ").to_lowercase()
+    }
+
     pub fn photos(&self) -> impl Iterator<Item = (String, &Photo)> {
         let children = self.children.iter().enumerate().flat_map(|(i, c)| {
             c.photos

@@ -167,6 +167,8 @@ struct Recipient {
     last_error: Option<String>,
     updated_at: String,
     updated_short: String,
+    /// Each delivery to this recipient, oldest first, as a line.
+    timeline: Vec<String>,
 }
 
 /// Rows shown on the page at most; the API has them all.
@@ -237,7 +239,30 @@ fn recipient(group: &[DeliveryView]) -> Recipient {
         last_error: newest.last_error.clone(),
         updated_at: newest.updated_at.clone(),
         updated_short: short(&newest.updated_at),
+        timeline: group.iter().map(event).collect(),
     }
+}
+
+/// "Version 2 updated by webhook: delivered 2026-11-30 12:34 UTC after 1 attempt".
+fn event(d: &DeliveryView) -> String {
+    let when = d
+        .acked_at
+        .as_deref()
+        .or(d.delivered_at.as_deref())
+        .unwrap_or(&d.updated_at);
+    let attempts = match d.attempts {
+        0 => String::new(),
+        1 => " after 1 attempt".into(),
+        n => format!(" after {n} attempts"),
+    };
+    format!(
+        "Version {} {} by {}: {} {}{attempts}",
+        d.version,
+        d.kind.as_str(),
+        d.channel.as_str(),
+        d.state.as_str(),
+        short(when)
+    )
 }
 
 fn awaiting_takedown(group: &[DeliveryView]) -> bool {

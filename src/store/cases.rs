@@ -240,9 +240,7 @@ impl Store {
              created_at, updated_at FROM cases \
              WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR case_type = $2) \
                AND ($3 IS NULL OR case_number = $3) AND ($4 IS NULL OR id < $4) \
-               AND ($6 IS NULL OR LOWER(case_number) LIKE $6 OR EXISTS (SELECT 1 FROM case_versions v \
-                   WHERE v.case_id = cases.id AND v.version = cases.current_version \
-                     AND LOWER(v.document) LIKE $6)) \
+               AND ($6 IS NULL OR search_text LIKE $6) \
              ORDER BY id DESC LIMIT $5",
         )
         .bind(f.status.clone())
@@ -358,7 +356,7 @@ pub(crate) async fn write_version_in(
         "UPDATE cases SET current_version = $1, case_number = $2, case_type = $3, status = $4, \
          amber_alert = $5, updated_at = $6, \
          resolution_outcome = COALESCE($7, resolution_outcome), \
-         resolution_reason = COALESCE($8, resolution_reason) \
+         resolution_reason = COALESCE($8, resolution_reason), search_text = $11 \
          WHERE id = $9 AND current_version = $10",
     )
     .bind(version)
@@ -371,6 +369,7 @@ pub(crate) async fn write_version_in(
     .bind(resolution.map(|r| r.reason.clone()))
     .bind(id.to_string())
     .bind(base_version)
+    .bind(case.search_text())
     .execute(tx.conn())
     .await;
     let updated = match result {

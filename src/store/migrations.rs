@@ -39,6 +39,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0005_approvals.sql"),
         include_str!("../../migrations/postgres/0005_approvals.sql"),
     ),
+    (
+        6,
+        "case search",
+        include_str!("../../migrations/sqlite/0006_case_search.sql"),
+        include_str!("../../migrations/postgres/0006_case_search.sql"),
+    ),
 ];
 
 pub(super) fn migrator(backend: Backend) -> Migrator {

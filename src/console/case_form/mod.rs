@@ -166,6 +166,12 @@ async fn read(
         if let Some(prefix) = name.strip_suffix(".file") {
             let prefix = prefix.to_string();
             match field.bytes().await {
+                Ok(b) if b.len() > PHOTO_MAX => {
+                    errors.insert(
+                        prefix,
+                        format!("the photo is larger than {} MB", PHOTO_MAX / 1_000_000),
+                    );
+                }
                 Ok(b) if !b.is_empty() => files.push((prefix, b)),
                 Ok(_) => {}
                 Err(_) => {

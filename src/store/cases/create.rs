@@ -177,8 +177,8 @@ async fn insert_plain(
     // A case number in use, or used twice in this batch, inserts no row and returns no id.
     let sql = format!(
         "INSERT INTO cases (id, case_number, case_type, status, amber_alert, sample, \
-         current_version, created_at, updated_at) VALUES {} ON CONFLICT DO NOTHING RETURNING id",
-        values(jobs.len(), 9)
+         current_version, created_at, updated_at, search_text) VALUES {}          ON CONFLICT DO NOTHING RETURNING id",
+        values(jobs.len(), 10)
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (job, id) in jobs.iter().zip(&ids) {
@@ -191,7 +191,8 @@ async fn insert_plain(
             .bind(job.sample)
             .bind(1_i64)
             .bind(&at)
-            .bind(&at);
+            .bind(&at)
+            .bind(job.case.search_text());
     }
     let inserted: HashSet<String> = query
         .fetch_all(&mut *conn)
@@ -276,7 +277,7 @@ async fn insert_case(
     let at = now();
     let inserted = sqlx::query(
         "INSERT INTO cases (id, case_number, case_type, status, amber_alert, sample, \
-         current_version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
+         current_version, created_at, updated_at, search_text)          VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8)",
     )
     .bind(id.to_string())
     .bind(&case.case_number)
@@ -285,6 +286,7 @@ async fn insert_case(
     .bind(case.amber_alert)
     .bind(sample)
     .bind(&at)
+    .bind(case.search_text())
     .execute(&mut *conn)
     .await;
     if let Err(e) = inserted {
