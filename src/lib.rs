@@ -10,6 +10,7 @@ pub mod console;
 pub mod dispatch;
 pub mod distribution;
 pub mod partners;
+pub mod poster_files;
 pub mod posters;
 pub mod server;
 pub mod store;

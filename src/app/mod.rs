@@ -6,17 +6,17 @@ mod demo;
 mod demo_network;
 pub mod partner_import;
 mod portrait;
-mod poster_memory;
-mod posters;
 mod state;
 mod test_send;
 
 pub use crate::distribution::{IndexError, TargetingIndex, WATCH_EVERY};
+pub use crate::poster_files::{
+    Poster, PosterError, PosterMemory, PosterSettings, PosterSource, content_key as poster_key,
+    issue_date,
+};
 pub use demo::{DemoSeed, seed_demo};
 pub use demo_network::{DEMO_NETWORK_LOCATIONS, DEMO_NETWORK_SEED, NetworkSeed, seed_network};
 pub use portrait::portrait_jpeg;
-pub use poster_memory::PosterMemory;
-pub use posters::{Poster, PosterError, PosterSource, content_key as poster_key, issue_date};
 pub use state::{AppState, DispatchState, Settings};
 pub use test_send::{TestSendError, Tester, send_test};
 

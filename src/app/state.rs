@@ -5,11 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{PosterMemory, PosterSource};
 use crate::config::{Config, Organisation};
 use crate::dispatch::worker::{DispatchMetrics, Worker, WorkerSettings};
 use crate::dispatch::{Channels, SetupError};
 use crate::distribution::{Distributor, TargetingIndex};
+use crate::poster_files::{DEFAULT_BUDGET, PosterMemory, PosterSettings, PosterSource};
 use crate::store::Store;
 
 /// What every handler shares.
@@ -67,7 +67,11 @@ impl AppState {
                 .is_some_and(|u| u.starts_with("https://")),
             dispatch_approval: config.dispatch_approval,
         });
-        let memory = Arc::new(PosterMemory::new(super::poster_memory::DEFAULT_BUDGET));
+        let memory = Arc::new(PosterMemory::new(DEFAULT_BUDGET));
+        let poster_settings = Arc::new(PosterSettings {
+            organisation: config.organisation.clone(),
+            case_page_url: config.case_page_url.clone(),
+        });
         let targeting = Arc::new(TargetingIndex::shipped());
         let distributor = Distributor::new(
             store.clone(),
@@ -82,7 +86,7 @@ impl AppState {
             worker: WorkerSettings::from_config(config),
         };
         Ok(AppState {
-            poster_source: PosterSource::new(store.clone(), settings.clone(), memory),
+            poster_source: PosterSource::new(store.clone(), poster_settings, memory),
             store,
             settings,
             targeting,

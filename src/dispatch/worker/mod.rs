@@ -21,10 +21,10 @@ pub use metrics::DispatchMetrics;
 
 use super::Channels;
 use super::gate::PartnerGate;
-use crate::app::PosterSource;
 use crate::clock::SharedClock;
 use crate::config::{Config, Organisation};
 use crate::distribution::{ClosedCases, Distributor, TargetingIndex};
+use crate::poster_files::PosterSource;
 use crate::store::Store;
 use crate::store::outbox::{self, Attempted, Claimed};
 

@@ -9,12 +9,12 @@ use chrono::Utc;
 
 use super::Worker;
 use super::message::{About, email_recipients, languages, poster_files, summary, webhook_payload};
-use crate::app::issue_date;
 use crate::cases::Lang;
 use crate::dispatch::SendOutcome;
 use crate::dispatch::email::{Audience, EmailInput, LocationLine, PdfAttachment};
 use crate::dispatch::webhook::WebhookSecret;
 use crate::partners::{Delivery, Partner, PartnerId};
+use crate::poster_files::issue_date;
 use crate::posters::Format;
 use crate::store::outbox::{Channel, Claimed, Kind};
 use crate::store::{Actor, CachedPoster, CaseId, VersionRecord};
@@ -247,7 +247,7 @@ impl Worker {
             .await
         {
             Ok(p) => Ok(p.file),
-            Err(crate::app::PosterError::Store(e)) => {
+            Err(crate::poster_files::PosterError::Store(e)) => {
                 Err(SendOutcome::retry(None, format!("database: {e}")))
             }
             Err(e) => Err(SendOutcome::failed(format!("poster: {e}"))),

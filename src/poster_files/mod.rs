@@ -9,8 +9,12 @@ use chrono::NaiveDate;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{PosterMemory, Settings};
+mod memory;
+
+pub use memory::{DEFAULT_BUDGET, PosterMemory};
+
 use crate::cases::{Lang, PhotoSource};
+use crate::config::Organisation;
 use crate::posters::{
     Format, Mark, PosterInput, PreparedPhoto, RenderError, render, render_preview,
 };
@@ -40,10 +44,17 @@ pub struct Poster {
     pub file: Arc<CachedPoster>,
 }
 
+/// What every poster prints besides the case: the organisation, and the case page its QR code opens.
+#[derive(Debug, Clone)]
+pub struct PosterSettings {
+    pub organisation: Organisation,
+    pub case_page_url: Option<String>,
+}
+
 #[derive(Clone)]
 pub struct PosterSource {
     store: Store,
-    settings: Arc<Settings>,
+    settings: Arc<PosterSettings>,
     memory: Arc<PosterMemory>,
 }
 
@@ -57,7 +68,7 @@ pub fn issue_date(v: &VersionRecord) -> Result<NaiveDate, PosterError> {
 
 /// The content key of a poster: the SHA-256 of everything it is made from.
 pub fn content_key(
-    s: &Settings,
+    s: &PosterSettings,
     v: &VersionRecord,
     lang: Lang,
     format: Format,
@@ -78,7 +89,11 @@ pub fn content_key(
 }
 
 impl PosterSource {
-    pub fn new(store: Store, settings: Arc<Settings>, memory: Arc<PosterMemory>) -> PosterSource {
+    pub fn new(
+        store: Store,
+        settings: Arc<PosterSettings>,
+        memory: Arc<PosterMemory>,
+    ) -> PosterSource {
         PosterSource {
             store,
             settings,
