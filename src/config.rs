@@ -111,6 +111,11 @@ pub struct Config {
     pub dispatch_lease_secs: u64,
     /// Every send ends within this, whatever stage it hangs in.
     pub dispatch_send_timeout_secs: u64,
+    /// How often each worker renews its heartbeat and looks for dead workers.
+    pub dispatch_heartbeat_secs: u64,
+    /// A worker whose heartbeat has not moved for this long is dead: any live worker delivers what
+    /// it held at once. A worker that cannot beat for half of it stops its own sends.
+    pub dispatch_dead_after_secs: u64,
     /// A partner failing without a single success for this long is disabled.
     pub partner_disable_after_secs: u64,
     /// A case's first dispatch from the console waits until a second case manager approves it.
@@ -141,6 +146,8 @@ impl Default for Config {
             dispatch_per_partner: 8,
             dispatch_lease_secs: 120,
             dispatch_send_timeout_secs: 30,
+            dispatch_heartbeat_secs: 2,
+            dispatch_dead_after_secs: 10,
             partner_disable_after_secs: 48 * 3600,
             dispatch_approval: false,
         }
@@ -175,13 +182,20 @@ impl Config {
 
     fn apply_env(&mut self, env: &HashMap<String, String>) -> Result<(), ConfigError> {
         let get = |k: &str| env.get(k).filter(|v| !v.is_empty());
+        // secrets may come from a file instead (`KEY_FILE`): systemd credentials, container secrets
+        let database_url = match secret_var(env, "DATABASE_URL")? {
+            Some(v) => Some(v),
+            None => secret_var(env, "LOOKOUT_DATABASE_URL")?,
+        };
+        let smtp_url = secret_var(env, "LOOKOUT_SMTP_URL")?;
+        let link_key = secret_var(env, "LOOKOUT_LINK_KEY")?;
         if let Some(v) = get("LOOKOUT_LISTEN") {
             self.listen = v
                 .parse()
                 .map_err(|_| invalid("LOOKOUT_LISTEN", "not an address like 127.0.0.1:8080"))?;
         }
-        if let Some(v) = get("DATABASE_URL").or_else(|| get("LOOKOUT_DATABASE_URL")) {
-            self.database_url = v.clone();
+        if let Some(v) = database_url {
+            self.database_url = v;
         }
         if let Some(v) = get("LOOKOUT_CASE_PAGE_URL") {
             self.case_page_url = Some(v.clone());
@@ -189,8 +203,8 @@ impl Config {
         if let Some(v) = get("LOOKOUT_PUBLIC_URL") {
             self.public_url = Some(v.clone());
         }
-        if let Some(v) = get("LOOKOUT_SMTP_URL") {
-            self.smtp_url = Some(Secret::new(v.clone()));
+        if let Some(v) = smtp_url {
+            self.smtp_url = Some(Secret::new(v));
         }
         if let Some(v) = get("LOOKOUT_SMTP_CA_FILE") {
             self.smtp_ca_file = Some(PathBuf::from(v));
@@ -216,8 +230,8 @@ impl Config {
         if let Some(v) = get("LOOKOUT_MAIL_FROM") {
             self.mail_from = v.clone();
         }
-        if let Some(v) = get("LOOKOUT_LINK_KEY") {
-            self.link_key = Some(Secret::new(v.clone()));
+        if let Some(v) = link_key {
+            self.link_key = Some(Secret::new(v));
         }
         if let Some(v) = get("LOOKOUT_DKIM_SELECTOR") {
             self.dkim_selector = Some(v.clone());
@@ -257,6 +271,14 @@ impl Config {
             (
                 "LOOKOUT_PARTNER_DISABLE_AFTER_SECS",
                 &mut self.partner_disable_after_secs,
+            ),
+            (
+                "LOOKOUT_DISPATCH_HEARTBEAT_SECS",
+                &mut self.dispatch_heartbeat_secs,
+            ),
+            (
+                "LOOKOUT_DISPATCH_DEAD_AFTER_SECS",
+                &mut self.dispatch_dead_after_secs,
             ),
         ] {
             if let Some(v) = get(key) {
@@ -331,6 +353,8 @@ impl Config {
                 "partner_disable_after_secs",
                 self.partner_disable_after_secs,
             ),
+            ("dispatch_heartbeat_secs", self.dispatch_heartbeat_secs),
+            ("dispatch_dead_after_secs", self.dispatch_dead_after_secs),
         ] {
             if value == 0 {
                 return Err(invalid(key, "must be at least 1"));
@@ -340,6 +364,12 @@ impl Config {
             return Err(invalid(
                 "dispatch_lease_secs",
                 "must be longer than dispatch_send_timeout_secs, or a slow send is sent twice",
+            ));
+        }
+        if self.dispatch_dead_after_secs < 3 * self.dispatch_heartbeat_secs {
+            return Err(invalid(
+                "dispatch_dead_after_secs",
+                "must be at least three heartbeats, or a slow beat looks like death",
             ));
         }
         if self.organisation.name.trim().is_empty() || self.organisation.hotline.trim().is_empty() {
@@ -370,6 +400,25 @@ fn check_ca_file(path: &Path) -> Result<(), ConfigError> {
         .build()
         .map_err(|e| invalid(key, format!("{shown}: not a usable certificate: {e}")))?;
     Ok(())
+}
+
+/// The value of `key`, or the text of the file `{key}_FILE` names, without its final line break.
+fn secret_var(env: &HashMap<String, String>, key: &str) -> Result<Option<String>, ConfigError> {
+    let file_key = format!("{key}_FILE");
+    let direct = env.get(key).filter(|v| !v.is_empty());
+    let file = env.get(&file_key).filter(|v| !v.is_empty());
+    match (direct, file) {
+        (Some(_), Some(_)) => Err(invalid(key, format!("set {key} or {file_key}, not both"))),
+        (Some(v), None) => Ok(Some(v.clone())),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: PathBuf::from(path),
+                source,
+            })?;
+            Ok(Some(text.trim_end_matches(['\n', '\r']).to_string()))
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 #[cfg(test)]
@@ -420,5 +469,30 @@ mod tests {
         assert!(err.to_string().starts_with("link_key:"), "{err}");
         let err = Config::load(None, &env(&[("DATABASE_URL", "mysql://x")])).unwrap_err();
         assert!(err.to_string().starts_with("database_url:"));
+    }
+
+    #[test]
+    fn secrets_come_from_files_as_systemd_credentials_give_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("link_key");
+        std::fs::write(&key, format!("{}\n", "k".repeat(40))).unwrap();
+        let path = key.display().to_string();
+        let c = Config::load(None, &env(&[("LOOKOUT_LINK_KEY_FILE", path.as_str())])).unwrap();
+        assert_eq!(c.link_key.unwrap().expose(), "k".repeat(40));
+        let both = env(&[
+            ("LOOKOUT_LINK_KEY_FILE", path.as_str()),
+            ("LOOKOUT_LINK_KEY", "x"),
+        ]);
+        let err = Config::load(None, &both).unwrap_err().to_string();
+        assert!(err.contains("not both"), "{err}");
+        let missing = env(&[("DATABASE_URL_FILE", "/nonexistent/db-url")]);
+        let err = Config::load(None, &missing).unwrap_err().to_string();
+        assert!(err.contains("/nonexistent/db-url"), "{err}");
+        let beats = env(&[
+            ("LOOKOUT_DISPATCH_HEARTBEAT_SECS", "5"),
+            ("LOOKOUT_DISPATCH_DEAD_AFTER_SECS", "10"),
+        ]);
+        let err = Config::load(None, &beats).unwrap_err().to_string();
+        assert!(err.starts_with("dispatch_dead_after_secs:"), "{err}");
     }
 }

@@ -47,6 +47,8 @@ pub async fn serve(
     // other processes (imports, other instances); the admin API rebuilds at once by itself.
     state.targeting.refresh(&store).await?;
     let watcher = tokio::spawn(state.targeting.clone().watch(store.clone(), WATCH_EVERY));
+    // a token revoked by another instance stops working here at once
+    let revocations = tokio::spawn(store.clone().follow_revocations());
     // The dispatch worker and the retarget scheduler run beside the API in the same process.
     let stop = Arc::new(Notify::new());
     let worker = tokio::spawn(Arc::new(state.worker()).run(stop.clone()));
@@ -57,6 +59,7 @@ pub async fn serve(
         .await
         .map_err(AppError::Serve);
     watcher.abort();
+    revocations.abort();
     scheduler.abort();
     // finish the sends in flight and record them; what is left stays queued for the next start
     stop.notify_one();

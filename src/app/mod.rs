@@ -46,7 +46,27 @@ pub enum AppError {
 /// Open the configured database (migrating it) and build the API's state.
 pub async fn open(config: &Config) -> Result<AppState, AppError> {
     let store = Store::open(&config.database_url).await?;
-    state(store, config)
+    let config = with_shared_link_key(&store, config).await?;
+    state(store, &config)
+}
+
+/// Unless a link key is configured, the one kept in the database, made by the first process that
+/// needed it: poster links then verify on every instance, and after a restart.
+async fn with_shared_link_key(store: &Store, config: &Config) -> Result<Config, AppError> {
+    let mut config = config.clone();
+    if config.link_key.is_none() {
+        let make = || {
+            use rand::RngCore;
+            let mut key = [0u8; 32];
+            rand::rng().fill_bytes(&mut key);
+            hex::encode(key)
+        };
+        let key = store
+            .shared_setting("link_key", make, chrono::Utc::now())
+            .await?;
+        config.link_key = Some(crate::config::Secret::new(key));
+    }
+    Ok(config)
 }
 
 /// The API's state over an already opened store.

@@ -46,6 +46,8 @@ pub struct Distributor {
     wake: Arc<Notify>,
     /// Retargets that failed since the process started (`/metrics`).
     retarget_failures: Arc<AtomicU64>,
+    /// Scheduled retargets this process made (a case another instance had just done is not one).
+    retargets: Arc<AtomicU64>,
     /// Cases resolved in this process, for the worker to check before each poster it sends.
     closed: Arc<ClosedCases>,
 }
@@ -70,6 +72,7 @@ impl Distributor {
             retarget_every,
             wake: Arc::new(Notify::new()),
             retarget_failures: Arc::default(),
+            retargets: Arc::default(),
             closed: Arc::default(),
         }
     }
@@ -91,6 +94,11 @@ impl Distributor {
     /// Retargets that failed since the process started.
     pub fn retarget_failures(&self) -> u64 {
         self.retarget_failures.load(Ordering::Relaxed)
+    }
+
+    /// Scheduled retargets made by this process since it started.
+    pub fn retargets(&self) -> u64 {
+        self.retargets.load(Ordering::Relaxed)
     }
 
     fn woken(&self, planned: &Planned) {
@@ -232,6 +240,18 @@ impl Distributor {
         id: CaseId,
         now: DateTime<Utc>,
     ) -> Result<Option<Planned>, ReissueError> {
+        self.retarget_when(id, now, false).await
+    }
+
+    /// [`Distributor::retarget`]; with `only_if_due`, nothing unless the case is still due under
+    /// its lock. Several instances' schedulers may pick the same due case: the first one moves its
+    /// time on, and the others find it no longer due.
+    async fn retarget_when(
+        &self,
+        id: CaseId,
+        now: DateTime<Utc>,
+        only_if_due: bool,
+    ) -> Result<Option<Planned>, ReissueError> {
         let mut lock = self.store.lock_case(id).await?;
         let Some(record) = lock.case().await? else {
             return Ok(None);
@@ -240,6 +260,9 @@ impl Distributor {
             return Ok(None);
         };
         if !dist.active || !record.document.is_active() {
+            return Ok(None);
+        }
+        if only_if_due && dist.next_retarget_at > crate::store::stamp(now) {
             return Ok(None);
         }
         let planned = self
@@ -293,7 +316,11 @@ impl Distributor {
     pub async fn retarget_due(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let due = due_distributions(&self.store, now, 100).await?;
         for id in &due {
-            if let Err(e) = self.retarget(*id, now).await {
+            let done = self.retarget_when(*id, now, true).await;
+            if let Ok(Some(_)) = done {
+                self.retargets.fetch_add(1, Ordering::Relaxed);
+            }
+            if let Err(e) = done {
                 self.retarget_failures.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(case_id = %id, error = %e, "retargeting this case failed; trying again later");
                 let later =

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
-use crate::store::{Store, StoreError};
+use crate::store::{PARTNERS_CHANNEL, Store, StoreError};
 use crate::targeting::{BuildStats, LiveIndex, LocationIndex, Policy, States};
 
 /// How often a running service looks for partner changes made outside it (an import command,
@@ -107,14 +107,42 @@ impl TargetingIndex {
         }
     }
 
-    /// Rebuild whenever the partners change, checking every `every`, until the task is dropped.
+    /// Rebuild whenever the partners change, until the task is dropped: at once on PostgreSQL's
+    /// notification (any instance, any command), and every `every` in any case, for SQLite and
+    /// for a notification lost while the listener reconnects.
     pub async fn watch(self: Arc<Self>, store: Store, every: Duration) {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut listener = None;
         loop {
-            tick.tick().await;
+            if listener.is_none() {
+                listener = match store.listen(&[PARTNERS_CHANNEL]).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "listening for partner changes failed; checking every {every:?}");
+                        None
+                    }
+                };
+            }
+            let lost = tokio::select! {
+                _ = tick.tick() => false,
+                r = next_notification(&mut listener) => r.is_err(),
+            };
+            if lost {
+                listener = None;
+            }
             self.changed(&store).await;
         }
+    }
+}
+
+/// The next notification, or never without a listener.
+async fn next_notification(
+    listener: &mut Option<sqlx::postgres::PgListener>,
+) -> Result<(), sqlx::Error> {
+    match listener {
+        Some(l) => l.recv().await.map(drop),
+        None => std::future::pending().await,
     }
 }
 

@@ -45,6 +45,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0006_case_search.sql"),
         include_str!("../../migrations/postgres/0006_case_search.sql"),
     ),
+    (
+        7,
+        "instances",
+        include_str!("../../migrations/sqlite/0007_instances.sql"),
+        include_str!("../../migrations/postgres/0007_instances.sql"),
+    ),
 ];
 
 pub(super) fn migrator(backend: Backend) -> Migrator {

@@ -11,6 +11,7 @@ mod audit;
 mod cases;
 mod idempotency;
 mod ids;
+mod instances;
 mod migrations;
 pub mod outbox;
 mod partners;
@@ -34,6 +35,9 @@ pub use cases::{
 };
 pub use idempotency::IdempotencyKey;
 pub use ids::{Actor, CaseId, PhotoId, Principal, Role, TokenId, UserId};
+pub use instances::{
+    Burial, Buried, DELIVERIES_CHANNEL, PARTNERS_CHANNEL, WorkerIdentity, WorkerRow,
+};
 pub use partners::PartnerRecord;
 pub use photos::PhotoMeta;
 pub use posters::CachedPoster;
@@ -86,6 +90,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Where the pool connects, for a notification listener's own connection. Holds the
+    /// password: never printed.
+    url: Arc<str>,
     /// Held for the whole of every write transaction on SQLite; `None` on PostgreSQL.
     writer: Option<Arc<Mutex<()>>>,
     /// The group-commit writer task for new cases (SQLite); `None` writes each create by itself.
@@ -149,6 +156,7 @@ impl Store {
         let mut store = Store {
             pool,
             backend,
+            url: Arc::from(url),
             writer,
             creates: None,
             token_cache: Arc::new(token_cache::TokenCache::new()),
@@ -185,6 +193,10 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    fn url(&self) -> &str {
+        &self.url
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

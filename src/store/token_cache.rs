@@ -3,8 +3,9 @@
 //! Keyed by the token's SHA-256 (the raw secret is never kept) and kept for [`TTL`]. A revocation
 //! made through this store (the API or a command in this process) empties the cache at once; one made
 //! by another process (`lookout token revoke` beside a running server, another instance) takes effect
-//! here within [`TTL`]. Only live tokens are cached: an unknown or revoked secret is looked up each
-//! time, so guessing cannot fill the cache.
+//! here at once on PostgreSQL (a notification empties the cache), and within [`TTL`] in any case.
+//! Only live tokens are cached: an unknown or revoked secret is looked up each time, so guessing
+//! cannot fill the cache.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::Principal;
 
 /// How long another process's revocation may take to reach this one.
-pub(crate) const TTL: Duration = Duration::from_secs(5);
+pub(crate) const TTL: Duration = Duration::from_secs(4);
 /// Tokens remembered at most; a full cache drops its expired entries, or all of them.
 const CAPACITY: usize = 4096;
 

@@ -6,16 +6,20 @@
 //! batches: one transaction per batch, not per send.
 
 mod cap_alert;
+mod heartbeat;
+mod liveness;
 mod message;
 mod metrics;
 mod send;
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::sync::{Notify, Semaphore, mpsc, watch};
 
 pub use cap_alert::{Earlier, cap_alert};
+pub use liveness::{LocalProcess, Watch};
 pub use message::{About, LINK_LIFETIME, languages, payload_reason, summary, webhook_payload};
 pub use metrics::DispatchMetrics;
 
@@ -32,7 +36,7 @@ use crate::store::outbox::{self, Attempted, Claimed};
 const BATCH: usize = 100;
 /// With nothing due, look again this often (another instance may have queued work).
 const IDLE_POLL: Duration = Duration::from_millis(500);
-/// How often leases of dead workers are looked for.
+/// How often leases that ran out are looked for: the last guard, behind the heartbeats.
 const RECLAIM_EVERY: Duration = Duration::from_secs(5);
 /// A partner at its limit: its claimed delivery goes back for this long.
 const GATE_BACKOFF: Duration = Duration::from_millis(250);
@@ -44,6 +48,8 @@ pub struct WorkerSettings {
     pub lease: Duration,
     pub send_timeout: Duration,
     pub disable_after: Duration,
+    pub heartbeat: Duration,
+    pub dead_after: Duration,
     pub organisation: Organisation,
 }
 
@@ -55,6 +61,8 @@ impl WorkerSettings {
             lease: Duration::from_secs(c.dispatch_lease_secs),
             send_timeout: Duration::from_secs(c.dispatch_send_timeout_secs),
             disable_after: Duration::from_secs(c.partner_disable_after_secs),
+            heartbeat: Duration::from_secs(c.dispatch_heartbeat_secs),
+            dead_after: Duration::from_secs(c.dispatch_dead_after_secs),
             organisation: c.organisation.clone(),
         }
     }
@@ -73,8 +81,14 @@ pub struct Worker {
     /// Cases closed in this process: no poster of one starts.
     closed: Arc<ClosedCases>,
     versions: send::Versions,
-    /// This process's name on its leases.
-    owner: String,
+    /// This worker's name on its leases and its heartbeat row: new at every start, and again if
+    /// it was ever taken for dead.
+    owner: RwLock<String>,
+    /// Bumped to stop every send in flight: this worker was taken for dead, or cannot beat.
+    fence: watch::Sender<u64>,
+    /// False while the heartbeat is not being renewed: nothing new is claimed.
+    beating: AtomicBool,
+    local: LocalProcess,
 }
 
 impl Worker {
@@ -99,13 +113,24 @@ impl Worker {
             clock: distributor.clock().clone(),
             closed: distributor.closed_cases(),
             versions: send::Versions::default(),
-            owner: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+            owner: RwLock::new(new_owner()),
+            fence: watch::Sender::new(0),
+            beating: AtomicBool::new(false),
+            local: LocalProcess::current(),
         }
+    }
+
+    /// The name this worker claims under now.
+    pub fn owner(&self) -> String {
+        self.owner.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Claim, send and record until `stop` is notified; then finish the sends in flight and record
     /// them before returning.
     pub async fn run(self: Arc<Self>, stop: Arc<Notify>) {
+        self.start_beating().await;
+        let heart = tokio::spawn(self.clone().heartbeat());
+        let listener = tokio::spawn(self.clone().listen());
         let (done_tx, done_rx) = mpsc::unbounded_channel::<Attempted>();
         let recorder = tokio::spawn(self.clone().record(done_rx));
         let slots = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
@@ -121,6 +146,13 @@ impl Worker {
                     Err(e) => tracing::warn!(error = %e, "looking for expired leases failed"),
                 }
             }
+            if !self.beating.load(Ordering::Acquire) {
+                // not known to be alive: whatever this worker claimed could be given to another
+                tokio::select! {
+                    () = tokio::time::sleep(IDLE_POLL) => continue,
+                    () = &mut stopping => break,
+                }
+            }
             // wait for a free slot before claiming, so nothing is claimed that cannot be sent now
             let first = tokio::select! {
                 p = slots.clone().acquire_owned() => p.expect("never closed"),
@@ -129,7 +161,7 @@ impl Worker {
             let free = slots.available_permits() + 1;
             let claimed = match outbox::claim(
                 &self.store,
-                &self.owner,
+                &self.owner(),
                 self.clock.now(),
                 self.settings.lease,
                 free.min(BATCH) as i64,
@@ -159,9 +191,16 @@ impl Worker {
                         .expect("claimed no more than free"),
                 };
                 let (worker, done) = (self.clone(), done_tx.clone());
+                let mut fenced = self.fence.subscribe();
                 tokio::spawn(async move {
                     let started = Instant::now();
-                    let outcome = worker.send(&c).await;
+                    let outcome = tokio::select! {
+                        o = worker.send(&c) => o,
+                        _ = fenced.changed() => super::SendOutcome::retry(
+                            None,
+                            "stopped: this worker lost its heartbeat",
+                        ),
+                    };
                     let took = started.elapsed();
                     worker.metrics.observe(c.channel, outcome.label(), took);
                     if let Some(error) = outcome.error() {
@@ -201,6 +240,12 @@ impl Worker {
             .await;
         drop(done_tx);
         let _ = recorder.await;
+        heart.abort();
+        listener.abort();
+        // everything sent is recorded: nothing of this worker's is left to take back
+        if let Err(e) = self.store.unregister_worker(&self.owner()).await {
+            tracing::warn!(error = %e, "removing this worker's heartbeat failed; it will be found dead");
+        }
         tracing::info!("dispatch worker stopped");
     }
 
@@ -288,6 +333,10 @@ impl Worker {
             }
         }
     }
+}
+
+fn new_owner() -> String {
+    format!("worker-{}", uuid::Uuid::new_v4().simple())
 }
 
 /// What a claimed delivery is, by ids only, for logs.
