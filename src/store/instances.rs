@@ -142,10 +142,11 @@ impl Store {
             let back = sqlx::query(
                 "UPDATE deliveries SET state = 'pending', next_attempt_at = $1, lease_owner = NULL, \
                  lease_until = NULL, last_error = 'its worker stopped: delivering again', \
-                 updated_at = $1 WHERE state = 'sending' AND lease_owner = $2",
+                 updated_at = $1 WHERE state = 'sending' AND lease_owner LIKE $2",
             )
             .bind(&now)
-            .bind(&b.id)
+            // each claim's lease is `{worker}/{claim}`; worker ids hold no LIKE wildcards
+            .bind(format!("{}/%", b.id))
             .execute(tx.conn())
             .await?;
             buried.deliveries += back.rows_affected();

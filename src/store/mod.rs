@@ -89,6 +89,9 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// PostgreSQL: a few connections with `synchronous_commit = off`, for the worker's claims and
+    /// results (see [`Store::write_relaxed`]). SQLite: the main pool.
+    relaxed: AnyPool,
     backend: Backend,
     /// Where the pool connects, for a notification listener's own connection. Holds the
     /// password: never printed.
@@ -152,9 +155,26 @@ impl Store {
             }
             Backend::Postgres => options.max_connections(16).connect(url).await?,
         };
+        let relaxed = match backend {
+            Backend::Sqlite => pool.clone(),
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .acquire_timeout(Duration::from_secs(10))
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("SET synchronous_commit = off").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+        };
         let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         let mut store = Store {
             pool,
+            relaxed,
             backend,
             url: Arc::from(url),
             writer,
@@ -193,6 +213,7 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.relaxed.close().await;
     }
 
     fn url(&self) -> &str {
@@ -208,6 +229,23 @@ impl Store {
             Some(m) => Some(m.clone().lock_owned().await),
             None => None,
         }
+    }
+
+    /// The connections for writes that may be lost in a database crash without losing anything
+    /// that matters: a claim or a result lost that way leaves its delivery to be sent again under
+    /// the same id, which partners already drop. Their commits do not wait for the disk.
+    pub(crate) fn relaxed_pool(&self) -> &AnyPool {
+        &self.relaxed
+    }
+
+    /// A write transaction on [`Store::relaxed_pool`].
+    pub(crate) async fn write_relaxed(&self) -> Result<WriteTx, StoreError> {
+        let writer = self.lock_writer().await;
+        let tx = self.relaxed.begin().await?;
+        Ok(WriteTx {
+            tx,
+            _writer: writer,
+        })
     }
 
     pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {

@@ -12,7 +12,7 @@ mod message;
 mod metrics;
 mod send;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,9 @@ const BATCH: usize = 100;
 const IDLE_POLL: Duration = Duration::from_millis(500);
 /// How often leases that ran out are looked for: the last guard, behind the heartbeats.
 const RECLAIM_EVERY: Duration = Duration::from_secs(5);
+/// With a backlog, a claim waits this long at most for half the send slots to be free, so each
+/// claim takes a batch rather than the one or two slots a finished send just gave back.
+const GATHER: Duration = Duration::from_millis(4);
 /// A partner at its limit: its claimed delivery goes back for this long.
 const GATE_BACKOFF: Duration = Duration::from_millis(250);
 
@@ -84,6 +87,9 @@ pub struct Worker {
     /// This worker's name on its leases and its heartbeat row: new at every start, and again if
     /// it was ever taken for dead.
     owner: RwLock<String>,
+    /// Claims made: each claim's lease names the worker and this number, so a result that comes
+    /// back after its lease was lost is never written over a later claim, even one by this worker.
+    claims: AtomicU64,
     /// Bumped to stop every send in flight: this worker was taken for dead, or cannot beat.
     fence: watch::Sender<u64>,
     /// False while the heartbeat is not being renewed: nothing new is claimed.
@@ -114,6 +120,7 @@ impl Worker {
             closed: distributor.closed_cases(),
             versions: send::Versions::default(),
             owner: RwLock::new(new_owner()),
+            claims: AtomicU64::new(0),
             fence: watch::Sender::new(0),
             beating: AtomicBool::new(false),
             local: LocalProcess::current(),
@@ -135,6 +142,7 @@ impl Worker {
         let recorder = tokio::spawn(self.clone().record(done_rx));
         let slots = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
         let mut last_reclaim = Instant::now() - RECLAIM_EVERY;
+        let mut backlog = false;
         let stopping = stop.notified();
         tokio::pin!(stopping);
         loop {
@@ -158,10 +166,17 @@ impl Worker {
                 p = slots.clone().acquire_owned() => p.expect("never closed"),
                 () = &mut stopping => break,
             };
+            if backlog {
+                self.gather(&slots).await;
+            }
             let free = slots.available_permits() + 1;
             let claimed = match outbox::claim(
                 &self.store,
-                &self.owner(),
+                &format!(
+                    "{}/{}",
+                    self.owner(),
+                    self.claims.fetch_add(1, Ordering::Relaxed)
+                ),
                 self.clock.now(),
                 self.settings.lease,
                 free.min(BATCH) as i64,
@@ -175,6 +190,7 @@ impl Worker {
                 }
             };
             let full = claimed.len() >= free.min(BATCH);
+            backlog = full;
             let claimed = self.drop_closed(claimed, &done_tx).await;
             let mut first = Some(first);
             let mut held_back = Vec::new();
@@ -247,6 +263,15 @@ impl Worker {
             tracing::warn!(error = %e, "removing this worker's heartbeat failed; it will be found dead");
         }
         tracing::info!("dispatch worker stopped");
+    }
+
+    /// Wait, up to [`GATHER`], until half the send slots (one already held) are free.
+    async fn gather(&self, slots: &Semaphore) {
+        let want = (self.settings.concurrency / 2).clamp(1, BATCH);
+        let deadline = Instant::now() + GATHER;
+        while slots.available_permits() + 1 < want && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
 
     /// Right before a claimed batch is sent: the posters of cases closed since (by any instance)

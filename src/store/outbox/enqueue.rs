@@ -184,7 +184,7 @@ const INSERT_PG: &str = "INSERT INTO deliveries (id, partner_id, seq, case_id, l
      created_at, updated_at) \
      SELECT r->>0, r->>1, (r->>2)::bigint, $2, r->>3, (r->>4)::bigint, r->>5, r->>6, r->>7, r->>8, \
          (r->>9)::bigint, 'pending', 0, r->>10, $3, $3 \
-     FROM json_array_elements($1::json) AS r ON CONFLICT DO NOTHING RETURNING id";
+     FROM jsonb_array_elements($1::jsonb) AS r ON CONFLICT DO NOTHING RETURNING id";
 
 const CHUNK: usize = 1_000;
 
@@ -253,7 +253,8 @@ pub(super) async fn insert(
         }
     }
     let mut written = Vec::with_capacity(rows.len());
-    // The rows go in as one bound JSON array a chunk, expanded by the database: binding 16 values
+    // The rows go in as one bound JSON array a chunk, expanded by the database (as jsonb on
+    // PostgreSQL: parsed once, where `json` is parsed again for every field): binding 16 values
     // a row through the Any driver cost more than the insert itself.
     let sql = if conn.backend_name() == "PostgreSQL" {
         INSERT_PG
