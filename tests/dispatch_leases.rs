@@ -7,8 +7,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::outbox::Fixture;
 use common::Backend;
+use common::outbox::Fixture;
 use lookout::store::outbox::{self, Attempted, Claimed, State, Verdict};
 use lookout::store::{Burial, WorkerIdentity};
 
