@@ -204,34 +204,15 @@ struct LocationDoc {
     coverage: Option<geo::MultiPolygon<f64>>,
 }
 
+/// The location a list entry describes, checked as every way in checks it (the partner format's
+/// rules: the import file, the console and this API agree).
 fn location(
     partner: &PartnerId,
     i: usize,
     d: LocationDoc,
     problems: &mut Vec<FieldError>,
 ) -> Location {
-    let mut fail = |field: &str, reason: &str| {
-        problems.push(FieldError::new(format!("[{i}].{field}"), reason))
-    };
-    if d.reference.trim().is_empty() || d.reference.len() > 64 {
-        fail("ref", "1 to 64 characters");
-    }
-    if d.name.trim().is_empty() || d.name.chars().count() > 120 {
-        fail("name", "1 to 120 characters");
-    }
-    if !(-90.0..=90.0).contains(&d.lat) {
-        fail("lat", "between -90 and 90");
-    }
-    if !(-180.0..=180.0).contains(&d.lon) {
-        fail("lon", "between -180 and 180");
-    }
-    if d.reach_m.is_some_and(|r| !(0.0..=500_000.0).contains(&r)) {
-        fail("reach_m", "between 0 and 500000 metres");
-    }
-    if d.email.as_deref().is_some_and(|e| !e.contains('@')) {
-        fail("email", "not an email address");
-    }
-    Location {
+    let location = Location {
         partner_id: partner.clone(),
         reference: d.reference,
         name: d.name,
@@ -240,7 +221,17 @@ fn location(
         reach_m: d.reach_m,
         email: d.email,
         coverage: d.coverage,
+    };
+    if let Err((field, reason)) = crate::partners::check::check_location(&location) {
+        // the check speaks of a GeoJSON feature's `geometry`; here it is the `coverage` member
+        let field = if field == "geometry" {
+            "coverage"
+        } else {
+            field.as_str()
+        };
+        problems.push(FieldError::new(format!("[{i}].{field}"), reason));
     }
+    location
 }
 
 pub async fn put_locations(

@@ -83,7 +83,7 @@ impl TargetingIndex {
             .into_iter()
             .map(|r| r.partner)
             .collect();
-        let locations = store.active_locations().await?;
+        let locations = indexable(store).await?;
         let index = tokio::task::spawn_blocking(move || LocationIndex::build(partners, locations))
             .await
             .map_err(IndexError::Build)?;
@@ -134,6 +134,30 @@ impl TargetingIndex {
             self.changed(&store).await;
         }
     }
+}
+
+/// The active locations the index can hold. A stored row that cannot be read, or that fails the
+/// partner checks (saved before a check existed: a coverage ring that crosses itself, a coordinate
+/// out of range), is left out and reported by partner id and ref; it never stops the service.
+async fn indexable(store: &Store) -> Result<Vec<crate::partners::Location>, StoreError> {
+    let (locations, unreadable) = store.indexable_locations().await?;
+    for (partner_id, location_ref) in unreadable {
+        tracing::warn!(%partner_id, %location_ref, "a stored location cannot be read; left out of the targeting index");
+    }
+    let mut kept = Vec::with_capacity(locations.len());
+    for l in locations {
+        match crate::partners::check::check_location(&l) {
+            Ok(()) => kept.push(l),
+            // the field only: a reason may quote the value (an email address)
+            Err((field, _)) => tracing::warn!(
+                partner_id = %l.partner_id,
+                location_ref = %l.reference,
+                field,
+                "a stored location fails the partner checks; left out of the targeting index"
+            ),
+        }
+    }
+    Ok(kept)
 }
 
 /// The next notification, or never without a listener.

@@ -60,21 +60,44 @@ pub fn check_lat_lon(lat: f64, lon: f64) -> Result<(), Problem> {
     Ok(())
 }
 
+/// Positions in one coverage area, at most: a county outline is a few thousand.
+pub const MAX_COVERAGE_POSITIONS: usize = 100_000;
+
+/// A coverage area the index can hold: at least one polygon, every ring closed with at least 4
+/// positions, every position a finite lon/lat, and each polygon valid as geo's validation says
+/// (no ring crossing itself, holes inside their outline).
 pub fn check_coverage(mp: &MultiPolygon<f64>) -> Result<(), Problem> {
+    use geo::Validation;
     if mp.0.is_empty() {
         return Err(problem("geometry", "has no polygon"));
     }
+    let mut positions = 0;
     for p in &mp.0 {
         for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
             if ring.0.len() < 4 {
                 return Err(problem("geometry", "a ring needs at least 4 positions"));
             }
+            positions += ring.0.len();
             for c in &ring.0 {
                 check_lat_lon(c.y, c.x).map_err(|_| {
                     problem("geometry", format!("[{}, {}] is not a lon/lat", c.x, c.y))
                 })?;
             }
+            if !ring.is_closed() {
+                return Err(problem(
+                    "geometry",
+                    "a ring must end where it starts (closed)",
+                ));
+            }
         }
+        p.check_validation()
+            .map_err(|e| problem("geometry", format!("not a valid polygon: {e}")))?;
+    }
+    if positions > MAX_COVERAGE_POSITIONS {
+        return Err(problem(
+            "geometry",
+            format!("at most {MAX_COVERAGE_POSITIONS} positions"),
+        ));
     }
     Ok(())
 }
@@ -189,5 +212,46 @@ mod tests {
         assert!(check_secret("s", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_ok());
         assert!(check_secret("s", "whsec_abcd").is_err());
         assert!(check_secret("s", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_err());
+    }
+
+    fn polygon(coords: &[(f64, f64)]) -> MultiPolygon<f64> {
+        let ring = geo::LineString::from(coords.to_vec());
+        MultiPolygon(vec![geo::Polygon::new(ring, vec![])])
+    }
+
+    #[test]
+    fn hostile_coverage_is_refused_with_the_reason() {
+        let square = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.0, 0.0)];
+        assert!(check_coverage(&polygon(&square)).is_ok());
+        let cases: Vec<(MultiPolygon<f64>, &str)> = vec![
+            (MultiPolygon(vec![]), "no polygon"),
+            (polygon(&[]), "at least 4"),
+            (
+                polygon(&[(0.0, 0.0), (1e19, 0.0), (1.0, 1.0), (0.0, 0.0)]),
+                "not a lon/lat",
+            ),
+            (
+                polygon(&[(0.0, 0.0), (f64::NAN, 0.0), (1.0, 1.0), (0.0, 0.0)]),
+                "not a lon/lat",
+            ),
+            // a bow tie: the ring crosses itself
+            (
+                polygon(&[(0.0, 0.0), (1.0, 1.0), (1.0, 0.0), (0.0, 1.0), (0.0, 0.0)]),
+                "self-intersection",
+            ),
+        ];
+        for (mp, why) in cases {
+            let err = check_coverage(&mp).unwrap_err();
+            assert_eq!(err.0, "geometry");
+            assert!(err.1.contains(why), "{why}: {err:?}");
+        }
+        // as stored or sent, a ring is whatever it says: the constructors would close it
+        let open: MultiPolygon<f64> = serde_json::from_value(serde_json::json!([{
+            "exterior": [{"x": 0.0, "y": 0.0}, {"x": 1.0, "y": 0.0}, {"x": 1.0, "y": 1.0},
+                         {"x": 0.0, "y": 1.0}],
+            "interiors": []
+        }]))
+        .unwrap();
+        assert!(check_coverage(&open).unwrap_err().1.contains("closed"));
     }
 }

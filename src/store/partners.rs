@@ -209,6 +209,32 @@ impl Store {
         .await?;
         rows.iter().map(location).collect()
     }
+
+    /// As [`Store::active_locations`], for the targeting index: a row that cannot be read (left by
+    /// an older version, or edited by hand) is named, by partner id and ref, instead of failing
+    /// them all, so one bad row never keeps the service from starting.
+    pub async fn indexable_locations(
+        &self,
+    ) -> Result<(Vec<Location>, Vec<(String, String)>), StoreError> {
+        let rows = sqlx::query(
+            "SELECT l.partner_id, l.ref, l.name, l.lat, l.lon, l.reach_m, l.email, l.coverage \
+             FROM locations l JOIN partners p ON p.id = l.partner_id WHERE p.active = TRUE \
+             ORDER BY l.partner_id, l.ref",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let (mut usable, mut unreadable) = (Vec::with_capacity(rows.len()), Vec::new());
+        for r in &rows {
+            match location(r) {
+                Ok(l) => usable.push(l),
+                Err(_) => unreadable.push((
+                    r.try_get("partner_id").unwrap_or_default(),
+                    r.try_get("ref").unwrap_or_default(),
+                )),
+            }
+        }
+        Ok((usable, unreadable))
+    }
 }
 
 impl Store {
