@@ -372,3 +372,54 @@ async fn broken_photos_are_refused_cleanly(backend: Backend) {
     assert!(res.status().is_client_error(), "{}", res.status());
 }
 both!(broken_photos_are_refused_cleanly);
+
+/// A case whose text the poster fonts cannot show is refused at intake, the field named, and
+/// nothing is kept: not a case that is accepted and whose every poster then fails in dispatch.
+async fn unprintable_text_is_refused_at_intake(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let photo = app.photo(4).await;
+    let mut doc = case_doc("2026-002101", &photo);
+    doc["children"][0]["name"] = json!("SAMPLE 李明");
+    let res = app.post("/v1/cases", &app.manager, &doc).await;
+    let (code, field) = error_of(res, 422).await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("invalid", Some("children[0].name"))
+    );
+
+    // nothing was kept: the same case number is free, and a name in print is taken
+    doc["children"][0]["name"] = json!("SAMPLE Zoë Łukasz");
+    let res = app.post("/v1/cases", &app.manager, &doc).await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // a change that brings in an unprintable letter is refused, and the case stays as it was
+    let path = format!("/v1/cases/{id}");
+    let res = app
+        .patch(
+            &path,
+            &app.manager,
+            &json!({"circumstances": "Seen near अ"}),
+        )
+        .await;
+    let (code, field) = error_of(res, 422).await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("invalid", Some("circumstances"))
+    );
+    let case: Value = app
+        .get(&path, &app.manager)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["version"], 1);
+}
+both!(unprintable_text_is_refused_at_intake);

@@ -140,6 +140,20 @@ fn a_bad_field_exits_2_naming_it_and_writes_nothing() {
 }
 
 #[test]
+fn a_letter_the_fonts_lack_exits_2_naming_the_field_and_writes_nothing() {
+    let (dir, case) = case_dir(|j| j["children"][0]["name"] = serde_json::json!("SAMPLE 김민지"));
+    let out = dir.path().join("poster.pdf");
+    let o = lookout(&["--case", s(&case), "--out", s(&out), "--date", "2026-11-23"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("children[0].name: \u{201c}김\u{201d} (U+AE40) cannot be printed"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_damaged_photo_exits_2_and_all_writes_nothing() {
     let (dir, case) = case_dir(|_| {});
     let tomas = dir.path().join("photos/tomas.jpg");

@@ -129,6 +129,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     caller.require(Can::WorkCases)?;
     let case = parse_case(&body, latest_today())?;
+    printable(&case)?;
     if case.status != CaseStatus::Active {
         return Err(ApiError::invalid("status", "a new case is active"));
     }
@@ -298,6 +299,7 @@ pub async fn update(
         let bytes = serde_json::to_vec(&merged).expect("plain data serialises");
         // The patch was well-formed JSON; a document it breaks is an invalid change, not bad syntax.
         let case = parse_case(&bytes, latest_today()).map_err(|e| ApiError::Invalid(e.fields()))?;
+        printable(&case)?;
         check_photos(&app, &case).await?;
         let after = serde_json::to_value(&case).expect("plain data serialises");
         let changed = changed_paths(&before, &after);
@@ -413,4 +415,15 @@ pub async fn version(
         "changed": v.meta.changed,
         "case": v.document,
     })))
+}
+
+/// A case whose text the poster fonts cannot show is refused here, with each field named, rather
+/// than accepted only for every poster of it to fail in dispatch.
+fn printable(case: &Case) -> Result<(), ApiError> {
+    let found = crate::posters::unprintable(case).map_err(|e| ApiError::Render(e.into()))?;
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(found))
+    }
 }

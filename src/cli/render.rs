@@ -77,6 +77,11 @@ pub fn run(args: RenderArgs) -> Result<(), CliError> {
     })?;
     // A case cannot have gone missing after the poster's own issue date.
     let case = parse_case(&json, issue_date).map_err(|e| CliError::input(e.to_string()))?;
+    let unprintable = crate::posters::unprintable(&case)
+        .map_err(|e| CliError::failure(format!("the poster fonts: {e}")))?;
+    if let Some(f) = unprintable.first() {
+        return Err(CliError::input(format!("--case: {f}")));
+    }
     let base = args.case.parent().unwrap_or(Path::new("."));
     let photos = load_photos(&case, base)?;
 

@@ -8,6 +8,7 @@ mod format;
 pub mod layout;
 mod pdf;
 mod photo;
+mod printable;
 mod raster;
 mod template;
 mod text;
@@ -22,6 +23,7 @@ use crate::config::Organisation;
 pub use fonts::{FontKind, Fonts};
 pub use format::Format;
 pub use photo::{PhotoError, PreparedPhoto, normalize_photo};
+pub use printable::unprintable;
 pub use template::TemplateError;
 
 /// Everything a poster is made from.

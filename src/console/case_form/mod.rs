@@ -247,6 +247,14 @@ async fn check(
             return Ok(None);
         }
     };
+    let unprintable = crate::posters::unprintable(&case)
+        .map_err(|e| ConsoleError::Internal(format!("the poster fonts: {e}")))?;
+    if !unprintable.is_empty() {
+        for f in unprintable {
+            form.errors.entry(form_field(&f.field)).or_insert(f.reason);
+        }
+        return Ok(None);
+    }
     // a photo id the form carried must be one saved here (a forged or stale form may not)
     let ids: Vec<crate::store::PhotoId> = case
         .photos()
