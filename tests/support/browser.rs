@@ -163,6 +163,21 @@ impl Browser {
         }
     }
 
+    /// Wait until the page's HTML no longer contains `text` (a form posted back to the same page).
+    #[allow(dead_code)] // only the admin pages post a form back to the same page
+    pub async fn wait_for_no_text(&self, text: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while self.html().await.contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "{}: “{text}” still on {}",
+                self.name,
+                self.path().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// axe-core over the page: no serious or critical violations.
     pub async fn accessible(&self) {
         self.client.execute(AXE, vec![]).await.unwrap();
