@@ -131,3 +131,70 @@ async fn a_bad_row_saved_before_the_checks_never_stops_the_service(backend: Back
     assert_eq!(res.status(), 200);
 }
 both!(a_bad_row_saved_before_the_checks_never_stops_the_service);
+
+/// The admin API checks a partner as the file import does: plain http only to an address inside
+/// `allow_private_targets` (loopback in tests), secrets and previous secrets in the `whsec_`
+/// form, and email addresses the mail sender takes.
+async fn partners_are_checked_as_an_import_checks_them(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let partner = |id: &str, delivery: Value| {
+        json!({"id": id, "name": "SAMPLE Chain", "kind": "retail", "delivery": delivery,
+               "formats": ["letter"], "languages": ["en"]})
+    };
+    let refused = [
+        (
+            json!({"webhook": {"url": "http://hooks.example/lookout", "secret": secret}}),
+            "delivery.webhook.url",
+        ),
+        (
+            json!({"webhook": {"url": "http://10.1.2.3/lookout", "secret": secret}}),
+            "delivery.webhook.url",
+        ),
+        (
+            json!({"webhook": {"url": "https://hooks.example/lookout", "secret": secret,
+                               "previous_secret": "whsec_short"}}),
+            "delivery.webhook.previous_secret",
+        ),
+        (
+            json!({"webhook": {"url": "https://hooks.example/lookout", "secret": "whsec_c2hvcnQ="}}),
+            "delivery.webhook.secret",
+        ),
+        (
+            json!({"email": ["posters@store.example", "a\"b@store.example"]}),
+            "delivery.email[1]",
+        ),
+    ];
+    for (i, (delivery, field)) in refused.into_iter().enumerate() {
+        let body = partner(&format!("refused-{i}"), delivery);
+        let res = app.post("/v1/partners", &app.admin, &body).await;
+        assert_eq!(error_of(res, 422).await.1.as_deref(), Some(field), "{body}");
+        let res = app
+            .get(&format!("/v1/partners/refused-{i}"), &app.admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "nothing of a refused partner is kept");
+    }
+    let loopback = partner(
+        "loopback-receiver",
+        json!({"webhook": {"url": "http://127.0.0.1:9/hook", "secret": secret}}),
+    );
+    let res = app.post("/v1/partners", &app.admin, &loopback).await;
+    assert_eq!(res.status(), 201, "inside allow_private_targets");
+    // and a change is held to the same rule
+    let res = app
+        .patch(
+            "/v1/partners/loopback-receiver",
+            &app.admin,
+            &json!({"delivery": {"webhook": {"url": "http://192.168.1.9/hook"}}}),
+        )
+        .await;
+    assert_eq!(
+        error_of(res, 422).await.1.as_deref(),
+        Some("delivery.webhook.url")
+    );
+}
+both!(partners_are_checked_as_an_import_checks_them);

@@ -183,3 +183,45 @@ async fn geojson_locations_with_a_coverage_area_are_imported() {
     assert_eq!(coverage.0[0].exterior().0.len(), 5);
     store.close().await;
 }
+
+/// A webhook over plain http is a bad row, unless the configuration's `allow_private_targets`
+/// covers its address: the same rule the sender keeps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_webhooks_follow_allow_private_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("lookout.db").display());
+    let partners = dir.path().join("partners.json");
+    std::fs::write(
+        &partners,
+        r#"[{"id": "relay-partner", "name": "SAMPLE Relay", "kind": "retail",
+             "delivery": {"webhook": {"url": "http://127.0.0.1:9/hook",
+                                      "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}}]"#,
+    )
+    .unwrap();
+    // without the configuration: the only row is bad, so nothing is imported (exit 2)
+    let out = import(&partners, &db);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("[0]: delivery.webhook.url: must be an https:// address"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let config = dir.path().join("lookout.toml");
+    std::fs::write(&config, "allow_private_targets = [\"127.0.0.0/8\"]\n").unwrap();
+    let out = lookout(&[
+        "partners",
+        "import",
+        partners.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--database",
+        &db,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("(1 new, 0 updated)"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -26,7 +26,7 @@ fn the_spec_partners_parse() {
    "delivery": {"email": ["alerts@bluegrass.example"]}, "per_location": true, "formats": ["letter"], "languages": ["en"]},
   {"id": "metro-signs", "name": "Metro Digital Signs", "kind": "billboard", "delivery": {"pull": true}, "formats": ["billboard"]}
 ]"#;
-    let (partners, errors) = read_partners(text.as_bytes(), &mut |_| {}).unwrap();
+    let (partners, errors) = read_partners(text.as_bytes(), &[], &mut |_| {}).unwrap();
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(partners.len(), 3);
     assert!(matches!(partners[0].delivery, Delivery::Webhook(_)));
@@ -45,7 +45,7 @@ fn bad_partners_are_reported_by_position_and_field() {
   {"id": "good-one", "name": "Again", "kind": "retail", "delivery": {"pull": true}},
   {"id": "two-ways", "name": "x", "kind": "retail", "delivery": {"pull": true, "email": ["a@b.example"]}}
 ]"#;
-    let (partners, errors) = read_partners(text.as_bytes(), &mut |_| {}).unwrap();
+    let (partners, errors) = read_partners(text.as_bytes(), &[], &mut |_| {}).unwrap();
     assert_eq!(
         partners.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
         ["good-one"]
@@ -58,7 +58,7 @@ fn bad_partners_are_reported_by_position_and_field() {
     assert!(errors.iter().any(|e| e.row == Row::Item(6)), "{errors:?}");
     assert_eq!(errors.len(), 6);
     assert!(matches!(
-        read_partners(&b"{\"id\": 1}"[..], &mut |_| {}),
+        read_partners(&b"{\"id\": 1}"[..], &[], &mut |_| {}),
         Err(ImportError::Malformed { .. })
     ));
 }
@@ -161,6 +161,7 @@ fn import_chooses_the_form_by_name_and_content() {
     let report = import(
         "stores.csv",
         &b"partner_id,ref,name,lat,lon\nab,1,A,1,2\n"[..],
+        &[],
         &mut |_| {},
     )
     .unwrap();

@@ -303,7 +303,7 @@ fn demo_network_is_seeded_realistic_and_valid() {
     let net = DemoNetwork::generate(42, 20_000).unwrap();
     assert!(net.partners.len() >= 300, "{} partners", net.partners.len());
     for p in &net.partners {
-        check_partner(p).unwrap_or_else(|e| panic!("{}: {e:?}", p.id));
+        check_partner(p, &[]).unwrap_or_else(|e| panic!("{}: {e:?}", p.id));
     }
     let mut ids: Vec<_> = net.partners.iter().map(|p| &p.id).collect();
     ids.sort();

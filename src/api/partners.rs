@@ -13,7 +13,7 @@ use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery, JsonBody, parse_json};
 use crate::cases::FieldError;
 use crate::cases::merge_patch;
-use crate::partners::{Delivery, Location, Partner, PartnerId};
+use crate::partners::{Location, Partner, PartnerId};
 use crate::store::PartnerRecord;
 
 const MAX_LOCATIONS: usize = 50_000;
@@ -38,61 +38,10 @@ fn view(r: &PartnerRecord) -> Value {
     json!({"partner": doc, "locations": r.locations, "created_at": r.created_at, "updated_at": r.updated_at})
 }
 
-/// What the partner format's types do not check themselves.
-fn check(p: &Partner) -> Result<(), ApiError> {
-    let mut problems = Vec::new();
-    if p.name.trim().is_empty() || p.name.chars().count() > 120 {
-        problems.push(FieldError::new("name", "1 to 120 characters"));
-    }
-    match &p.delivery {
-        Delivery::Email(addresses) => {
-            if addresses.is_empty() {
-                problems.push(FieldError::new("delivery.email", "at least one address"));
-            }
-            for (i, a) in addresses.iter().enumerate() {
-                let ok = a
-                    .split_once('@')
-                    .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
-                if !ok {
-                    problems.push(FieldError::new(
-                        format!("delivery.email[{i}]"),
-                        "not an email address",
-                    ));
-                }
-            }
-        }
-        Delivery::Webhook(h) => {
-            let scheme = url::Url::parse(&h.url).map(|u| u.scheme().to_string());
-            if !matches!(scheme.as_deref(), Ok("https" | "http")) {
-                problems.push(FieldError::new(
-                    "delivery.webhook.url",
-                    "not an http(s) URL",
-                ));
-            }
-            if !h.secret.expose().starts_with("whsec_") || h.secret.expose().len() < 30 {
-                problems.push(FieldError::new(
-                    "delivery.webhook.secret",
-                    "a whsec_ secret of 24 bytes or more",
-                ));
-            }
-        }
-        Delivery::Pull(on) => {
-            if !on {
-                problems.push(FieldError::new("delivery.pull", "must be true"));
-            }
-        }
-    }
-    if p.formats.is_empty() {
-        problems.push(FieldError::new("formats", "at least one format"));
-    }
-    if p.languages.is_empty() {
-        problems.push(FieldError::new("languages", "at least one language"));
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Invalid(problems))
-    }
+/// What the partner format's types do not check themselves: the same check as a file import.
+fn check(app: &AppState, p: &Partner) -> Result<(), ApiError> {
+    crate::partners::check::check_partner(p, &app.settings.private_targets)
+        .map_err(|(field, reason)| ApiError::Invalid(vec![FieldError::new(field, reason)]))
 }
 
 pub async fn create(
@@ -102,7 +51,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller.require(Can::ManagePartners)?;
     let partner: Partner = parse_json(&body)?;
-    check(&partner)?;
+    check(&app, &partner)?;
     app.store.create_partner(&partner, &caller.actor()).await?;
     app.targeting.changed(&app.store).await;
     let record = app
@@ -176,7 +125,7 @@ pub async fn update(
     if partner.id != id {
         return Err(ApiError::invalid("id", "a partner's id cannot change"));
     }
-    check(&partner)?;
+    check(&app, &partner)?;
     app.store.update_partner(&partner, &caller.actor()).await?;
     app.targeting.changed(&app.store).await;
     let record = app

@@ -17,26 +17,34 @@ pub struct Stored {
     pub partners_with_locations: usize,
 }
 
-/// Read a partner file; locations of a partner not in `known` are bad rows.
+/// Read a partner file; locations of a partner not in `known` are bad rows, and a webhook over
+/// plain http is one unless it goes inside `private_targets`.
 pub fn read_checked(
     name: &str,
     reader: impl Read,
     known: &HashSet<PartnerId>,
+    private_targets: &[ipnet::IpNet],
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
-    partners::import_checked(name, reader, progress, &mut |l: &Location| {
-        if known.contains(&l.partner_id) {
-            Ok(())
-        } else {
-            Err((
-                "partner_id".into(),
-                format!(
-                    "no partner {} is registered: import its partners.json first",
-                    l.partner_id
-                ),
-            ))
-        }
-    })
+    partners::import_checked(
+        name,
+        reader,
+        private_targets,
+        progress,
+        &mut |l: &Location| {
+            if known.contains(&l.partner_id) {
+                Ok(())
+            } else {
+                Err((
+                    "partner_id".into(),
+                    format!(
+                        "no partner {} is registered: import its partners.json first",
+                        l.partner_id
+                    ),
+                ))
+            }
+        },
+    )
 }
 
 /// The partners registered now.

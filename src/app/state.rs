@@ -44,6 +44,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// A case's first dispatch waits for a second case manager's approval.
     pub dispatch_approval: bool,
+    /// `allow_private_targets`: where a partner's webhook may go over plain http.
+    pub private_targets: Vec<ipnet::IpNet>,
 }
 
 impl AppState {
@@ -66,6 +68,7 @@ impl AppState {
                 .as_deref()
                 .is_some_and(|u| u.starts_with("https://")),
             dispatch_approval: config.dispatch_approval,
+            private_targets: config.allow_private_targets.clone(),
         });
         let memory = Arc::new(PosterMemory::new(DEFAULT_BUDGET));
         let poster_settings = Arc::new(PosterSettings {

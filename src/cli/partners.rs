@@ -65,7 +65,7 @@ fn import(args: ImportArgs) -> Result<(), CliError> {
         let known = partner_import::known_partners(&store)
             .await
             .map_err(failure)?;
-        let report = read(path, file, &known)?;
+        let report = read(path, file, &known, &config.allow_private_targets)?;
         for e in &report.errors {
             eprintln!("{}: {e} (skipped)", path.display());
         }
@@ -86,12 +86,19 @@ fn import(args: ImportArgs) -> Result<(), CliError> {
 
 /// Read the file, with a progress bar for a large one. Locations of a partner that is not
 /// registered are bad rows.
-fn read(path: &Path, file: File, known: &HashSet<PartnerId>) -> Result<ImportReport, CliError> {
+fn read(
+    path: &Path,
+    file: File,
+    known: &HashSet<PartnerId>,
+    private_targets: &[ipnet::IpNet],
+) -> Result<ImportReport, CliError> {
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = bar(size, size >= PROGRESS_FROM_BYTES, "reading", true);
     let name = path.to_string_lossy();
-    let report = partner_import::read_checked(&name, file, known, &mut |n| bar.set_position(n))
-        .map_err(|e| CliError::input(format!("{}: {e}", path.display())));
+    let report = partner_import::read_checked(&name, file, known, private_targets, &mut |n| {
+        bar.set_position(n)
+    })
+    .map_err(|e| CliError::input(format!("{}: {e}", path.display())));
     bar.finish_and_clear();
     report
 }

@@ -136,7 +136,9 @@ fn import_file(path: &Path, field: &str) -> Result<ImportReport, CliError> {
         ProgressBar::hidden()
     };
     let name = path.to_string_lossy();
-    let report = partners::import(&name, file, &mut |n| bar.set_position(n))
+    // Targeting from files sends nothing and reads no configuration: a webhook over plain http
+    // is a bad row here, as it is for a service without allow_private_targets.
+    let report = partners::import(&name, file, &[], &mut |n| bar.set_position(n))
         .map_err(|e| CliError::input(format!("{field}: {e}")))?;
     bar.finish_and_clear();
     for e in &report.errors {

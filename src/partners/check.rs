@@ -1,8 +1,11 @@
 //! Value checks for partners and locations, shared by every way they come in (files, API).
 //! Each failure names the field, in the words of the partner format.
 
+use std::net::IpAddr;
+
 use base64::Engine;
 use geo::MultiPolygon;
+use ipnet::IpNet;
 
 use super::model::{Delivery, Location, Partner};
 
@@ -31,10 +34,14 @@ pub fn check_text(field: &str, s: &str, max: usize) -> Result<(), Problem> {
     Ok(())
 }
 
-/// A plausible single address: what a mail server would be asked to deliver to.
+/// A plausible single address that the mail sender (lettre) will also take: what a mail server
+/// would be asked to deliver to.
 pub fn check_email(field: &str, s: &str) -> Result<(), Problem> {
     let bad = || problem(field, format!("{s:?} is not an email address"));
     if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    if s.parse::<lettre::Address>().is_err() {
         return Err(bad());
     }
     let (local, domain) = s.rsplit_once('@').ok_or_else(bad)?;
@@ -124,8 +131,9 @@ pub fn check_location(l: &Location) -> Result<(), Problem> {
     Ok(())
 }
 
-/// Everything a partner's values must be beyond their shape.
-pub fn check_partner(p: &Partner) -> Result<(), Problem> {
+/// Everything a partner's values must be beyond their shape. `private_targets` is the
+/// configuration's `allow_private_targets`: the only places a webhook may be sent over plain http.
+pub fn check_partner(p: &Partner, private_targets: &[IpNet]) -> Result<(), Problem> {
     check_text("name", &p.name, MAX_NAME)?;
     match &p.delivery {
         Delivery::Email(list) => {
@@ -140,14 +148,7 @@ pub fn check_partner(p: &Partner) -> Result<(), Problem> {
             }
         }
         Delivery::Webhook(w) => {
-            let url = url::Url::parse(&w.url)
-                .map_err(|e| problem("delivery.webhook.url", e.to_string()))?;
-            if url.scheme() != "https" || url.host_str().is_none() {
-                return Err(problem(
-                    "delivery.webhook.url",
-                    "must be an https:// address",
-                ));
-            }
+            check_webhook_url("delivery.webhook.url", &w.url, private_targets)?;
             check_secret("delivery.webhook.secret", w.secret.expose())?;
             if let Some(prev) = &w.previous_secret {
                 check_secret("delivery.webhook.previous_secret", prev.expose())?;
@@ -172,6 +173,46 @@ pub fn check_partner(p: &Partner) -> Result<(), Problem> {
         ));
     }
     Ok(())
+}
+
+/// An https address with a host and no credentials; plain http only to an address inside
+/// `private_targets` (a test receiver, an internal relay the operator named), the rule the
+/// sender keeps when it connects. A name is not resolved here, so plain http needs the address
+/// itself (or `localhost`).
+pub fn check_webhook_url(field: &str, s: &str, private_targets: &[IpNet]) -> Result<(), Problem> {
+    let url = url::Url::parse(s).map_err(|e| problem(field, format!("not a URL: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(problem(field, "must not hold a user name or password"));
+    }
+    let host = url
+        .host()
+        .ok_or_else(|| problem(field, "must name a host"))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let addrs: Vec<IpAddr> = match host {
+                url::Host::Ipv4(v4) => vec![v4.into()],
+                url::Host::Ipv6(v6) => vec![v6.to_ipv4_mapped().map_or(v6.into(), IpAddr::V4)],
+                url::Host::Domain(d) if d.eq_ignore_ascii_case("localhost") => {
+                    vec![[127, 0, 0, 1].into(), std::net::Ipv6Addr::LOCALHOST.into()]
+                }
+                url::Host::Domain(_) => Vec::new(),
+            };
+            let covered = !addrs.is_empty()
+                && addrs
+                    .iter()
+                    .all(|ip| private_targets.iter().any(|net| net.contains(ip)));
+            if covered {
+                Ok(())
+            } else {
+                Err(problem(
+                    field,
+                    "must be an https:// address (plain http:// only to an IP address inside allow_private_targets)",
+                ))
+            }
+        }
+        _ => Err(problem(field, "must be an https:// address")),
+    }
 }
 
 /// `whsec_` and base64 of 24 to 64 random bytes (Standard Webhooks).
@@ -202,9 +243,37 @@ mod tests {
             "a b@c.example",
             "a@b.example.",
             "a@@b.example",
+            "a\"b@c.example",
         ] {
             assert!(check_email("e", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn plain_http_only_inside_the_private_targets() {
+        let allow: Vec<IpNet> = vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+        for ok in [
+            "https://hooks.example/lookout",
+            "https://10.0.0.5/hook",
+            "http://127.0.0.1:9000/hook",
+            "http://[::1]:9000/hook",
+            "http://[::ffff:127.0.0.1]/hook",
+            "http://localhost:8080/hook",
+        ] {
+            assert!(check_webhook_url("u", ok, &allow).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://hooks.example/lookout",
+            "http://10.0.0.5/hook",
+            "http://8.8.8.8/",
+            "ftp://hooks.example/",
+            "https://user:pw@hooks.example/",
+            "not a url",
+        ] {
+            assert!(check_webhook_url("u", bad, &allow).is_err(), "{bad}");
+        }
+        assert!(check_webhook_url("u", "http://127.0.0.1/", &[]).is_err());
+        assert!(check_webhook_url("u", "http://localhost/", &allow[..1]).is_err());
     }
 
     #[test]

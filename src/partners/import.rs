@@ -8,6 +8,7 @@ use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 
 use geo::Centroid;
+use ipnet::IpNet;
 use serde::Serialize;
 
 use super::check::{Problem, check_location, check_partner};
@@ -104,13 +105,15 @@ impl FileKind {
     }
 }
 
-/// Read any partner file, choosing the form by `name` and its first bytes.
+/// Read any partner file, choosing the form by `name` and its first bytes. `private_targets` is
+/// where a webhook may go over plain http (see [`super::check::check_webhook_url`]).
 pub fn import(
     name: &str,
     reader: impl Read,
+    private_targets: &[IpNet],
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
-    import_checked(name, reader, progress, &mut |_| Ok(()))
+    import_checked(name, reader, private_targets, progress, &mut |_| Ok(()))
 }
 
 /// [`import`], with one more check on each well-formed location (say, that its partner is
@@ -118,6 +121,7 @@ pub fn import(
 pub fn import_checked(
     name: &str,
     reader: impl Read,
+    private_targets: &[IpNet],
     progress: &mut dyn FnMut(u64),
     accept: &mut dyn FnMut(&Location) -> Result<(), Problem>,
 ) -> Result<ImportReport, ImportError> {
@@ -126,7 +130,7 @@ pub fn import_checked(
     let mut report = ImportReport::default();
     match kind {
         FileKind::Partners => {
-            let (partners, errors) = read_partners(reader, progress)?;
+            let (partners, errors) = read_partners(reader, private_targets, progress)?;
             report.partners = partners;
             report.errors = errors;
         }
@@ -167,6 +171,7 @@ impl<R: Read> Read for Counting<'_, R> {
 /// `partners.json`: an array of partners. Ids must be unique; a repeated id is a bad row.
 pub fn read_partners(
     reader: impl Read,
+    private_targets: &[IpNet],
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Vec<Partner>, Vec<RowError>), ImportError> {
     let counting = Counting {
@@ -189,7 +194,7 @@ pub fn read_partners(
                 continue;
             }
         };
-        if let Err(p) = check_partner(&partner) {
+        if let Err(p) = check_partner(&partner, private_targets) {
             errors.push(row_error(row, p));
         } else if !seen.insert(partner.id.clone()) {
             errors.push(row_error(

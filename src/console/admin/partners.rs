@@ -279,8 +279,15 @@ pub async fn import(
     };
     let known = partner_import::known_partners(&app.store).await?;
     let read_name = name.clone();
+    let private_targets = app.settings.private_targets.clone();
     let report = tokio::task::spawn_blocking(move || {
-        partner_import::read_checked(&read_name, &bytes[..], &known, &mut |_| {})
+        partner_import::read_checked(
+            &read_name,
+            &bytes[..],
+            &known,
+            &private_targets,
+            &mut |_| {},
+        )
     })
     .await
     .map_err(|e| ConsoleError::Internal(e.to_string()))?;
