@@ -1,8 +1,11 @@
-//! One error type for every route: each module's error becomes `{code, message, field}` with the
-//! status a client can act on. Nothing a client sends may come back as a 5xx.
+//! One error type for every route: each module's error becomes an RFC 9457 problem
+//! (`application/problem+json`: `type`, `title`, `status`, `detail`, `instance`) that also keeps
+//! the members clients used before (`code`, `message`, `field`, `errors`), with the status a client
+//! can act on. Nothing a client sends may come back as a 5xx.
 
-use axum::Json;
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -66,13 +69,38 @@ pub enum ApiError {
     Internal,
 }
 
+/// The media type of every error the API answers.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Each problem type is named by a URN of its code: stable, and never fetched by a client.
+const TYPE_PREFIX: &str = "urn:lookout:problem:";
+
 #[derive(Serialize)]
-struct Body<'a> {
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'static str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance: Option<String>,
     code: &'a str,
+    /// The same as `detail`, for clients written before problem documents.
     message: String,
     field: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a [FieldError]>,
+}
+
+tokio::task_local! {
+    /// The path of the request being answered: a problem's `instance`.
+    static INSTANCE: String;
+}
+
+/// Middleware: errors answered inside know which request they are about.
+pub async fn instance(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    INSTANCE.scope(path, next.run(req)).await
 }
 
 impl ApiError {
@@ -120,6 +148,31 @@ impl ApiError {
         }
     }
 
+    /// A short summary of the problem type, the same for every occurrence (RFC 9457 `title`).
+    pub fn title(&self) -> &'static str {
+        match self.code() {
+            "unauthenticated" => "Authentication required",
+            "forbidden" => "Not allowed for this token",
+            "not_found" => "Not found",
+            "method_not_allowed" => "Method not allowed",
+            "malformed" => "Malformed request",
+            "invalid" => "Invalid value",
+            "bad_parameter" => "Bad query parameter",
+            "unsupported_media_type" => "Unsupported media type",
+            "too_large" => "Request body too large",
+            "idempotency_key_reused" => "Idempotency key reused",
+            "case_number_taken" => "Case number in use",
+            "already_exists" => "Already exists",
+            "case_closed" => "Case closed",
+            "precondition_failed" => "Version changed",
+            "busy" => "Changed by someone else",
+            "bad_photo" => "Photo not usable",
+            "render_failed" => "Poster could not be made",
+            "unavailable" => "Service unavailable",
+            _ => "Internal error",
+        }
+    }
+
     fn field(&self) -> Option<String> {
         match self {
             ApiError::Malformed(f) | ApiError::BadParameter(f) => Some(f.field.clone()),
@@ -151,13 +204,25 @@ impl IntoResponse for ApiError {
             ApiError::Invalid(v) if v.len() > 1 => Some(v.as_slice()),
             _ => None,
         };
-        let body = Body {
+        let detail = self.to_string();
+        let body = Problem {
+            kind: format!("{TYPE_PREFIX}{}", self.code()),
+            title: self.title(),
+            status: status.as_u16(),
+            detail: detail.clone(),
+            instance: INSTANCE.try_with(Clone::clone).ok(),
             code: self.code(),
-            message: self.to_string(),
+            message: detail,
             field: self.field(),
             errors,
         };
-        let mut response = (status, Json(body)).into_response();
+        let json = serde_json::to_vec(&body).expect("plain data serialises");
+        let mut response = (
+            status,
+            [(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))],
+            json,
+        )
+            .into_response();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             // The rest of the body is not read, so this connection cannot carry another request;
             // saying so stops clients from reusing it.

@@ -169,6 +169,7 @@ pub fn router(
         .method_not_allowed_fallback(ops::method_not_allowed)
         // Bodies are bounded per route by the extractors (JSON and photo limits).
         .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(error::instance))
         .layer(CatchPanicLayer::custom(ops::panic_response))
         .layer(
             TraceLayer::new_for_http()

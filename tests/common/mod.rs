@@ -414,10 +414,34 @@ pub async fn json_of(res: reqwest::Response, status: u16) -> Value {
 }
 
 /// The `{code, message, field}` of an error response, after checking its status.
+/// Every error is an RFC 9457 problem that also keeps the members of the older error shape.
 pub async fn error_of(res: reqwest::Response, status: u16) -> (String, Option<String>) {
     assert_eq!(res.status().as_u16(), status, "status");
+    let path = res.url().path().to_string();
+    assert_eq!(
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json"),
+        "errors are problem documents"
+    );
     let body: Value = res.json().await.expect("errors are JSON");
     assert!(body["message"].is_string(), "message in {body}");
+    assert_eq!(body["detail"], body["message"], "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert!(body["title"].is_string(), "title in {body}");
+    assert_eq!(
+        body["type"].as_str(),
+        Some(
+            format!(
+                "urn:lookout:problem:{}",
+                body["code"].as_str().unwrap_or("")
+            )
+            .as_str()
+        ),
+        "{body}"
+    );
+    assert_eq!(body["instance"].as_str(), Some(path.as_str()), "{body}");
     (
         body["code"].as_str().expect("code").to_string(),
         body["field"].as_str().map(str::to_string),
