@@ -300,3 +300,40 @@ fn amber_alert_sample_and_qr_code_appear_when_asked() {
             .any(|e| matches!(e, Element::Qr { .. }))
     );
 }
+
+/// A Spanish headline agrees with who is missing: a girl, a boy, several girls, boys and girls.
+#[test]
+fn spanish_headlines_agree_with_the_children() {
+    if !have("pdftotext") {
+        return;
+    }
+    let org = Organisation::default();
+    for (sexes, headline) in [
+        (&["female"][..], "DESAPARECIDA EN PELIGRO"),
+        (&["male"][..], "DESAPARECIDO EN PELIGRO"),
+        (&["female", "female"][..], "DESAPARECIDAS EN PELIGRO"),
+        (&["female", "male"][..], "DESAPARECIDOS EN PELIGRO"),
+    ] {
+        let mut doc = example_json();
+        doc["case_type"] = serde_json::json!("endangered_missing");
+        let first = doc["children"][0].clone();
+        doc["children"] = serde_json::Value::Array(
+            sexes
+                .iter()
+                .map(|sex| {
+                    let mut c = first.clone();
+                    c["sex"] = serde_json::json!(sex);
+                    c
+                })
+                .collect(),
+        );
+        let case = case_from(&doc);
+        let photos = photos_for(&case);
+        let pdf = render(&input(&case, &photos, &org, Lang::Es), Format::Letter).unwrap();
+        let text = pdf_text(&pdf);
+        assert!(
+            text.contains(headline),
+            "{sexes:?}: no {headline:?}\n{text}"
+        );
+    }
+}

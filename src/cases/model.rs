@@ -426,7 +426,11 @@ pub struct Contact {
 }
 
 impl Case {
-    /// Every photo of the case, children's first, with the path of its field.
+    /// The sex of each missing child, in order: what a headline agrees with in some languages.
+    pub fn children_sexes(&self) -> Vec<Sex> {
+        self.children.iter().map(|c| c.sex).collect()
+    }
+
     /// What a search for this case looks in: its number and every name on it, lower case.
     pub fn search_text(&self) -> String {
         let mut words = vec![self.case_number.clone()];
@@ -441,6 +445,7 @@ impl Case {
         words.join(" | ").to_lowercase()
     }
 
+    /// Every photo of the case, children's first, with the path of its field.
     pub fn photos(&self) -> impl Iterator<Item = (String, &Photo)> {
         let children = self.children.iter().enumerate().flat_map(|(i, c)| {
             c.photos

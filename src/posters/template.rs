@@ -247,12 +247,50 @@ pub struct LangTemplate {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Headlines {
-    pub endangered_missing: String,
-    pub endangered_runaway: String,
-    pub family_abduction: String,
-    pub nonfamily_abduction: String,
-    pub critically_missing_young_adult: String,
-    pub lost_injured_missing: String,
+    pub endangered_missing: Headline,
+    pub endangered_runaway: Headline,
+    pub family_abduction: Headline,
+    pub nonfamily_abduction: Headline,
+    pub critically_missing_young_adult: Headline,
+    pub lost_injured_missing: Headline,
+}
+
+/// A headline in one form, or, in a language whose words agree with who is missing, in each form
+/// it takes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Headline {
+    One(String),
+    Agreeing(HeadlineForms),
+}
+
+/// `male` is also the form for a child of unknown sex (the language's generic form); `plural` is
+/// for several children of whom at least one is not known to be a girl, `plural_female` for
+/// several girls.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadlineForms {
+    pub male: String,
+    pub female: String,
+    pub plural: String,
+    pub plural_female: String,
+}
+
+impl Headline {
+    /// The form for the missing children, whose sexes are `children`.
+    pub fn agreeing_with(&self, children: &[Sex]) -> &str {
+        let forms = match self {
+            Headline::One(s) => return s,
+            Headline::Agreeing(forms) => forms,
+        };
+        let girls = children.iter().all(|s| *s == Sex::Female);
+        match (children.len() > 1, girls && !children.is_empty()) {
+            (false, true) => &forms.female,
+            (false, false) => &forms.male,
+            (true, true) => &forms.plural_female,
+            (true, false) => &forms.plural,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -315,16 +353,18 @@ impl LangTemplate {
         parse(lang_source(lang))
     }
 
-    pub fn headline(&self, t: CaseType) -> &str {
+    /// The headline for a case of type `t` whose missing children are of the sexes `children`.
+    pub fn headline(&self, t: CaseType, children: &[Sex]) -> &str {
         let h = &self.headlines;
-        match t {
+        let headline = match t {
             CaseType::EndangeredMissing => &h.endangered_missing,
             CaseType::EndangeredRunaway => &h.endangered_runaway,
             CaseType::FamilyAbduction => &h.family_abduction,
             CaseType::NonfamilyAbduction => &h.nonfamily_abduction,
             CaseType::CriticallyMissingYoungAdult => &h.critically_missing_young_adult,
             CaseType::LostInjuredMissing => &h.lost_injured_missing,
-        }
+        };
+        headline.agreeing_with(children)
     }
 
     pub fn sex(&self, s: Sex) -> &str {
@@ -371,7 +411,7 @@ mod tests {
         }
         for l in Lang::ALL {
             let t = LangTemplate::load(l).unwrap();
-            assert!(!t.headline(CaseType::FamilyAbduction).is_empty());
+            assert!(!t.headline(CaseType::FamilyAbduction, &[]).is_empty());
         }
         assert_eq!(load_regions().unwrap()["US"]["VA"], "Virginia");
     }
@@ -379,13 +419,32 @@ mod tests {
     #[test]
     fn spanish_headlines_follow_the_case_format_table() {
         let es = LangTemplate::load(Lang::Es).unwrap();
+        use Sex::*;
         assert_eq!(
-            es.headline(CaseType::FamilyAbduction),
+            es.headline(CaseType::FamilyAbduction, &[Female]),
             "SUSTRACCIÓN FAMILIAR"
         );
         assert_eq!(
-            es.headline(CaseType::CriticallyMissingYoungAdult),
+            es.headline(CaseType::CriticallyMissingYoungAdult, &[Male]),
             "JOVEN ADULTO DESAPARECIDO"
+        );
+        let endangered =
+            |sexes: &[Sex]| es.headline(CaseType::EndangeredMissing, sexes).to_string();
+        assert_eq!(endangered(&[Male]), "DESAPARECIDO EN PELIGRO");
+        assert_eq!(endangered(&[Unknown]), "DESAPARECIDO EN PELIGRO");
+        assert_eq!(endangered(&[Female]), "DESAPARECIDA EN PELIGRO");
+        assert_eq!(endangered(&[Female, Female]), "DESAPARECIDAS EN PELIGRO");
+        assert_eq!(endangered(&[Female, Male]), "DESAPARECIDOS EN PELIGRO");
+        assert_eq!(endangered(&[Female, Unknown]), "DESAPARECIDOS EN PELIGRO");
+        assert_eq!(
+            es.headline(CaseType::LostInjuredMissing, &[Female]),
+            "PERDIDA, HERIDA O DESAPARECIDA"
+        );
+        // English does not agree: one form for everyone
+        let en = LangTemplate::load(Lang::En).unwrap();
+        assert_eq!(
+            en.headline(CaseType::EndangeredMissing, &[Female, Female]),
+            "ENDANGERED MISSING"
         );
         assert_eq!(es.months[10], "noviembre");
     }

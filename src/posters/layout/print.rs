@@ -135,7 +135,9 @@ fn header(ctx: &Ctx<'_, '_>, f: &Frame, pen: &mut Pen, top: f32) -> Result<f32, 
     let case = ctx.input.case;
     let lang = ctx.words.lang;
     let pad = 8.0 * f.s;
-    let headline = lang.headline(case.case_type).to_string();
+    let headline = lang
+        .headline(case.case_type, &case.children_sexes())
+        .to_string();
     let style = f
         .style(FontKind::Bold, f.p.headline_size, f.c.band_text)
         .align(Align::Center);

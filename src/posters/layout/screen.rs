@@ -96,7 +96,7 @@ fn compose<'a>(
         );
         band.h = strip.y - band.y;
     }
-    let headline = lang.headline(case.case_type);
+    let headline = lang.headline(case.case_type, &case.children_sexes());
     let st =
         Style::new(FontKind::Bold, b.headline_size * s, c.band_text, LEADING).align(Align::Center);
     let min = st.size * 0.6;
