@@ -118,7 +118,7 @@ fn start_server(dir: &std::path::Path) -> (String, String, String) {
         rt.block_on(async move {
             let store = Store::open(&url).await.unwrap();
             let config = Config {
-                database_url: url,
+                database_url: url.into(),
                 ..Config::default()
             };
             let state = app::state(store.clone(), &config).expect("state");

@@ -92,7 +92,7 @@ fn start_server(dir: &std::path::Path) -> String {
             let store = Store::open(&url).await.unwrap();
             seed(&store).await;
             let config = Config {
-                database_url: url,
+                database_url: url.into(),
                 ..Config::default()
             };
             let state = app::state(store.clone(), &config).expect("state");

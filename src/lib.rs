@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod console;
+pub mod cpu;
 pub mod dispatch;
 pub mod distribution;
 pub mod partners;

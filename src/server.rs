@@ -2,7 +2,7 @@
 //! the retarget scheduler and the targeting watcher, with graceful shutdown. The one place that
 //! knows both the API and the console; both stand on `crate::app`.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,11 +20,11 @@ const SCHEDULER_TICK: Duration = Duration::from_secs(5);
 pub fn router(state: AppState) -> Router {
     let secure = state.settings.secure_cookies;
     let console = Arc::new(crate::console::Console::new(secure));
-    crate::api::router(
-        state,
-        crate::console::routes(console),
-        crate::console::not_found,
-    )
+    let pages = crate::api::Pages {
+        not_found: crate::console::not_found,
+        timed_out: crate::console::timed_out,
+    };
+    crate::api::router(state, crate::console::routes(console), pages)
 }
 
 pub async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, AppError> {
@@ -36,7 +36,9 @@ pub async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, AppError> {
         })
 }
 
-/// Serve until `shutdown` completes, then stop taking connections and finish the requests in flight.
+/// Serve until `shutdown` completes, then stop taking connections and finish the requests in
+/// flight, for at most the shutdown deadline: a client that never finishes its request cannot
+/// keep the process (and a deploy or a restart) waiting.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -53,17 +55,38 @@ pub async fn serve(
     let stop = Arc::new(Notify::new());
     let worker = tokio::spawn(Arc::new(state.worker()).run(stop.clone()));
     let scheduler = tokio::spawn(state.distributor.clone().schedule(SCHEDULER_TICK));
+    let deadline = state.settings.shutdown_deadline;
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(AppError::Serve);
+    let (began, shutting_down) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = began.send(());
+    };
+    let serving = axum::serve(listener, app)
+        .with_graceful_shutdown(signal)
+        .into_future();
+    let overdue = async move {
+        if shutting_down.await.is_err() {
+            // serving ended without a shutdown: nothing to time
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(deadline).await;
+    };
+    let served = tokio::select! {
+        served = serving => served.map_err(AppError::Serve),
+        () = overdue => {
+            tracing::warn!(deadline_secs = deadline.as_secs(), "shutdown deadline passed: requests still in flight were stopped");
+            Ok(())
+        }
+    };
     watcher.abort();
     revocations.abort();
     scheduler.abort();
     // finish the sends in flight and record them; what is left stays queued for the next start
     stop.notify_one();
-    let _ = worker.await;
+    if tokio::time::timeout(deadline, worker).await.is_err() {
+        tracing::warn!("shutdown deadline passed: the dispatch worker was stopped mid-send");
+    }
     served?;
     store.close().await;
     Ok(())

@@ -95,7 +95,7 @@ async fn a_bad_row_saved_before_the_checks_never_stops_the_service(backend: Back
     assert_eq!(res.status(), 200);
     let indexed = |url: String| async move {
         let config = lookout::config::Config {
-            database_url: url.clone(),
+            database_url: url.clone().into(),
             ..Default::default()
         };
         let store = lookout::store::Store::open(&url).await.unwrap();

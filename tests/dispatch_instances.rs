@@ -287,7 +287,7 @@ async fn a_due_case_is_retargeted_once_across_instances() {
     let (_hooks, hooks_base) = Hooks::start(20).await;
     let (photo, _token) = prepare(&database, &hooks_base, 20).await;
     let config = lookout::config::Config {
-        database_url: database.clone(),
+        database_url: database.clone().into(),
         outbox_dir: dir.path().join("outbox"),
         ..Default::default()
     };

@@ -38,7 +38,7 @@ pub fn postgres_server() -> Option<String> {
 
 pub fn config(database_url: &str) -> Config {
     Config {
-        database_url: database_url.to_string(),
+        database_url: database_url.into(),
         allow_private_targets: vec!["127.0.0.0/8".parse().unwrap()],
         link_key: Some(Secret::new("b".repeat(40))),
         public_url: Some("https://lookout.example.org".into()),

@@ -67,7 +67,15 @@ pub enum ApiError {
     Corrupt(#[source] StoreError),
     #[error("internal error")]
     Internal,
+    /// Renders and photo decodes are queued to the limit: come back in a moment.
+    #[error("the service is busy with other posters and photos; try again in a few seconds")]
+    Overloaded,
+    #[error("the request took longer than {0} seconds and was stopped")]
+    TimedOut(u64),
 }
+
+/// When a client turned away for load should come back.
+pub const RETRY_AFTER_SECS: &str = "2";
 
 /// The media type of every error the API answers.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -119,7 +127,7 @@ impl ApiError {
             CaseGone(_) => StatusCode::GONE,
             PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Render(_) | Internal | Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Store(_) | Overloaded | TimedOut(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -145,6 +153,8 @@ impl ApiError {
             Render(_) => "render_failed",
             Store(_) => "unavailable",
             Internal | Corrupt(_) => "internal",
+            Overloaded => "overloaded",
+            TimedOut(_) => "timeout",
         }
     }
 
@@ -169,6 +179,8 @@ impl ApiError {
             "bad_photo" => "Photo not usable",
             "render_failed" => "Poster could not be made",
             "unavailable" => "Service unavailable",
+            "overloaded" => "Too busy, try again shortly",
+            "timeout" => "Request took too long",
             _ => "Internal error",
         }
     }
@@ -230,6 +242,12 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
+        if matches!(self, ApiError::Overloaded | ApiError::TimedOut(_)) {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECS),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -289,7 +307,17 @@ impl From<crate::app::PosterError> for ApiError {
         match e {
             PosterError::Store(e) => e.into(),
             PosterError::Render(e) => ApiError::Render(e),
-            PosterError::BadDate(_) | PosterError::Join(_) => ApiError::Internal,
+            PosterError::Cpu(e) => e.into(),
+            PosterError::BadDate(_) => ApiError::Internal,
+        }
+    }
+}
+
+impl From<crate::cpu::CpuError> for ApiError {
+    fn from(e: crate::cpu::CpuError) -> Self {
+        match e {
+            crate::cpu::CpuError::Busy => ApiError::Overloaded,
+            crate::cpu::CpuError::Join(_) => ApiError::Internal,
         }
     }
 }

@@ -146,14 +146,19 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
 /// The OpenAPI document served at `/openapi.json`.
 pub const OPENAPI: &str = include_str!("openapi.json");
 
+/// The pages a person gets for requests outside the API's paths.
+#[derive(Clone, Copy)]
+pub struct Pages {
+    pub not_found: fn() -> axum::response::Response,
+    /// A request stopped by the request timeout.
+    pub timed_out: fn() -> axum::response::Response,
+}
+
 /// The whole application: the API's routes and `beside` them (the console), error shapes for
 /// unmatched requests, request ids, tracing. An unmatched path outside the API's own prefixes is
 /// answered by `page_not_found` (a page for a person), an API path by the API's JSON error.
-pub fn router(
-    state: AppState,
-    beside: Router<AppState>,
-    page_not_found: fn() -> axum::response::Response,
-) -> Router {
+pub fn router(state: AppState, beside: Router<AppState>, pages: Pages) -> Router {
+    let page_not_found = pages.not_found;
     let request_id = HeaderName::from_static("x-request-id");
     let fallback = move |method: Method, uri: axum::http::Uri| async move {
         if ops::is_api_path(uri.path()) {
@@ -169,6 +174,10 @@ pub fn router(
         .method_not_allowed_fallback(ops::method_not_allowed)
         // Bodies are bounded per route by the extractors (JSON and photo limits).
         .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(
+            (state.settings.request_timeout, pages.timed_out),
+            ops::deadline,
+        ))
         .layer(axum::middleware::from_fn(error::instance))
         .layer(CatchPanicLayer::custom(ops::panic_response))
         .layer(

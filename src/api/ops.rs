@@ -1,15 +1,42 @@
 //! Operations endpoints and the answers for requests no route takes.
 
 use std::any::Any;
+use std::time::Duration;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{Method, Uri, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::error::ApiError;
 use super::{AppState, OPENAPI};
+
+/// Middleware: a request still unanswered after the request timeout is stopped (its work dropped,
+/// an open transaction rolled back) and answered 503, in JSON on the API's paths and as a page
+/// elsewhere.
+pub async fn deadline(
+    State((limit, page)): State<(Duration, fn() -> Response)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let api = is_api_path(req.uri().path());
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(
+                timeout_secs = limit.as_secs(),
+                "request stopped by the timeout"
+            );
+            if api {
+                ApiError::TimedOut(limit.as_secs()).into_response()
+            } else {
+                page()
+            }
+        }
+    }
+}
 
 pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))

@@ -13,6 +13,7 @@ use super::cases::idempotency_key;
 use super::error::ApiError;
 use super::extract::{PHOTO_LIMIT, media_type, read_body};
 use crate::cases::FieldError;
+use crate::cpu::Turn;
 use crate::posters::normalize_photo;
 
 /// Room for the multipart framing around a photo of the full size.
@@ -47,9 +48,10 @@ pub async fn upload(
     }
     let key = idempotency_key(&headers, "photos", &caller, &image)?;
     // Decoding is CPU work that must not hold up the async workers.
-    let prepared = tokio::task::spawn_blocking(move || normalize_photo(&image))
-        .await
-        .map_err(|_| ApiError::Internal)?
+    let prepared = app
+        .cpu
+        .run(Turn::Request, move || normalize_photo(&image))
+        .await?
         .map_err(|source| ApiError::Photo {
             field: "photo",
             source,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{Config, Organisation};
+use crate::cpu::{CpuLimit, SharedCpuLimit};
 use crate::dispatch::worker::{DispatchMetrics, Worker, WorkerSettings};
 use crate::dispatch::{Channels, SetupError};
 use crate::distribution::{Distributor, TargetingIndex};
@@ -19,6 +20,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Rendered posters, cached by content key.
     pub poster_source: PosterSource,
+    /// Renders and photo decodes, at most one per CPU at once (shared with `poster_source`).
+    pub cpu: SharedCpuLimit,
     /// The live partner-location index and the region policy.
     pub targeting: Arc<TargetingIndex>,
     /// Starts distributions and keeps them current as cases change.
@@ -46,6 +49,10 @@ pub struct Settings {
     pub dispatch_approval: bool,
     /// `allow_private_targets`: where a partner's webhook may go over plain http.
     pub private_targets: Vec<ipnet::IpNet>,
+    /// A request still unanswered after this is stopped and answered 503.
+    pub request_timeout: Duration,
+    /// How long requests in flight may take to finish after a shutdown begins.
+    pub shutdown_deadline: Duration,
 }
 
 impl AppState {
@@ -69,8 +76,12 @@ impl AppState {
                 .is_some_and(|u| u.starts_with("https://")),
             dispatch_approval: config.dispatch_approval,
             private_targets: config.allow_private_targets.clone(),
+            request_timeout: Duration::from_secs(config.request_timeout_secs),
+            shutdown_deadline: Duration::from_secs(config.shutdown_deadline_secs),
         });
         let memory = Arc::new(PosterMemory::new(DEFAULT_BUDGET));
+        let queue = usize::try_from(config.render_queue).unwrap_or(usize::MAX);
+        let cpu = CpuLimit::new(config.render_permits(), queue);
         let poster_settings = Arc::new(PosterSettings {
             organisation: config.organisation.clone(),
             case_page_url: config.case_page_url.clone(),
@@ -89,7 +100,8 @@ impl AppState {
             worker: WorkerSettings::from_config(config),
         };
         Ok(AppState {
-            poster_source: PosterSource::new(store.clone(), poster_settings, memory),
+            poster_source: PosterSource::new(store.clone(), poster_settings, memory, cpu.clone()),
+            cpu,
             store,
             settings,
             targeting,
@@ -103,7 +115,7 @@ impl AppState {
         Worker::new(
             self.store.clone(),
             self.dispatch.channels.clone(),
-            self.poster_source.clone(),
+            self.poster_source.background(),
             self.targeting.clone(),
             self.dispatch.worker.clone(),
             self.dispatch.metrics.clone(),

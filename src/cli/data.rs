@@ -13,7 +13,7 @@ pub fn load_config(file: Option<&Path>, database: Option<&str>) -> Result<Config
     let mut config =
         Config::load(file, &Config::process_env()).map_err(|e| CliError::input(e.to_string()))?;
     if let Some(db) = database {
-        config.database_url = database_url(db)?;
+        config.database_url = database_url(db)?.into();
     }
     Ok(config)
 }

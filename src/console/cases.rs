@@ -401,19 +401,14 @@ pub async fn poster(
         .await?
         .ok_or(ConsoleError::NotFound)?;
     if format == "letter.png" {
-        let file = app
-            .poster_source
-            .print_preview(&version, lang)
-            .await
-            .map_err(|e| ConsoleError::Internal(format!("preview of case {id}: {e}")))?;
+        let file = app.poster_source.print_preview(&version, lang).await?;
         return Ok(([(header::CONTENT_TYPE, "image/png")], file.bytes.clone()).into_response());
     }
     let format = Format::parse(&format).ok_or(ConsoleError::NotFound)?;
     let poster = app
         .poster_source
         .get(&viewer.actor(), id, &version, lang, format)
-        .await
-        .map_err(|e| ConsoleError::Internal(format!("poster of case {id}: {e}")))?;
+        .await?;
     Ok((
         [(header::CONTENT_TYPE, poster.file.content_type.clone())],
         poster.file.bytes.clone(),

@@ -22,6 +22,22 @@ pub enum ConsoleError {
     Template(String),
     #[error("{0}")]
     Internal(String),
+    /// Renders and photo decodes are queued to the limit.
+    #[error("too many renders waiting")]
+    Busy,
+    #[error("the page took too long")]
+    TimedOut,
+}
+
+impl From<crate::poster_files::PosterError> for ConsoleError {
+    fn from(e: crate::poster_files::PosterError) -> Self {
+        use crate::poster_files::PosterError;
+        match e {
+            PosterError::Cpu(crate::cpu::CpuError::Busy) => ConsoleError::Busy,
+            PosterError::Store(e) => ConsoleError::Store(e),
+            other => ConsoleError::Internal(other.to_string()),
+        }
+    }
 }
 
 impl ConsoleError {
@@ -41,6 +57,16 @@ impl ConsoleError {
                 StatusCode::FORBIDDEN,
                 "This form has expired",
                 "The form was not sent from this page of lookout, or it is too old. Nothing was changed. Go back, reload the page and send it again.",
+            ),
+            ConsoleError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Busy for a moment",
+                "lookout is making many posters at once. Nothing was lost. Reload this page in a few seconds.",
+            ),
+            ConsoleError::TimedOut => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "This took too long",
+                "The page was stopped before it finished. What was saved before stays saved. Reload the page; if it keeps happening, tell your administrator the time it happened.",
             ),
             _ => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -71,6 +97,13 @@ impl IntoResponse for ConsoleError {
              <div class=\"card\"><h1>{title}</h1><p>{message}</p><p><a href=\"/cases\">Back to the cases</a></p></div>\
              </main></body></html>"
         );
-        (status, axum::response::Html(body)).into_response()
+        let mut response = (status, axum::response::Html(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("2"),
+            );
+        }
+        response
     }
 }

@@ -98,6 +98,12 @@ pub fn not_found() -> axum::response::Response {
     ConsoleError::NotFound.into_response()
 }
 
+/// The page for a console request stopped by the request timeout.
+pub fn timed_out() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    ConsoleError::TimedOut.into_response()
+}
+
 /// The console's routes, with its headers (CSP, no framing, no caching of pages).
 pub fn routes(console: Arc<Console>) -> Router<AppState> {
     Router::new()

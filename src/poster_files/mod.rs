@@ -15,6 +15,7 @@ pub use memory::{DEFAULT_BUDGET, PosterMemory};
 
 use crate::cases::{Lang, PhotoSource};
 use crate::config::Organisation;
+use crate::cpu::{CpuError, SharedCpuLimit, Turn};
 use crate::posters::{
     Format, Mark, PosterInput, PreparedPhoto, RenderError, render, render_preview,
 };
@@ -33,8 +34,8 @@ pub enum PosterError {
     Render(#[from] RenderError),
     #[error("version {0} has an unreadable creation time")]
     BadDate(i64),
-    #[error("rendering stopped unexpectedly")]
-    Join(#[source] tokio::task::JoinError),
+    #[error(transparent)]
+    Cpu(#[from] CpuError),
 }
 
 /// A rendered poster and its content key (a strong ETag).
@@ -56,6 +57,9 @@ pub struct PosterSource {
     store: Store,
     settings: Arc<PosterSettings>,
     memory: Arc<PosterMemory>,
+    cpu: SharedCpuLimit,
+    /// Requests may be turned away when renders queue up; the dispatch worker waits its turn.
+    turn: Turn,
 }
 
 /// The date printed on a version's poster: the day the version was made, so rendering it again
@@ -93,11 +97,23 @@ impl PosterSource {
         store: Store,
         settings: Arc<PosterSettings>,
         memory: Arc<PosterMemory>,
+        cpu: SharedCpuLimit,
     ) -> PosterSource {
         PosterSource {
             store,
             settings,
             memory,
+            cpu,
+            turn: Turn::Request,
+        }
+    }
+
+    /// The same source for background work, which waits for a render's turn instead of being
+    /// turned away.
+    pub fn background(&self) -> PosterSource {
+        PosterSource {
+            turn: Turn::Background,
+            ..self.clone()
         }
     }
 
@@ -185,21 +201,22 @@ impl PosterSource {
         let settings = self.settings.clone();
         let document = v.document.clone();
         let (number, mark) = (v.meta.version, v.sample.then_some(Mark::Sample));
-        let bytes = tokio::task::spawn_blocking(move || {
-            let input = PosterInput {
-                case: &document,
-                photos: &photos,
-                lang,
-                issue_date,
-                version: u32::try_from(number).unwrap_or(u32::MAX),
-                organisation: &settings.organisation,
-                case_page_url: settings.case_page_url.as_deref(),
-                mark,
-            };
-            render_preview(&input, Format::Letter, PREVIEW_ZOOM)
-        })
-        .await
-        .map_err(PosterError::Join)??;
+        let bytes = self
+            .cpu
+            .run(self.turn, move || {
+                let input = PosterInput {
+                    case: &document,
+                    photos: &photos,
+                    lang,
+                    issue_date,
+                    version: u32::try_from(number).unwrap_or(u32::MAX),
+                    organisation: &settings.organisation,
+                    case_page_url: settings.case_page_url.as_deref(),
+                    mark,
+                };
+                render_preview(&input, Format::Letter, PREVIEW_ZOOM)
+            })
+            .await??;
         let file = Arc::new(CachedPoster {
             content_type: "image/png".into(),
             bytes,
@@ -231,21 +248,22 @@ impl PosterSource {
         let settings = self.settings.clone();
         let document = version.document.clone();
         let number = version.meta.version;
-        let bytes = tokio::task::spawn_blocking(move || {
-            let input = PosterInput {
-                case: &document,
-                photos: &photos,
-                lang,
-                issue_date,
-                version: u32::try_from(number).unwrap_or(u32::MAX),
-                organisation: &settings.organisation,
-                case_page_url: settings.case_page_url.as_deref(),
-                mark,
-            };
-            render(&input, format)
-        })
-        .await
-        .map_err(PosterError::Join)??;
+        let bytes = self
+            .cpu
+            .run(self.turn, move || {
+                let input = PosterInput {
+                    case: &document,
+                    photos: &photos,
+                    lang,
+                    issue_date,
+                    version: u32::try_from(number).unwrap_or(u32::MAX),
+                    organisation: &settings.organisation,
+                    case_page_url: settings.case_page_url.as_deref(),
+                    mark,
+                };
+                render(&input, format)
+            })
+            .await??;
         Ok(bytes)
     }
 

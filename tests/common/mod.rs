@@ -194,7 +194,7 @@ pub async fn spawn_app_on(
     let (database_url, pg) = fresh_database(backend, dir.path()).await?;
     let store = Store::open(&database_url).await.expect("open the store");
     let mut config = Config {
-        database_url: database_url.clone(),
+        database_url: database_url.clone().into(),
         outbox_dir: dir.path().join("outbox"),
         allow_private_targets: vec!["127.0.0.0/8".parse().unwrap()],
         link_key: Some(lookout::config::Secret::new("k".repeat(40))),

@@ -30,7 +30,7 @@ impl Fixture {
         let (url, pg) = fresh_database(backend, dir.path()).await?;
         let store = Store::open(&url).await.unwrap();
         let config = Config {
-            database_url: url.clone(),
+            database_url: url.clone().into(),
             outbox_dir: dir.path().join("outbox"),
             allow_private_targets: vec!["127.0.0.0/8".parse().unwrap()],
             link_key: Some(Secret::new("k".repeat(40))),

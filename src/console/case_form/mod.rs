@@ -25,6 +25,7 @@ use super::session::Viewer;
 use super::{Console, ConsoleError};
 use crate::app::AppState;
 use crate::cases::{Case, CaseError, CaseType, PhotoSource, parse_case};
+use crate::cpu::{CpuError, Turn};
 use crate::store::Created;
 
 /// One photo, as sent, at most; the whole form at most this times five (three children and two
@@ -193,7 +194,13 @@ async fn read(
     viewer.check(v.get("csrf").map_or("", String::as_str))?;
     v.remove("csrf");
     for (prefix, bytes) in files {
-        match tokio::task::spawn_blocking(move || crate::posters::normalize_photo(&bytes)).await {
+        let decoded = app
+            .cpu
+            .run(Turn::Request, move || {
+                crate::posters::normalize_photo(&bytes)
+            })
+            .await;
+        match decoded {
             Ok(Ok(prepared)) => {
                 let meta = app
                     .store
@@ -204,7 +211,12 @@ async fn read(
             Ok(Err(e)) => {
                 errors.insert(prefix, format!("{e}"));
             }
-            Err(e) => return Err(ConsoleError::Internal(e.to_string())),
+            // everything typed is shown again; only the photo needs sending once more
+            Err(CpuError::Busy) => {
+                let busy = "The service is busy with other photos: choose this photo again and save in a few seconds.";
+                errors.insert(prefix, busy.to_string());
+            }
+            Err(e @ CpuError::Join(_)) => return Err(ConsoleError::Internal(e.to_string())),
         }
     }
     Ok(Submitted {

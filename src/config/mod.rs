@@ -2,11 +2,15 @@
 //! Everything is checked once at start; the rest of the program receives a valid `Config`.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+mod env;
+mod secret;
+
+pub use secret::{DatabaseUrl, Secret};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -30,26 +34,6 @@ fn invalid(key: &str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         key: key.to_string(),
         reason: reason.into(),
-    }
-}
-
-/// A value that must never reach a log: its Debug and Display print a placeholder.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Self {
-        Secret(s.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
     }
 }
 
@@ -79,7 +63,7 @@ impl Default for Organisation {
 pub struct Config {
     pub listen: SocketAddr,
     /// `sqlite://PATH` or `postgres://…`.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     pub organisation: Organisation,
     /// The public page of a case, with `{case_number}` where the number goes; printed as a QR code.
     pub case_page_url: Option<String>,
@@ -121,6 +105,14 @@ pub struct Config {
     /// A case's first dispatch from the console waits until a second case manager approves it.
     /// Off by default: minutes count.
     pub dispatch_approval: bool,
+    /// A request still unanswered after this is answered 503, its work abandoned.
+    pub request_timeout_secs: u64,
+    /// After SIGTERM, requests in flight get this long to finish; then the process stops anyway.
+    pub shutdown_deadline_secs: u64,
+    /// Renders and photo decodes running at once; 0 means one per CPU.
+    pub render_concurrency: u64,
+    /// Renders and decodes that may wait for a turn; one more is answered 503 with Retry-After.
+    pub render_queue: u64,
 }
 
 impl Default for Config {
@@ -150,11 +142,23 @@ impl Default for Config {
             dispatch_dead_after_secs: 10,
             partner_disable_after_secs: 48 * 3600,
             dispatch_approval: false,
+            request_timeout_secs: 30,
+            shutdown_deadline_secs: 30,
+            render_concurrency: 0,
+            render_queue: 32,
         }
     }
 }
 
 impl Config {
+    /// How many renders and photo decodes run at once: `render_concurrency`, or one per CPU.
+    pub fn render_permits(&self) -> usize {
+        match self.render_concurrency {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => usize::try_from(n).unwrap_or(usize::MAX),
+        }
+    }
+
     /// Defaults, overridden by the file (if any), overridden by `LOOKOUT_*` variables in `env`.
     pub fn load(file: Option<&Path>, env: &HashMap<String, String>) -> Result<Config, ConfigError> {
         let mut config = match file {
@@ -178,116 +182,6 @@ impl Config {
     /// The process environment, for `load`.
     pub fn process_env() -> HashMap<String, String> {
         std::env::vars().collect()
-    }
-
-    fn apply_env(&mut self, env: &HashMap<String, String>) -> Result<(), ConfigError> {
-        let get = |k: &str| env.get(k).filter(|v| !v.is_empty());
-        // secrets may come from a file instead (`KEY_FILE`): systemd credentials, container secrets
-        let database_url = match secret_var(env, "DATABASE_URL")? {
-            Some(v) => Some(v),
-            None => secret_var(env, "LOOKOUT_DATABASE_URL")?,
-        };
-        let smtp_url = secret_var(env, "LOOKOUT_SMTP_URL")?;
-        let link_key = secret_var(env, "LOOKOUT_LINK_KEY")?;
-        if let Some(v) = get("LOOKOUT_LISTEN") {
-            self.listen = v
-                .parse()
-                .map_err(|_| invalid("LOOKOUT_LISTEN", "not an address like 127.0.0.1:8080"))?;
-        }
-        if let Some(v) = database_url {
-            self.database_url = v;
-        }
-        if let Some(v) = get("LOOKOUT_CASE_PAGE_URL") {
-            self.case_page_url = Some(v.clone());
-        }
-        if let Some(v) = get("LOOKOUT_PUBLIC_URL") {
-            self.public_url = Some(v.clone());
-        }
-        if let Some(v) = smtp_url {
-            self.smtp_url = Some(Secret::new(v));
-        }
-        if let Some(v) = get("LOOKOUT_SMTP_CA_FILE") {
-            self.smtp_ca_file = Some(PathBuf::from(v));
-        }
-        if let Some(v) = get("LOOKOUT_OUTBOX_DIR") {
-            self.outbox_dir = PathBuf::from(v);
-        }
-        if let Some(v) = get("LOOKOUT_ALLOW_PRIVATE_TARGETS") {
-            self.allow_private_targets = v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| {
-                    s.parse().map_err(|_| {
-                        invalid(
-                            "LOOKOUT_ALLOW_PRIVATE_TARGETS",
-                            format!("{s} is not a CIDR"),
-                        )
-                    })
-                })
-                .collect::<Result<_, _>>()?;
-        }
-        if let Some(v) = get("LOOKOUT_MAIL_FROM") {
-            self.mail_from = v.clone();
-        }
-        if let Some(v) = link_key {
-            self.link_key = Some(Secret::new(v));
-        }
-        if let Some(v) = get("LOOKOUT_DKIM_SELECTOR") {
-            self.dkim_selector = Some(v.clone());
-        }
-        if let Some(v) = get("LOOKOUT_DKIM_DOMAIN") {
-            self.dkim_domain = Some(v.clone());
-        }
-        if let Some(v) = get("LOOKOUT_DISPATCH_APPROVAL") {
-            self.dispatch_approval = match v.as_str() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                _ => return Err(invalid("LOOKOUT_DISPATCH_APPROVAL", "true or false")),
-            };
-        }
-        if let Some(v) = get("LOOKOUT_DKIM_KEY_FILE") {
-            self.dkim_key_file = Some(PathBuf::from(v));
-        }
-        for (key, slot) in [
-            ("LOOKOUT_REISSUE_QUIET_SECS", &mut self.reissue_quiet_secs),
-            (
-                "LOOKOUT_RETARGET_INTERVAL_SECS",
-                &mut self.retarget_interval_secs,
-            ),
-            (
-                "LOOKOUT_DISPATCH_CONCURRENCY",
-                &mut self.dispatch_concurrency,
-            ),
-            (
-                "LOOKOUT_DISPATCH_PER_PARTNER",
-                &mut self.dispatch_per_partner,
-            ),
-            ("LOOKOUT_DISPATCH_LEASE_SECS", &mut self.dispatch_lease_secs),
-            (
-                "LOOKOUT_DISPATCH_SEND_TIMEOUT_SECS",
-                &mut self.dispatch_send_timeout_secs,
-            ),
-            (
-                "LOOKOUT_PARTNER_DISABLE_AFTER_SECS",
-                &mut self.partner_disable_after_secs,
-            ),
-            (
-                "LOOKOUT_DISPATCH_HEARTBEAT_SECS",
-                &mut self.dispatch_heartbeat_secs,
-            ),
-            (
-                "LOOKOUT_DISPATCH_DEAD_AFTER_SECS",
-                &mut self.dispatch_dead_after_secs,
-            ),
-        ] {
-            if let Some(v) = get(key) {
-                *slot = v
-                    .parse()
-                    .map_err(|_| invalid(key, "not a whole number of seconds"))?;
-            }
-        }
-        Ok(())
     }
 
     fn check(&self) -> Result<(), ConfigError> {
@@ -355,6 +249,8 @@ impl Config {
             ),
             ("dispatch_heartbeat_secs", self.dispatch_heartbeat_secs),
             ("dispatch_dead_after_secs", self.dispatch_dead_after_secs),
+            ("request_timeout_secs", self.request_timeout_secs),
+            ("shutdown_deadline_secs", self.shutdown_deadline_secs),
         ] {
             if value == 0 {
                 return Err(invalid(key, "must be at least 1"));
@@ -402,97 +298,5 @@ fn check_ca_file(path: &Path) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// The value of `key`, or the text of the file `{key}_FILE` names, without its final line break.
-fn secret_var(env: &HashMap<String, String>, key: &str) -> Result<Option<String>, ConfigError> {
-    let file_key = format!("{key}_FILE");
-    let direct = env.get(key).filter(|v| !v.is_empty());
-    let file = env.get(&file_key).filter(|v| !v.is_empty());
-    match (direct, file) {
-        (Some(_), Some(_)) => Err(invalid(key, format!("set {key} or {file_key}, not both"))),
-        (Some(v), None) => Ok(Some(v.clone())),
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                path: PathBuf::from(path),
-                source,
-            })?;
-            Ok(Some(text.trim_end_matches(['\n', '\r']).to_string()))
-        }
-        (None, None) => Ok(None),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn defaults_carry_the_example_organisation() {
-        let c = Config::load(None, &env(&[])).unwrap();
-        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-        assert!(c.organisation.hotline.contains("1-800-843-5678"));
-        assert_eq!(c.reissue_quiet_secs, 60);
-        assert_eq!(c.retarget_interval_secs, 900);
-    }
-
-    #[test]
-    fn environment_overrides_and_is_checked() {
-        let c = Config::load(
-            None,
-            &env(&[
-                ("LOOKOUT_REISSUE_QUIET_SECS", "5"),
-                ("LOOKOUT_ALLOW_PRIVATE_TARGETS", "127.0.0.0/8, ::1/128"),
-                ("LOOKOUT_SMTP_URL", "smtp://user:pw@localhost:2525"),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(c.reissue_quiet_secs, 5);
-        assert_eq!(c.allow_private_targets.len(), 2);
-        assert!(
-            !format!("{c:?}").contains("pw@"),
-            "secret leaked into Debug"
-        );
-        let err = Config::load(None, &env(&[("LOOKOUT_REISSUE_QUIET_SECS", "soon")])).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "LOOKOUT_REISSUE_QUIET_SECS: not a whole number of seconds"
-        );
-        let err = Config::load(None, &env(&[("LOOKOUT_DKIM_SELECTOR", "s1")])).unwrap_err();
-        assert!(err.to_string().starts_with("dkim:"), "{err}");
-        let err = Config::load(None, &env(&[("LOOKOUT_LINK_KEY", "short")])).unwrap_err();
-        assert!(err.to_string().starts_with("link_key:"), "{err}");
-        let err = Config::load(None, &env(&[("DATABASE_URL", "mysql://x")])).unwrap_err();
-        assert!(err.to_string().starts_with("database_url:"));
-    }
-
-    #[test]
-    fn secrets_come_from_files_as_systemd_credentials_give_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let key = dir.path().join("link_key");
-        std::fs::write(&key, format!("{}\n", "k".repeat(40))).unwrap();
-        let path = key.display().to_string();
-        let c = Config::load(None, &env(&[("LOOKOUT_LINK_KEY_FILE", path.as_str())])).unwrap();
-        assert_eq!(c.link_key.unwrap().expose(), "k".repeat(40));
-        let both = env(&[
-            ("LOOKOUT_LINK_KEY_FILE", path.as_str()),
-            ("LOOKOUT_LINK_KEY", "x"),
-        ]);
-        let err = Config::load(None, &both).unwrap_err().to_string();
-        assert!(err.contains("not both"), "{err}");
-        let missing = env(&[("DATABASE_URL_FILE", "/nonexistent/db-url")]);
-        let err = Config::load(None, &missing).unwrap_err().to_string();
-        assert!(err.contains("/nonexistent/db-url"), "{err}");
-        let beats = env(&[
-            ("LOOKOUT_DISPATCH_HEARTBEAT_SECS", "5"),
-            ("LOOKOUT_DISPATCH_DEAD_AFTER_SECS", "10"),
-        ]);
-        let err = Config::load(None, &beats).unwrap_err().to_string();
-        assert!(err.starts_with("dispatch_dead_after_secs:"), "{err}");
-    }
-}
+mod tests;
