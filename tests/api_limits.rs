@@ -49,12 +49,7 @@ async fn a_request_that_never_finishes_is_stopped(backend: Backend) {
     assert!(answer.contains("This took too long"), "{answer}");
 
     // and the service goes on answering
-    let res = app
-        .client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), 200);
 }
 both!(a_request_that_never_finishes_is_stopped);
@@ -93,7 +88,9 @@ async fn shutdown_stops_waiting_at_its_deadline() {
     .await
     .unwrap();
     // the server has the request once an ordinary one after it is answered
-    let health = reqwest::get(format!("http://{addr}/healthz")).await.unwrap();
+    let health = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     stop.send(()).unwrap();
     // Without the deadline this waits an hour; the bound is generous, not a speed claim.

@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand, each parsing its flags and calling the libraries.
 
+mod config;
 mod data;
 mod migrate;
 mod partners;
@@ -40,6 +41,8 @@ enum Command {
     Partners(partners::PartnersArgs),
     /// Make and reset console accounts.
     User(user::UserArgs),
+    /// Check a configuration file.
+    Config(config::ConfigArgs),
 }
 
 /// A failure the command reports: exit 2 for bad input (the user can fix it), 1 for anything else.
@@ -69,6 +72,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Render(args) => render::run(args),
+        Command::Config(args) => config::run(args),
         Command::Target(args) => target::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Migrate(args) => migrate::run(args),
