@@ -56,6 +56,18 @@ pub async fn serve(
     let worker = tokio::spawn(Arc::new(state.worker()).run(stop.clone()));
     let scheduler = tokio::spawn(state.distributor.clone().schedule(SCHEDULER_TICK));
     let deadline = state.settings.shutdown_deadline;
+    // `/metrics` without a token, on an address the operator keeps private
+    let metrics = match state.settings.metrics_listen {
+        Some(addr) => {
+            let listener = bind(addr).await?;
+            tracing::info!(%addr, "metrics served without a token");
+            let app = crate::api::metrics_router(state.clone());
+            Some(tokio::spawn(
+                async move { axum::serve(listener, app).await },
+            ))
+        }
+        None => None,
+    };
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let (began, shutting_down) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
@@ -81,6 +93,9 @@ pub async fn serve(
     };
     watcher.abort();
     revocations.abort();
+    if let Some(m) = metrics {
+        m.abort();
+    }
     scheduler.abort();
     // finish the sends in flight and record them; what is left stays queued for the next start
     stop.notify_one();

@@ -106,6 +106,7 @@ async fn permission_matrix(backend: Backend) {
         ),
         ("GET", "/v1/tokens".into(), "admin", Value::Null),
         ("GET", "/v1/audit".into(), "admin", Value::Null),
+        ("GET", "/metrics".into(), "admin", Value::Null),
         (
             "POST",
             format!("/v1/cases/{id}/resolve"),

@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Backend, case_doc, error_of, spawn_app};
+use common::{Backend, case_doc, error_of, spawn_app, spawn_app_with};
 use lookout::posters::PreparedPhoto;
 use lookout::store::{Actor, Store};
 use serde_json::Value;
@@ -319,3 +319,43 @@ fn wait_for(child: &mut std::process::Child, limit: Duration) -> Option<std::pro
     let _ = child.kill();
     None
 }
+
+/// `/metrics` needs an admin token on the service's address; `metrics_listen` serves it, and
+/// nothing else, without one.
+async fn metrics_need_a_token_or_their_own_address(backend: Backend) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let Some(app) = spawn_app_with(backend, |c| c.metrics_listen = Some(port)).await else {
+        return;
+    };
+    let res = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(error_of(res, 401).await.0, "unauthenticated");
+    let res = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(&app.manager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(res, 403).await.0, "forbidden");
+    assert!(app.metrics().await.contains("lookout_"));
+
+    let open = app
+        .client
+        .get(format!("http://{port}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(open.status(), 200);
+    assert!(open.text().await.unwrap().contains("lookout_"));
+    let other = app
+        .client
+        .get(format!("http://{port}/v1/cases"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404, "only /metrics is served there");
+}
+both!(metrics_need_a_token_or_their_own_address);

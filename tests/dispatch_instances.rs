@@ -56,9 +56,10 @@ async fn two_instances() -> Option<Two> {
 }
 
 /// Webhook sends this instance counted as delivered (`/metrics`).
-async fn delivered_by(client: &reqwest::Client, server: &Server) -> u64 {
+async fn delivered_by(client: &reqwest::Client, server: &Server, token: &str) -> u64 {
     let text = client
         .get(server.url("/metrics"))
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
@@ -97,8 +98,8 @@ async fn two_instances_share_a_fan_out_and_never_send_one_delivery_at_once() {
         overlaps.first()
     );
     let (by_a, by_b) = (
-        delivered_by(&t.client, &t.a).await,
-        delivered_by(&t.client, &t.b).await,
+        delivered_by(&t.client, &t.a, &t.token).await,
+        delivered_by(&t.client, &t.b, &t.token).await,
     );
     println!("instance a delivered {by_a}, instance b {by_b}");
     assert!(by_a > 0 && by_b > 0, "both instances took a share");

@@ -349,6 +349,7 @@ async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
     let metrics = app
         .client
         .get(app.url("/metrics"))
+        .bearer_auth(&app.admin)
         .send()
         .await
         .unwrap()

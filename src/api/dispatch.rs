@@ -235,8 +235,16 @@ pub async fn enable_partner(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Prometheus text: the queue from the database, outcomes and latency from this process.
-pub async fn metrics(State(app): State<AppState>) -> Result<Response, ApiError> {
+/// Prometheus text: the queue from the database, outcomes and latency from this process. On the
+/// service's port it needs an admin token; `metrics_listen` serves it without one on an address
+/// the operator keeps private.
+pub async fn metrics(State(app): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    caller.require(Can::Administer)?;
+    open_metrics(State(app)).await
+}
+
+/// `/metrics` on the `metrics_listen` address: no token.
+pub async fn open_metrics(State(app): State<AppState>) -> Result<Response, ApiError> {
     let queue = outbox::queue_stats(&app.store, app.distributor.clock().now()).await?;
     let text = app
         .dispatch

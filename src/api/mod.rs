@@ -146,6 +146,13 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
 /// The OpenAPI document served at `/openapi.json`.
 pub const OPENAPI: &str = include_str!("openapi.json");
 
+/// What the `metrics_listen` address serves: `/metrics` alone, without a token.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(dispatch::open_metrics))
+        .with_state(state)
+}
+
 /// The pages a person gets for requests outside the API's paths.
 #[derive(Clone, Copy)]
 pub struct Pages {

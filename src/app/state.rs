@@ -53,6 +53,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// How long requests in flight may take to finish after a shutdown begins.
     pub shutdown_deadline: Duration,
+    /// Where `/metrics` is also served, without a token.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl AppState {
@@ -78,6 +80,7 @@ impl AppState {
             private_targets: config.allow_private_targets.clone(),
             request_timeout: Duration::from_secs(config.request_timeout_secs),
             shutdown_deadline: Duration::from_secs(config.shutdown_deadline_secs),
+            metrics_listen: config.metrics_listen,
         });
         let memory = Arc::new(PosterMemory::new(DEFAULT_BUDGET));
         let queue = usize::try_from(config.render_queue).unwrap_or(usize::MAX);

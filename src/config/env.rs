@@ -21,6 +21,14 @@ impl Config {
                 .parse()
                 .map_err(|_| invalid("LOOKOUT_LISTEN", "not an address like 127.0.0.1:8080"))?;
         }
+        if let Some(v) = get("LOOKOUT_METRICS_LISTEN") {
+            self.metrics_listen = Some(v.parse().map_err(|_| {
+                invalid(
+                    "LOOKOUT_METRICS_LISTEN",
+                    "not an address like 127.0.0.1:9090",
+                )
+            })?);
+        }
         if let Some(v) = database_url {
             self.database_url = v.into();
         }

@@ -105,6 +105,9 @@ pub struct Config {
     /// A case's first dispatch from the console waits until a second case manager approves it.
     /// Off by default: minutes count.
     pub dispatch_approval: bool,
+    /// A second address serving only `/metrics`, without a token, for a scraper on a private
+    /// network. On the main address `/metrics` needs an admin token.
+    pub metrics_listen: Option<SocketAddr>,
     /// A request still unanswered after this is answered 503, its work abandoned.
     pub request_timeout_secs: u64,
     /// After SIGTERM, requests in flight get this long to finish; then the process stops anyway.
@@ -142,6 +145,7 @@ impl Default for Config {
             dispatch_dead_after_secs: 10,
             partner_disable_after_secs: 48 * 3600,
             dispatch_approval: false,
+            metrics_listen: None,
             request_timeout_secs: 30,
             shutdown_deadline_secs: 30,
             render_concurrency: 0,

@@ -341,7 +341,13 @@ impl TestApp {
 
     /// The service's `/metrics` text.
     pub async fn metrics(&self) -> String {
-        let res = self.client.get(self.url("/metrics")).send().await.unwrap();
+        let res = self
+            .client
+            .get(self.url("/metrics"))
+            .bearer_auth(&self.admin)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200);
         res.text().await.unwrap()
     }

@@ -237,7 +237,7 @@ impl Drop for Server {
     }
 }
 
-/// Register `partners` webhook partners around Alexandria, VA, a photo and a case manager's token
+/// Register `partners` webhook partners around Alexandria, VA, a photo and an admin's token
 /// straight in the database; returns (photo id, token).
 pub async fn prepare(database: &str, hooks: &str, partners: usize) -> (String, String) {
     let store = Store::open(database).await.expect("open the store");
@@ -283,7 +283,8 @@ pub async fn prepare(database: &str, hooks: &str, partners: usize) -> (String, S
     };
     let photo = store.put_photo(&photo, &actor, None).await.unwrap().id;
     let token = store
-        .create_token(Role::CaseManager, None, Some("fleet test"), &actor)
+        // an admin's: it works cases and reads each instance's /metrics
+        .create_token(Role::Admin, None, Some("fleet test"), &actor)
         .await
         .unwrap()
         .secret;
