@@ -55,6 +55,11 @@ pub async fn serve(
     let stop = Arc::new(Notify::new());
     let worker = tokio::spawn(Arc::new(state.worker()).run(stop.clone()));
     let scheduler = tokio::spawn(state.distributor.clone().schedule(SCHEDULER_TICK));
+    let sweeper = tokio::spawn(crate::app::sweep_every(
+        store.clone(),
+        state.distributor.clock().clone(),
+        crate::app::SWEEP_EVERY,
+    ));
     let deadline = state.settings.shutdown_deadline;
     // `/metrics` without a token, on an address the operator keeps private
     let metrics = match state.settings.metrics_listen {
@@ -97,6 +102,7 @@ pub async fn serve(
         m.abort();
     }
     scheduler.abort();
+    sweeper.abort();
     // finish the sends in flight and record them; what is left stays queued for the next start
     stop.notify_one();
     if tokio::time::timeout(deadline, worker).await.is_err() {

@@ -82,3 +82,27 @@ pub fn state_with_clock(
 ) -> Result<AppState, AppError> {
     Ok(AppState::with_clock(store, config, clock)?)
 }
+
+/// How often expired idempotency keys and closed cases' cached posters are swept.
+pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Sweep `store` every `every`, by `clock`'s time, for as long as the service runs.
+pub async fn sweep_every(
+    store: Store,
+    clock: crate::clock::SharedClock,
+    every: std::time::Duration,
+) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match store.sweep(clock.now()).await {
+            Ok(swept) if swept != crate::store::Swept::default() => tracing::info!(
+                idempotency_keys = swept.idempotency_keys,
+                posters = swept.posters,
+                "swept expired rows"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sweep failed; trying again at the next one"),
+        }
+    }
+}

@@ -166,7 +166,7 @@ impl PosterSource {
             content_type: format.content_type().to_string(),
             bytes,
         };
-        self.store.cache_poster(key, &poster).await?;
+        self.store.cache_poster(key, id, &poster).await?;
         self.store
             .record_audit(AuditEvent {
                 actor,

@@ -389,6 +389,13 @@ pub(crate) async fn write_version_in(
         "case.update"
     };
     record(tx.conn(), audit(actor, action, id, version)).await?;
+    if resolution.is_some() {
+        // nothing of a closed case stays cached
+        sqlx::query("DELETE FROM poster_cache WHERE case_id = $1")
+            .bind(id.to_string())
+            .execute(tx.conn())
+            .await?;
+    }
     let record = fetch_case(tx.conn(), id).await?;
     record.ok_or(StoreError::NotFound("case"))
 }

@@ -3,7 +3,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-use super::{StoreError, now};
+use super::{StoreError, now, stamp};
 
 /// A client's `Idempotency-Key`, scoped to the route and the caller, with a hash of its request.
 #[derive(Debug, Clone)]
@@ -27,6 +27,17 @@ pub(crate) async fn claim(
     conn: &mut AnyConnection,
     k: &IdempotencyKey,
 ) -> Result<Claim, StoreError> {
+    // a key older than a day is free again, swept or not
+    sqlx::query(
+        "DELETE FROM idempotency_keys WHERE scope = $1 AND actor = $2 AND key = $3 \
+         AND created_at < $4",
+    )
+    .bind(k.scope)
+    .bind(&k.actor)
+    .bind(&k.key)
+    .bind(stamp(chrono::Utc::now() - super::IDEMPOTENCY_TTL))
+    .execute(&mut *conn)
+    .await?;
     let inserted = sqlx::query(
         "INSERT INTO idempotency_keys (scope, actor, key, request_hash, created_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",

@@ -51,6 +51,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0007_instances.sql"),
         include_str!("../../migrations/postgres/0007_instances.sql"),
     ),
+    (
+        8,
+        "cleanup",
+        include_str!("../../migrations/sqlite/0008_cleanup.sql"),
+        include_str!("../../migrations/postgres/0008_cleanup.sql"),
+    ),
 ];
 
 pub(super) fn migrator(backend: Backend) -> Migrator {

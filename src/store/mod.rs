@@ -17,6 +17,7 @@ pub mod outbox;
 mod partners;
 mod photos;
 mod posters;
+mod sweep;
 mod token_cache;
 mod tokens;
 mod users;
@@ -41,6 +42,7 @@ pub use instances::{
 pub use partners::PartnerRecord;
 pub use photos::PhotoMeta;
 pub use posters::CachedPoster;
+pub use sweep::{IDEMPOTENCY_TTL, Swept};
 pub use tokens::{NewToken, TokenInfo};
 pub use users::{SessionInfo, UserRecord};
 

@@ -1,8 +1,9 @@
-//! The poster cache: rendered bytes by content key (a hash of everything the poster is made from).
+//! The poster cache: rendered bytes by content key (a hash of everything the poster is made from),
+//! each row naming its case so that nothing of a closed case stays cached.
 
 use sqlx::Row;
 
-use super::{Store, StoreError, now};
+use super::{CaseId, Store, StoreError, now};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedPoster {
@@ -25,17 +26,24 @@ impl Store {
         .transpose()
     }
 
-    /// Keep a rendered poster. Two renders of one key give the same bytes, so the first one stays.
-    pub async fn cache_poster(&self, key: &str, poster: &CachedPoster) -> Result<(), StoreError> {
+    /// Keep a rendered poster of case `case`. Two renders of one key give the same bytes, so the
+    /// first one stays.
+    pub async fn cache_poster(
+        &self,
+        key: &str,
+        case: CaseId,
+        poster: &CachedPoster,
+    ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO poster_cache (key, content_type, bytes, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT DO NOTHING",
+            "INSERT INTO poster_cache (key, content_type, bytes, created_at, case_id) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         )
         .bind(key)
         .bind(&poster.content_type)
         .bind(poster.bytes.clone())
         .bind(now())
+        .bind(case.to_string())
         .execute(tx.conn())
         .await?;
         tx.commit().await
