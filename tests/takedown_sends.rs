@@ -284,5 +284,52 @@ async fn after_the_resolve_the_pull_api_shows_nothing_of_the_child(backend: Back
     assert_eq!(atom.matches("<entry>").count(), 1, "{atom}");
     assert!(atom.contains("Cancel: version"), "{atom}");
     assert!(!atom.contains(&issued), "{atom}");
+    assert_rfc4287(&atom);
+}
+
+/// What RFC 4287 requires of a feed and its entries (4.1.1, 4.1.2), read back by Python's XML
+/// parser: one id, title and updated each, RFC 3339 dates, an author for the feed (no entry names
+/// one), a self link, and an alternate link on each entry (it has no content).
+fn assert_rfc4287(atom: &str) {
+    const CHECK: &str = r#"
+import sys, datetime, xml.etree.ElementTree as ET
+A = "{http://www.w3.org/2005/Atom}"
+feed = ET.fromstring(sys.stdin.read())
+assert feed.tag == A + "feed", feed.tag
+def one(el, name):
+    found = el.findall(A + name)
+    assert len(found) == 1, (el.tag, name, len(found))
+    return found[0]
+def required(el):
+    one(el, "id"); one(el, "title")
+    datetime.datetime.fromisoformat(one(el, "updated").text)
+required(feed)
+assert one(one(feed, "author"), "name").text.strip()
+assert [l for l in feed.findall(A + "link") if l.get("rel") == "self"]
+for entry in feed.findall(A + "entry"):
+    required(entry)
+    assert [l for l in entry.findall(A + "link") if l.get("rel") == "alternate" and l.get("href")]
+print("valid")
+"#;
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", CHECK])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 (installed by .ci/run)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(atom.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "not RFC 4287: {}\n{atom}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 both!(after_the_resolve_the_pull_api_shows_nothing_of_the_child);

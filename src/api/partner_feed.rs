@@ -320,10 +320,14 @@ pub async fn cap_feed(State(app): State<AppState>, caller: Caller) -> Result<Res
     );
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     xml.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    // RFC 4287: a feed names its author (here the organisation issuing the alerts, since no
+    // entry names one) and should link to itself.
     xml.push_str(&format!(
-        "  <id>{base}/partner/v1/cap</id>\n  <title>Posters for {}</title>\n  <updated>{}</updated>\n",
+        "  <id>{base}/partner/v1/cap</id>\n  <title>Posters for {}</title>\n  <updated>{}</updated>\n  \
+         <author><name>{}</name></author>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{base}/partner/v1/cap\"/>\n",
         escape(&partner.name),
-        escape(&updated)
+        escape(&updated),
+        escape(&app.settings.organisation.name),
     ));
     for d in &recent {
         let title = match d.kind {
