@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -10,6 +10,7 @@ use super::AppState;
 use super::auth::{Caller, Can};
 use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery, JsonBody, parse_json};
+use super::paging::{self, Page};
 use crate::partners::PartnerId;
 use crate::store::{AuditFilter, Role, TokenId};
 
@@ -69,9 +70,29 @@ pub async fn create_token(
     ))
 }
 
-pub async fn tokens(State(app): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+pub async fn tokens(
+    State(app): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Page, ApiError> {
     caller.require(Can::Administer)?;
-    Ok(Json(json!({"tokens": app.store.tokens().await?})))
+    let limit = paging::limit(q.limit, 100, 1000)?;
+    let after = paging::start("tokens", q.cursor.as_deref(), None)?;
+    let mut tokens = app.store.tokens_page(after.as_deref(), limit + 1).await?;
+    let more = tokens.len() as i64 > limit;
+    tokens.truncate(limit as usize);
+    let next = more
+        .then(|| tokens.last().map(|t| paging::encode("tokens", &t.id)))
+        .flatten();
+    Ok(Page::new(&uri, json!({"tokens": tokens}), next, more))
 }
 
 pub async fn revoke_token(
@@ -91,14 +112,16 @@ pub struct AuditQuery {
     case_id: Option<String>,
     action: Option<String>,
     before: Option<i64>,
+    cursor: Option<String>,
     limit: Option<i64>,
 }
 
 pub async fn audit(
     State(app): State<AppState>,
     caller: Caller,
+    uri: Uri,
     ApiQuery(q): ApiQuery<AuditQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Page, ApiError> {
     caller.require(Can::Administer)?;
     let case_id = match q.case_id {
         Some(c) => Some(
@@ -107,18 +130,31 @@ pub async fn audit(
         ),
         None => None,
     };
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::parameter("limit", "between 1 and 1000"));
-    }
-    let entries = app
+    let limit = paging::limit(q.limit, 100, 1000)?;
+    let legacy = q.before.map(|b| ("before", b.to_string()));
+    let before = paging::start("audit", q.cursor.as_deref(), legacy)?
+        .map(|b| {
+            b.parse::<i64>()
+                .map_err(|_| ApiError::parameter("cursor", "not a cursor of this list"))
+        })
+        .transpose()?;
+    let mut entries = app
         .store
         .audit_entries(&AuditFilter {
             case_id,
             action: q.action,
-            before: q.before,
-            limit,
+            before,
+            limit: limit + 1,
         })
         .await?;
-    Ok(Json(json!({"entries": entries})))
+    let more = entries.len() as i64 > limit;
+    entries.truncate(limit as usize);
+    let next = more
+        .then(|| {
+            entries
+                .last()
+                .map(|e| paging::encode("audit", &e.id.to_string()))
+        })
+        .flatten();
+    Ok(Page::new(&uri, json!({"entries": entries}), next, more))
 }

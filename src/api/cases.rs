@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use super::AppState;
 use super::auth::{Caller, Can};
 use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery, JsonBody, parse_json};
+use super::paging::{self, Page};
 use crate::cases::{Case, CaseStatus, CaseType, FieldError, PhotoSource, parse_case};
 use crate::cases::{changed_paths, merge_patch};
 use crate::distribution::reissue::ReissueError;
@@ -180,14 +181,16 @@ pub struct ListQuery {
     case_type: Option<String>,
     case_number: Option<String>,
     before: Option<String>,
+    cursor: Option<String>,
     limit: Option<i64>,
 }
 
 pub async fn list(
     State(app): State<AppState>,
     caller: Caller,
+    uri: Uri,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Page, ApiError> {
     caller.require(Can::WorkCases)?;
     if let Some(s) = &q.status
         && !["active", "resolved", "cancelled"].contains(&s.as_str())
@@ -202,18 +205,23 @@ pub async fn list(
     {
         return Err(ApiError::parameter("case_type", "not a case type"));
     }
-    let before = match &q.before {
-        Some(b) => Some(
-            b.parse::<CaseId>()
-                .map_err(|_| ApiError::parameter("before", "not a case id"))?,
-        ),
-        None => None,
+    let field = if q.cursor.is_some() {
+        "cursor"
+    } else {
+        "before"
     };
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::parameter("limit", "between 1 and 500"));
-    }
-    let cases = app
+    let before = paging::start(
+        "cases",
+        q.cursor.as_deref(),
+        q.before.map(|b| ("before", b)),
+    )?
+    .map(|b| {
+        b.parse::<CaseId>()
+            .map_err(|_| ApiError::parameter(field, "not a case id"))
+    })
+    .transpose()?;
+    let limit = paging::limit(q.limit, 50, 500)?;
+    let mut cases = app
         .store
         .list_cases(&CaseFilter {
             status: q.status,
@@ -221,11 +229,16 @@ pub async fn list(
             case_number: q.case_number,
             search: None,
             before,
-            limit,
+            // one more than asked: whether there is a next page
+            limit: limit + 1,
         })
         .await?;
-    let next = (cases.len() as i64 == limit).then(|| cases.last().map(|c| c.id.clone()));
-    Ok(Json(json!({"cases": cases, "next_before": next.flatten()})))
+    let more = cases.len() as i64 > limit;
+    cases.truncate(limit as usize);
+    let next = more.then(|| cases.last().map(|c| c.id.clone())).flatten();
+    let cursor = next.as_deref().map(|id| paging::encode("cases", id));
+    let body = json!({"cases": cases, "next_before": next});
+    Ok(Page::new(&uri, body, cursor, more))
 }
 
 /// `If-Match: "vN"`: the version the client last saw, if it says.

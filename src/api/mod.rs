@@ -10,6 +10,7 @@ mod dispatch;
 mod error;
 mod extract;
 mod ops;
+mod paging;
 mod partner_feed;
 mod partners;
 mod photos;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -17,6 +17,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery};
+use super::paging::{self, Page};
 use super::posters::{format_param, lang_param, serve};
 use crate::app::issue_date;
 use crate::cases::CaseStatus;
@@ -34,6 +35,7 @@ const FEED_MAX: i64 = 500;
 #[serde(deny_unknown_fields)]
 pub struct FeedQuery {
     after: Option<i64>,
+    cursor: Option<String>,
     limit: Option<i64>,
 }
 
@@ -127,23 +129,26 @@ fn item(
 pub async fn deliveries(
     State(app): State<AppState>,
     caller: Caller,
+    uri: Uri,
     ApiQuery(q): ApiQuery<FeedQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Page, ApiError> {
     let partner = partner_of(&app, &caller).await?;
-    let after = q.after.unwrap_or(0);
+    let legacy = q.after.map(|a| ("after", a.to_string()));
+    let (field, reason) = match q.cursor {
+        Some(_) => ("cursor", "not a cursor of this list"),
+        None => ("after", "a cursor from an earlier answer, 0 or more"),
+    };
+    let after = paging::start("deliveries", q.cursor.as_deref(), legacy)?
+        .map(|a| {
+            a.parse::<i64>()
+                .map_err(|_| ApiError::parameter(field, reason))
+        })
+        .transpose()?
+        .unwrap_or(0);
     if after < 0 {
-        return Err(ApiError::parameter(
-            "after",
-            "a cursor from an earlier answer, 0 or more",
-        ));
+        return Err(ApiError::parameter(field, reason));
     }
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=FEED_MAX).contains(&limit) {
-        return Err(ApiError::parameter(
-            "limit",
-            format!("between 1 and {FEED_MAX}"),
-        ));
-    }
+    let limit = paging::limit(q.limit, 100, FEED_MAX)?;
     let (list, done) = outbox::feed(
         &app.store,
         partner.id.as_str(),
@@ -159,8 +164,13 @@ pub async fn deliveries(
         let v = versions.get(&app, d).await?;
         items.push(item(&app, d, &v, &partner)?);
     }
+    // a feed: the cursor to resume from is given even when nothing more is there yet; fetching
+    // marks takedowns as taken, so no look-ahead row is read to know whether more exist
     let next = list.last().map_or(after, |d| d.seq);
-    Ok(Json(json!({"deliveries": items, "next_after": next})))
+    let more = list.len() as i64 == limit;
+    let cursor = paging::encode("deliveries", &next.to_string());
+    let body = json!({"deliveries": items, "next_after": next});
+    Ok(Page::new(&uri, body, Some(cursor), more))
 }
 
 /// Takedowns the partner's fetch or acknowledgement completed, for `/metrics`.

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -11,6 +11,7 @@ use super::AppState;
 use super::auth::{Caller, Can};
 use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery, JsonBody, parse_json};
+use super::paging::{self, Page};
 use crate::cases::FieldError;
 use crate::cases::merge_patch;
 use crate::partners::{Location, Partner, PartnerId};
@@ -66,17 +67,37 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     active: Option<bool>,
+    cursor: Option<String>,
+    limit: Option<i64>,
 }
 
 pub async fn list(
     State(app): State<AppState>,
     caller: Caller,
+    uri: Uri,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Page, ApiError> {
     caller.require(Can::ReadPartners)?;
-    let partners = app.store.partners(q.active.unwrap_or(false)).await?;
-    Ok(Json(
+    let limit = paging::limit(q.limit, 100, 1000)?;
+    let after = paging::start("partners", q.cursor.as_deref(), None)?;
+    let mut partners = app
+        .store
+        .partners_page(q.active.unwrap_or(false), after.as_deref(), limit + 1)
+        .await?;
+    let more = partners.len() as i64 > limit;
+    partners.truncate(limit as usize);
+    let next = more
+        .then(|| {
+            partners
+                .last()
+                .map(|p| paging::encode("partners", p.partner.id.as_str()))
+        })
+        .flatten();
+    Ok(Page::new(
+        &uri,
         json!({"partners": partners.iter().map(view).collect::<Vec<_>>()}),
+        next,
+        more,
     ))
 }
 
@@ -224,16 +245,40 @@ pub async fn put_locations(
     Ok(Json(json!({"partner_id": id, "locations": n})))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
 pub async fn locations(
     State(app): State<AppState>,
     caller: Caller,
+    uri: Uri,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Page, ApiError> {
     let id = partner_id(&id)?;
     caller.require_partner(&id)?;
     if app.store.partner(&id).await?.is_none() {
         return Err(ApiError::NotFound("partner"));
     }
-    let locations = app.store.locations(&id).await?;
-    Ok(Json(json!({"partner_id": id, "locations": locations})))
+    let limit = paging::limit(q.limit, 1000, 10_000)?;
+    let after = paging::start("locations", q.cursor.as_deref(), None)?;
+    let mut locations = app
+        .store
+        .locations_page(&id, after.as_deref(), limit + 1)
+        .await?;
+    let more = locations.len() as i64 > limit;
+    locations.truncate(limit as usize);
+    let next = more
+        .then(|| {
+            locations
+                .last()
+                .map(|l| paging::encode("locations", &l.reference))
+        })
+        .flatten();
+    let body = json!({"partner_id": id, "locations": locations});
+    Ok(Page::new(&uri, body, next, more))
 }

@@ -133,6 +133,25 @@ impl Store {
         rows.iter().map(partner_record).collect()
     }
 
+    /// At most `limit` partners in id order, those after `after`: a page of the API's list.
+    pub async fn partners_page(
+        &self,
+        active_only: bool,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<PartnerRecord>, StoreError> {
+        let sql = format!(
+            "{PARTNER_SELECT} WHERE ($1 = FALSE OR p.active = TRUE) AND p.id > $2 ORDER BY p.id LIMIT $3"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(active_only)
+            .bind(after.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(partner_record).collect()
+    }
+
     /// Make `locations` the partner's whole list; returns how many it now has.
     pub async fn replace_locations(
         &self,
@@ -193,6 +212,25 @@ impl Store {
              WHERE partner_id = $1 ORDER BY ref",
         )
         .bind(id.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(location).collect()
+    }
+
+    /// At most `limit` of the partner's locations in ref order, those after `after`.
+    pub async fn locations_page(
+        &self,
+        id: &PartnerId,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Location>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT partner_id, ref, name, lat, lon, reach_m, email, coverage FROM locations \
+             WHERE partner_id = $1 AND ref > $2 ORDER BY ref LIMIT $3",
+        )
+        .bind(id.as_str())
+        .bind(after.unwrap_or(""))
+        .bind(limit)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(location).collect()

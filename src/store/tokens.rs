@@ -122,9 +122,21 @@ impl Store {
     }
 
     pub async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
+        self.tokens_page(None, i64::MAX).await
+    }
+
+    /// At most `limit` tokens in id order, those after `after`.
+    pub async fn tokens_page(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<TokenInfo>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, role, partner_id, label, created_at, revoked_at FROM tokens ORDER BY id",
+            "SELECT id, role, partner_id, label, created_at, revoked_at FROM tokens \
+             WHERE id > $1 ORDER BY id LIMIT $2",
         )
+        .bind(after.unwrap_or(""))
+        .bind(limit)
         .fetch_all(self.pool())
         .await?;
         rows.iter()
