@@ -92,13 +92,12 @@ fn main() {
     measure("render letter PDF, example case", 200, second, || {
         black_box(render(&input, Format::Letter).unwrap());
     });
-    let fonts = lookout::posters::Fonts::load().unwrap();
     measure(
         "  of which: lay out letter (no writer)",
         200,
         second,
         || {
-            black_box(lookout::posters::lay_out(&input, Format::Letter, &fonts).unwrap());
+            black_box(lookout::posters::lay_out(&input, Format::Letter).unwrap());
         },
     );
     let phone = phone_photo();

@@ -68,8 +68,8 @@ fn each_format(case: &Case, what: &str) {
         for format in Format::ALL {
             let mut inp = input(case, &photos, &org, lang);
             inp.case_page_url = Some("https://lookout.example/cases/{case_number}");
-            let page = lay_out(&inp, format, &fonts)
-                .unwrap_or_else(|e| panic!("{what} {format:?} {lang:?}: {e}"));
+            let page =
+                lay_out(&inp, format).unwrap_or_else(|e| panic!("{what} {format:?} {lang:?}: {e}"));
             let what = format!("{what} {format:?} {lang:?}");
             check(&page, &what, &fonts);
             for c in &case.children {
@@ -115,25 +115,14 @@ fn one_two_and_three_children_lay_out_cleanly() {
 
 #[test]
 fn a_short_case_prints_at_full_size() {
-    let fonts = Fonts::load().unwrap();
     let case = example_case();
     let photos = photos_for(&case);
     let org = Organisation::default();
-    let page = lay_out(
-        &input(&case, &photos, &org, Lang::En),
-        Format::Letter,
-        &fonts,
-    )
-    .unwrap();
+    let page = lay_out(&input(&case, &photos, &org, Lang::En), Format::Letter).unwrap();
     assert_eq!(page.scale, 1.0, "the example fits without shrinking");
     let long = case_from(&longest_case(3));
     let photos = photos_for(&long);
-    let page = lay_out(
-        &input(&long, &photos, &org, Lang::En),
-        Format::Letter,
-        &fonts,
-    )
-    .unwrap();
+    let page = lay_out(&input(&long, &photos, &org, Lang::En), Format::Letter).unwrap();
     assert!(page.scale < 1.0, "the longest case is set smaller");
     let watermark = page
         .elements
@@ -186,7 +175,6 @@ fn write_previews() {
 
 #[test]
 fn a_photo_the_caller_did_not_prepare_is_named_by_its_field() {
-    let fonts = Fonts::load().unwrap();
     let mut json = example_json();
     json["children"][1]["photos"] = serde_json::json!([{"photo_id": "ph_123"}]);
     let case = case_from(&json);
@@ -194,13 +182,9 @@ fn a_photo_the_caller_did_not_prepare_is_named_by_its_field() {
     let mut missing = photos.clone();
     missing.retain(|k, _| *k != lookout::cases::PhotoSource::Id("ph_123".into()));
     let org = Organisation::default();
-    let err = lay_out(
-        &input(&case, &missing, &org, Lang::En),
-        Format::Square,
-        &fonts,
-    )
-    .err()
-    .expect("a missing photo is an error");
+    let err = lay_out(&input(&case, &missing, &org, Lang::En), Format::Square)
+        .err()
+        .expect("a missing photo is an error");
     assert_eq!(
         err.to_string(),
         "children[1].photos[0].photo_id: photo missing"

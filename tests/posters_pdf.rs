@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use lookout::cases::{Lang, age_on, cm_to_feet_inches, kg_to_pounds};
 use lookout::config::Organisation;
-use lookout::posters::{Fonts, Format, Mark, lay_out, layout::Element, render};
+use lookout::posters::{Format, Mark, lay_out, layout::Element, render};
 
 /// Every value of the example case that a print poster must show, as the oracle for pdftotext.
 fn printed_values(lang: Lang) -> Vec<String> {
@@ -260,8 +260,7 @@ fn amber_alert_sample_and_qr_code_appear_when_asked() {
     let mut inp = input(&case, &photos, &org, Lang::En);
     inp.mark = Some(Mark::Sample);
     inp.case_page_url = Some("https://lookout.example/cases/{case_number}");
-    let fonts = Fonts::load().unwrap();
-    let page = lay_out(&inp, Format::Letter, &fonts).unwrap();
+    let page = lay_out(&inp, Format::Letter).unwrap();
     let qr = page
         .elements
         .iter()
@@ -285,14 +284,14 @@ fn amber_alert_sample_and_qr_code_appear_when_asked() {
     for (lang, word) in [(Lang::En, "TEST"), (Lang::Es, "PRUEBA")] {
         let mut inp = input(&case, &photos, &org, lang);
         inp.mark = Some(Mark::Test);
-        let page = lay_out(&inp, Format::Letter, &fonts).unwrap();
+        let page = lay_out(&inp, Format::Letter).unwrap();
         match page.elements.last() {
             Some(Element::Watermark { run, .. }) => assert_eq!(run.text, word),
             other => panic!("no {word} mark last: {other:?}"),
         }
     }
     inp.case_page_url = None;
-    let page = lay_out(&inp, Format::Letter, &fonts).unwrap();
+    let page = lay_out(&inp, Format::Letter).unwrap();
     assert!(
         !page
             .elements

@@ -433,7 +433,7 @@ pub async fn version(
 /// A case whose text the poster fonts cannot show is refused here, with each field named, rather
 /// than accepted only for every poster of it to fail in dispatch.
 fn printable(case: &Case) -> Result<(), ApiError> {
-    let found = crate::posters::unprintable(case).map_err(|e| ApiError::Render(e.into()))?;
+    let found = crate::posters::unprintable(case).map_err(ApiError::Render)?;
     if found.is_empty() {
         Ok(())
     } else {

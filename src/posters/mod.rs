@@ -10,6 +10,7 @@ mod pdf;
 mod photo;
 mod printable;
 mod raster;
+mod renderer;
 mod template;
 mod text;
 
@@ -24,6 +25,7 @@ pub use fonts::{FontKind, Fonts};
 pub use format::Format;
 pub use photo::{PhotoError, PreparedPhoto, normalize_photo};
 pub use printable::unprintable;
+pub use renderer::Renderer;
 pub use template::TemplateError;
 
 /// Everything a poster is made from.
@@ -69,20 +71,10 @@ pub enum RenderError {
     Write(String),
 }
 
-/// Render one poster in one format. Deterministic: same input, same bytes.
+/// Render one poster in one format with the process's [`Renderer`]. Deterministic: same input,
+/// same bytes.
 pub fn render(input: &PosterInput<'_>, format: Format) -> Result<Vec<u8>, RenderError> {
-    let fonts = Fonts::load()?;
-    let page = lay_out(input, format, &fonts)?;
-    match format {
-        Format::Letter | Format::A4 => {
-            let title = format!("{} {}", input.case.case_number, format.as_str());
-            pdf::write(&page, &fonts, &title, input.issue_date)
-        }
-        Format::Billboard => raster::write(&page, &fonts, raster::Encoding::Jpeg),
-        Format::Square | Format::Story | Format::Landscape => {
-            raster::write(&page, &fonts, raster::Encoding::Png)
-        }
-    }
+    Renderer::shared()?.render(input, format)
 }
 
 /// A print poster (letter, A4) as a PNG for a screen, `zoom` pixels to the point; a screen
@@ -92,22 +84,13 @@ pub fn render_preview(
     format: Format,
     zoom: f32,
 ) -> Result<Vec<u8>, RenderError> {
-    let fonts = Fonts::load()?;
-    let mut page = lay_out(input, format, &fonts)?;
-    if format.is_print() {
-        page.zoom(zoom);
-    }
-    raster::write(&page, &fonts, raster::Encoding::Png)
+    Renderer::shared()?.render_preview(input, format, zoom)
 }
 
 /// The positioned elements of one poster, before any writer draws them (for tests and previews).
 pub fn lay_out<'a>(
     input: &PosterInput<'a>,
     format: Format,
-    fonts: &Fonts,
 ) -> Result<layout::Page<'a>, RenderError> {
-    let template = template::FormatTemplate::load(format)?;
-    let lang = template::LangTemplate::load(input.lang)?;
-    let regions = template::load_regions()?;
-    layout::layout(input, format, fonts, &template, &lang, &regions)
+    Renderer::shared()?.lay_out(input, format)
 }

@@ -4,16 +4,17 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::fonts::{FontError, Fonts};
+use super::RenderError;
+use super::fonts::Fonts;
 use crate::cases::{Case, FieldError};
 
 /// Each text field of `case` holding a character the fonts have no glyph for, with the first such
 /// character named in the reason. Empty when everything prints.
-pub fn unprintable(case: &Case) -> Result<Vec<FieldError>, FontError> {
-    let fonts = Fonts::load()?;
+pub fn unprintable(case: &Case) -> Result<Vec<FieldError>, RenderError> {
+    let fonts = super::Renderer::shared()?.fonts();
     let doc = serde_json::to_value(case).expect("plain data serialises");
     let mut found = Vec::new();
-    walk(&fonts, &doc, &mut String::new(), &mut found);
+    walk(fonts, &doc, &mut String::new(), &mut found);
     Ok(found)
 }
 

@@ -1,0 +1,96 @@
+//! The renderer of one process, built once: the fonts parsed, every format's and language's
+//! template read, the region names loaded. A render then only lays out and writes. (As typst's
+//! `World` owns what a document is made with; this owns what a poster is made with.)
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::template::{self, FormatTemplate, LangTemplate, Regions};
+use super::{Fonts, Format, PosterInput, RenderError, layout, pdf, raster};
+use crate::cases::Lang;
+
+pub struct Renderer {
+    fonts: Fonts,
+    formats: HashMap<Format, FormatTemplate>,
+    langs: HashMap<Lang, LangTemplate>,
+    regions: Regions,
+}
+
+impl Renderer {
+    /// Parse everything a poster is made with. Fails only on a defect in the bundled files.
+    pub fn new() -> Result<Renderer, RenderError> {
+        let formats = Format::ALL
+            .into_iter()
+            .map(|f| Ok((f, FormatTemplate::load(f)?)))
+            .collect::<Result<_, RenderError>>()?;
+        let langs = Lang::ALL
+            .into_iter()
+            .map(|l| Ok((l, LangTemplate::load(l)?)))
+            .collect::<Result<_, RenderError>>()?;
+        Ok(Renderer {
+            fonts: Fonts::load()?,
+            formats,
+            langs,
+            regions: template::load_regions()?,
+        })
+    }
+
+    /// The process's renderer, built at its first use.
+    pub fn shared() -> Result<&'static Renderer, RenderError> {
+        static SHARED: OnceLock<Result<Renderer, String>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| Renderer::new().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| RenderError::Write(format!("the renderer could not be built: {e}")))
+    }
+
+    pub fn fonts(&self) -> &Fonts {
+        &self.fonts
+    }
+
+    /// The positioned elements of one poster, before any writer draws them.
+    pub fn lay_out<'a>(
+        &self,
+        input: &PosterInput<'a>,
+        format: Format,
+    ) -> Result<layout::Page<'a>, RenderError> {
+        layout::layout(
+            input,
+            format,
+            &self.fonts,
+            &self.formats[&format],
+            &self.langs[&input.lang],
+            &self.regions,
+        )
+    }
+
+    /// One poster in one format. Deterministic: same input, same bytes.
+    pub fn render(&self, input: &PosterInput<'_>, format: Format) -> Result<Vec<u8>, RenderError> {
+        let page = self.lay_out(input, format)?;
+        let fonts = &self.fonts;
+        match format {
+            Format::Letter | Format::A4 => {
+                let title = format!("{} {}", input.case.case_number, format.as_str());
+                pdf::write(&page, fonts, &title, input.issue_date)
+            }
+            Format::Billboard => raster::write(&page, fonts, raster::Encoding::Jpeg),
+            Format::Square | Format::Story | Format::Landscape => {
+                raster::write(&page, fonts, raster::Encoding::Png)
+            }
+        }
+    }
+
+    /// A print poster as a PNG for a screen, `zoom` pixels to the point; a screen format as it is.
+    pub fn render_preview(
+        &self,
+        input: &PosterInput<'_>,
+        format: Format,
+        zoom: f32,
+    ) -> Result<Vec<u8>, RenderError> {
+        let mut page = self.lay_out(input, format)?;
+        if format.is_print() {
+            page.zoom(zoom);
+        }
+        raster::write(&page, &self.fonts, raster::Encoding::Png)
+    }
+}
