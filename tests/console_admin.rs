@@ -76,13 +76,34 @@ async fn partners_are_listed_mapped_imported_and_enabled(backend: Backend) {
                gone-mart,s1,Store 1,38.81,-77.06\n\
                gone-mart,s2,Store 2,95,-77.06\n\
                gone-mart,s3,Store 3,38.90,-77.03\n";
-    let (_, html) = page(&app, &c, "/admin/partners/import").await;
-    // a multipart body as a browser sends it
+    let html = import(&app, &c, "stores.csv", "text/csv", csv).await;
+    assert!(
+        html.contains("imported 2 locations for 1 partner"),
+        "{html}"
+    );
+    assert!(
+        html.contains("line 3") && html.contains("1 bad row skipped"),
+        "{html}"
+    );
+    let id = lookout::partners::PartnerId::parse("gone-mart").unwrap();
+    assert_eq!(app.store.locations(&id).await.unwrap().len(), 2);
+}
+both!(partners_are_listed_mapped_imported_and_enabled);
+
+/// Upload a partner file through the console's import page as a browser does; the report page.
+async fn import(
+    app: &common::TestApp,
+    c: &reqwest::Client,
+    name: &str,
+    kind: &str,
+    content: &str,
+) -> String {
+    let (_, html) = page(app, c, "/admin/partners/import").await;
     let boundary = "----lookout-test-boundary";
     let body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"stores.csv\"\r\n\
-         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n",
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: {kind}\r\n\r\n{content}\r\n--{boundary}--\r\n",
         console::csrf(&html)
     );
     let res = c
@@ -96,19 +117,33 @@ async fn partners_are_listed_mapped_imported_and_enabled(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let html = res.text().await.unwrap();
-    assert!(
-        html.contains("imported 2 locations for 1 partner"),
-        "{html}"
-    );
-    assert!(
-        html.contains("line 3") && html.contains("1 bad row skipped"),
-        "{html}"
-    );
-    let id = lookout::partners::PartnerId::parse("gone-mart").unwrap();
-    assert_eq!(app.store.locations(&id).await.unwrap().len(), 2);
+    res.text().await.unwrap()
 }
-both!(partners_are_listed_mapped_imported_and_enabled);
+
+/// The console's import checks partners as the API and the command line do: a webhook over plain
+/// http is a bad row unless `allow_private_targets` (loopback in tests) covers its address.
+async fn the_console_import_keeps_webhooks_to_https(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    account(&app, "root@example.org", Role::Admin).await;
+    let c = console::signed_in(&app, "root@example.org").await;
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let partners = format!(
+        r#"[{{"id": "open-web", "name": "SAMPLE Open", "kind": "retail",
+              "delivery": {{"webhook": {{"url": "http://10.1.2.3/hook", "secret": "{secret}"}}}}}},
+            {{"id": "local-relay", "name": "SAMPLE Relay", "kind": "retail",
+              "delivery": {{"webhook": {{"url": "http://127.0.0.1:9/hook", "secret": "{secret}"}}}}}}]"#
+    );
+    let html = import(&app, &c, "partners.json", "application/json", &partners).await;
+    assert!(html.contains("1 bad row skipped"), "{html}");
+    assert!(html.contains("delivery.webhook.url"), "{html}");
+    let open = lookout::partners::PartnerId::parse("open-web").unwrap();
+    let relay = lookout::partners::PartnerId::parse("local-relay").unwrap();
+    assert!(app.store.partner(&open).await.unwrap().is_none());
+    assert!(app.store.partner(&relay).await.unwrap().is_some());
+}
+both!(the_console_import_keeps_webhooks_to_https);
 
 async fn accounts_and_tokens_are_made_and_revoked(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {

@@ -178,6 +178,9 @@ async fn a_disabled_partner_is_still_told_and_first_when_enabled(backend: Backen
     // found while the partner is disabled: the takedown is still tried
     assert_eq!(app.resolve(&id).await.status(), 200);
     hook.wait_event("poster.withdrawn", 10).await;
+    // the refused attempt is recorded (its retry set by the test's clock) before the operator acts;
+    // otherwise a result recorded after the enabling would put the retry back
+    failed_takedown_recorded(&app.database_url, &id).await;
     // the partner is fixed; an operator enables it: the takedown goes at once, and nothing else
     hook.set(Mode::Up);
     let res = app
@@ -203,6 +206,33 @@ async fn a_disabled_partner_is_still_told_and_first_when_enabled(backend: Backen
     assert_eq!(hook.arrived().len(), 2, "{:?}", hook.arrived());
 }
 both!(a_disabled_partner_is_still_told_and_first_when_enabled);
+
+/// Wait until the case's takedown is back in the queue after a failed attempt.
+async fn failed_takedown_recorded(database_url: &str, case: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(database_url).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM deliveries WHERE case_id = $1 AND kind = 'withdrawn' \
+             AND state = 'pending' AND attempts >= 1",
+        )
+        .bind(case)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        if n > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the failed takedown was never recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    conn.close().await.unwrap();
+}
 
 async fn after_the_resolve_the_pull_api_shows_nothing_of_the_child(backend: Backend) {
     let clock = ManualClock::starting_now();
