@@ -196,27 +196,12 @@ impl PosterSource {
         if let Some(file) = self.memory.get(&key) {
             return Ok(file);
         }
-        let photos = self.load_photos(v).await?;
-        let issue_date = issue_date(v)?;
-        let settings = self.settings.clone();
-        let document = v.document.clone();
-        let (number, mark) = (v.meta.version, v.sample.then_some(Mark::Sample));
+        let mark = v.sample.then_some(Mark::Sample);
         let bytes = self
-            .cpu
-            .run(self.turn, move || {
-                let input = PosterInput {
-                    case: &document,
-                    photos: &photos,
-                    lang,
-                    issue_date,
-                    version: u32::try_from(number).unwrap_or(u32::MAX),
-                    organisation: &settings.organisation,
-                    case_page_url: settings.case_page_url.as_deref(),
-                    mark,
-                };
-                render_preview(&input, Format::Letter, PREVIEW_ZOOM)
+            .draw(v, lang, mark, |input| {
+                render_preview(input, Format::Letter, PREVIEW_ZOOM)
             })
-            .await??;
+            .await?;
         let file = Arc::new(CachedPoster {
             content_type: "image/png".into(),
             bytes,
@@ -243,6 +228,19 @@ impl PosterSource {
         format: Format,
         mark: Option<Mark>,
     ) -> Result<Vec<u8>, PosterError> {
+        self.draw(version, lang, mark, move |input| render(input, format))
+            .await
+    }
+
+    /// Run `write` over the poster input of `version` on the CPU limit: the one place a poster of
+    /// this source is drawn, whatever the writer.
+    async fn draw(
+        &self,
+        version: &VersionRecord,
+        lang: Lang,
+        mark: Option<Mark>,
+        write: impl FnOnce(&PosterInput<'_>) -> Result<Vec<u8>, RenderError> + Send + 'static,
+    ) -> Result<Vec<u8>, PosterError> {
         let photos = self.load_photos(version).await?;
         let issue_date = issue_date(version)?;
         let settings = self.settings.clone();
@@ -251,7 +249,7 @@ impl PosterSource {
         let bytes = self
             .cpu
             .run(self.turn, move || {
-                let input = PosterInput {
+                write(&PosterInput {
                     case: &document,
                     photos: &photos,
                     lang,
@@ -260,8 +258,7 @@ impl PosterSource {
                     organisation: &settings.organisation,
                     case_page_url: settings.case_page_url.as_deref(),
                     mark,
-                };
-                render(&input, format)
+                })
             })
             .await??;
         Ok(bytes)

@@ -155,6 +155,11 @@ pub fn longest_case(children: usize) -> serde_json::Value {
 pub fn have(tool: &str) -> bool {
     let ok = Command::new(tool).arg("-v").output().is_ok();
     if !ok {
+        // .ci/run installs every tool: a green CI must mean these tests ran
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but {tool} is not installed"
+        );
         eprintln!("skipped: {tool} is not installed (CI installs it)");
     }
     ok
