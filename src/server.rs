@@ -59,6 +59,7 @@ pub async fn serve(
         store.clone(),
         state.distributor.clock().clone(),
         crate::app::SWEEP_EVERY,
+        state.settings.retention,
     ));
     let deadline = state.settings.shutdown_deadline;
     // `/metrics` without a token, on an address the operator keeps private

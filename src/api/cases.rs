@@ -45,8 +45,23 @@ fn view(r: &CaseRecord) -> Value {
         "created_at": r.created_at,
         "updated_at": r.updated_at,
         "resolution": r.resolution,
-        "case": r.document,
+        "erased_at": r.erased_at,
+        "case": shown(&r.document, r.erased_at.is_some()),
     })
+}
+
+/// The document as the API shows it: an erased case shows only what is left of it.
+fn shown(case: &Case, erased: bool) -> Value {
+    if erased {
+        json!({
+            "case_number": case.case_number,
+            "case_type": case.case_type,
+            "status": case.status,
+            "missing_since": case.missing_since,
+        })
+    } else {
+        json!(case)
+    }
 }
 
 fn etag(version: i64) -> HeaderValue {
@@ -426,7 +441,8 @@ pub async fn version(
         "created_at": v.meta.created_at,
         "actor": v.meta.actor,
         "changed": v.meta.changed,
-        "case": v.document,
+        "erased_at": v.erased_at,
+        "case": shown(&v.document, v.erased_at.is_some()),
     })))
 }
 

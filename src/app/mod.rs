@@ -83,26 +83,51 @@ pub fn state_with_clock(
     Ok(AppState::with_clock(store, config, clock)?)
 }
 
-/// How often expired idempotency keys and closed cases' cached posters are swept.
+/// How often expired idempotency keys and closed cases' cached posters are swept, and closed cases
+/// past their retention period erased.
 pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Sweep `store` every `every`, by `clock`'s time, for as long as the service runs.
+/// Sweep `store` every `every`, by `clock`'s time, for as long as the service runs; with a
+/// `retention` period, also erase the cases closed longer ago than that.
 pub async fn sweep_every(
     store: Store,
     clock: crate::clock::SharedClock,
     every: std::time::Duration,
+    retention: Option<chrono::Duration>,
 ) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        match store.sweep(clock.now()).await {
-            Ok(swept) if swept != crate::store::Swept::default() => tracing::info!(
-                idempotency_keys = swept.idempotency_keys,
-                posters = swept.posters,
-                "swept expired rows"
-            ),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "sweep failed; trying again at the next one"),
+        sweep_once(&store, clock.now(), retention).await;
+    }
+}
+
+/// One sweep; a failure is logged and left for the next.
+pub async fn sweep_once(
+    store: &Store,
+    now: chrono::DateTime<chrono::Utc>,
+    retention: Option<chrono::Duration>,
+) {
+    match store.sweep(now).await {
+        Ok(swept) if swept != crate::store::Swept::default() => tracing::info!(
+            idempotency_keys = swept.idempotency_keys,
+            posters = swept.posters,
+            "swept expired rows"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "sweep failed; trying again at the next one"),
+    }
+    let Some(retention) = retention else {
+        return;
+    };
+    match store.erase_closed_cases(now - retention, now).await {
+        Ok(ids) => {
+            for id in ids {
+                tracing::info!(case_id = %id, "closed case erased: its retention period is over");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "erasing closed cases failed; trying again at the next sweep")
         }
     }
 }

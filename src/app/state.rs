@@ -55,6 +55,8 @@ pub struct Settings {
     pub shutdown_deadline: Duration,
     /// Where `/metrics` is also served, without a token.
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// `closed_case_retention_days`: how long a closed case is kept whole.
+    pub retention: Option<chrono::Duration>,
 }
 
 impl AppState {
@@ -81,6 +83,7 @@ impl AppState {
             request_timeout: Duration::from_secs(config.request_timeout_secs),
             shutdown_deadline: Duration::from_secs(config.shutdown_deadline_secs),
             metrics_listen: config.metrics_listen,
+            retention: config.retention(),
         });
         let memory = Arc::new(PosterMemory::new(DEFAULT_BUDGET));
         let queue = usize::try_from(config.render_queue).unwrap_or(usize::MAX);

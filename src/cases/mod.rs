@@ -3,6 +3,7 @@
 //! `parse` turns a JSON document (the format in `shared/spec/case-format.md`) into a [`Case`]
 //! whose every field has been checked; the rest of the program never sees an unchecked case.
 
+mod erase;
 mod model;
 mod parse;
 mod patch;

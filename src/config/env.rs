@@ -44,6 +44,14 @@ impl Config {
         if let Some(v) = get("LOOKOUT_SMTP_CA_FILE") {
             self.smtp_ca_file = Some(PathBuf::from(v));
         }
+        if let Some(v) = get("LOOKOUT_CLOSED_CASE_RETENTION_DAYS") {
+            self.closed_case_retention_days = Some(v.parse().map_err(|_| {
+                invalid(
+                    "LOOKOUT_CLOSED_CASE_RETENTION_DAYS",
+                    "not a whole number of days",
+                )
+            })?);
+        }
         if let Some(v) = get("LOOKOUT_OUTBOX_DIR") {
             self.outbox_dir = PathBuf::from(v);
         }

@@ -116,6 +116,9 @@ pub struct Config {
     pub render_concurrency: u64,
     /// Renders and decodes that may wait for a turn; one more is answered 503 with Retry-After.
     pub render_queue: u64,
+    /// Unset, closed cases are kept whole. Set, a closed case's photos, posters and personal fields
+    /// are erased this many days after it closed.
+    pub closed_case_retention_days: Option<u32>,
 }
 
 impl Default for Config {
@@ -150,11 +153,18 @@ impl Default for Config {
             shutdown_deadline_secs: 30,
             render_concurrency: 0,
             render_queue: 32,
+            closed_case_retention_days: None,
         }
     }
 }
 
 impl Config {
+    /// How long a closed case is kept whole, when a retention period is set.
+    pub fn retention(&self) -> Option<chrono::Duration> {
+        self.closed_case_retention_days
+            .map(|d| chrono::Duration::days(i64::from(d)))
+    }
+
     /// How many renders and photo decodes run at once: `render_concurrency`, or one per CPU.
     pub fn render_permits(&self) -> usize {
         match self.render_concurrency {
@@ -259,6 +269,15 @@ impl Config {
             if value == 0 {
                 return Err(invalid(key, "must be at least 1"));
             }
+        }
+        if self
+            .closed_case_retention_days
+            .is_some_and(|d| !(1..=36_500).contains(&d))
+        {
+            return Err(invalid(
+                "closed_case_retention_days",
+                "must be from 1 to 36500 days",
+            ));
         }
         if self.dispatch_send_timeout_secs >= self.dispatch_lease_secs {
             return Err(invalid(

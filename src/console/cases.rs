@@ -115,6 +115,7 @@ pub async fn list(
             c.id.parse()
                 .map_err(|_| ConsoleError::Internal("case id".into()))?;
         let names = match app.store.case(id).await? {
+            Some(r) if r.erased_at.is_some() => "(erased)".to_string(),
             Some(r) => names(&r.document),
             None => String::new(),
         };
@@ -318,7 +319,8 @@ pub async fn show(
             status => case.status.as_str(), active => active, version => record.version,
             type_label => type_label(case.case_type.as_str()), names => names(case),
             langs => langs, formats => formats, versions => versions, targeting => targeting,
-            in_flight => in_flight, approval => approval, ..distribution,
+            in_flight => in_flight, approval => approval,
+            erased => record.erased_at.as_deref().map(short), ..distribution,
         },
     )?;
     Ok(html.into_response())

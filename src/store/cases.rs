@@ -59,6 +59,9 @@ pub struct CaseRecord {
     pub created_at: String,
     pub updated_at: String,
     pub resolution: Option<Resolution>,
+    /// When the retention period erased everything personal: `document` then holds only the number,
+    /// type, status, day and agency.
+    pub erased_at: Option<String>,
     pub document: Case,
 }
 
@@ -74,6 +77,7 @@ pub struct CaseSummary {
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
+    pub erased_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -102,6 +106,7 @@ pub struct VersionMeta {
 pub struct VersionRecord {
     pub meta: VersionMeta,
     pub sample: bool,
+    pub erased_at: Option<String>,
     pub document: Case,
 }
 
@@ -112,7 +117,7 @@ pub enum Created {
 }
 
 const CASE_COLUMNS: &str = "c.id, c.current_version, c.sample, c.created_at, c.updated_at, \
-     c.resolution_outcome, c.resolution_reason, v.document";
+     c.resolution_outcome, c.resolution_reason, c.erased_at, v.document";
 
 fn document(json: &str) -> Result<Case, StoreError> {
     serde_json::from_str(json).map_err(|source| StoreError::Corrupt {
@@ -149,6 +154,7 @@ fn case_record(row: &AnyRow) -> Result<CaseRecord, StoreError> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         resolution,
+        erased_at: row.try_get("erased_at")?,
         document: document(row.try_get("document")?)?,
     })
 }
@@ -237,7 +243,7 @@ impl Store {
     pub async fn list_cases(&self, f: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, case_number, case_type, status, amber_alert, sample, current_version, \
-             created_at, updated_at FROM cases \
+             created_at, updated_at, erased_at FROM cases \
              WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR case_type = $2) \
                AND ($3 IS NULL OR case_number = $3) AND ($4 IS NULL OR id < $4) \
                AND ($6 IS NULL OR search_text LIKE $6) \
@@ -263,6 +269,7 @@ impl Store {
                     version: r.try_get("current_version")?,
                     created_at: r.try_get("created_at")?,
                     updated_at: r.try_get("updated_at")?,
+                    erased_at: r.try_get("erased_at")?,
                 })
             })
             .collect()
@@ -293,7 +300,7 @@ impl Store {
         version: Option<i64>,
     ) -> Result<Option<VersionRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT v.version, v.created_at, v.actor, v.changed, v.document, c.sample \
+            "SELECT v.version, v.created_at, v.actor, v.changed, v.document, c.sample, c.erased_at \
              FROM cases c JOIN case_versions v ON v.case_id = c.id \
              WHERE c.id = $1 AND v.version = COALESCE($2, c.current_version)",
         )
@@ -305,6 +312,7 @@ impl Store {
             Ok(VersionRecord {
                 meta: version_meta(&r)?,
                 sample: flag(&r, "sample")?,
+                erased_at: r.try_get("erased_at")?,
                 document: document(r.try_get("document")?)?,
             })
         })

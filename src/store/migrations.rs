@@ -57,6 +57,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0008_cleanup.sql"),
         include_str!("../../migrations/postgres/0008_cleanup.sql"),
     ),
+    (
+        9,
+        "retention",
+        include_str!("../../migrations/sqlite/0009_retention.sql"),
+        include_str!("../../migrations/postgres/0009_retention.sql"),
+    ),
 ];
 
 pub(super) fn migrator(backend: Backend) -> Migrator {

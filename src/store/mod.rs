@@ -17,6 +17,7 @@ pub mod outbox;
 mod partners;
 mod photos;
 mod posters;
+mod retention;
 mod sweep;
 mod token_cache;
 mod tokens;

@@ -252,6 +252,7 @@ fn new_record(id: CaseId, case: &Case, sample: bool, at: &str) -> CaseRecord {
         created_at: at.to_string(),
         updated_at: at.to_string(),
         resolution: None,
+        erased_at: None,
         document: case.clone(),
     }
 }
