@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::{CliError, data};
 use crate::accounts;
 use crate::app::AppError;
+use crate::partners::PartnerId;
 use crate::store::{Actor, Role, Store, StoreError};
 
 #[derive(clap::Args)]
@@ -26,9 +27,12 @@ enum UserCommand {
     Create {
         #[arg(long)]
         email: String,
-        /// admin or case_manager.
+        /// admin, case_manager, or partner (with --partner).
         #[arg(long)]
         role: String,
+        /// The partner a `partner` user belongs to: it sees only that partner's portal.
+        #[arg(long)]
+        partner: Option<String>,
         /// The name shown in the console [default: the part of the email before the @].
         #[arg(long)]
         name: Option<String>,
@@ -75,6 +79,29 @@ fn password(from_stdin: bool) -> Result<(String, bool), CliError> {
     Ok((line, false))
 }
 
+/// The role asked for, and the partner a `partner` user belongs to (required for it, refused for
+/// the others).
+fn role_and_partner(
+    role: &str,
+    partner: Option<&str>,
+) -> Result<(Role, Option<PartnerId>), CliError> {
+    let role =
+        Role::parse(role).ok_or_else(|| CliError::input("role: admin, case_manager or partner"))?;
+    match (role, partner) {
+        (Role::Partner, Some(p)) => {
+            let id = PartnerId::parse(p).map_err(|e| CliError::input(format!("partner: {e}")))?;
+            Ok((role, Some(id)))
+        }
+        (Role::Partner, None) => Err(CliError::input(
+            "partner: a partner user needs --partner ID",
+        )),
+        (_, Some(_)) => Err(CliError::input(
+            "partner: only a partner user belongs to a partner (--role partner)",
+        )),
+        (_, None) => Ok((role, None)),
+    }
+}
+
 fn hashed(password: &str) -> Result<String, CliError> {
     accounts::hash_password(password).map_err(|e| CliError::failure(e.to_string()))
 }
@@ -85,27 +112,39 @@ async fn command(store: &Store, command: UserCommand) -> Result<(), CliError> {
         UserCommand::Create {
             email,
             role,
+            partner,
             name,
             password_stdin,
         } => {
             let email =
                 accounts::normalise_email(&email).map_err(|e| CliError::input(e.to_string()))?;
-            let role = match Role::parse(&role) {
-                Some(r @ (Role::Admin | Role::CaseManager)) => r,
-                _ => return Err(CliError::input("role: admin or case_manager")),
-            };
+            let (role, partner) = role_and_partner(&role, partner.as_deref())?;
             let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
             let name = accounts::display_name(&name).map_err(|e| CliError::input(e.to_string()))?;
             let (password, made) = password(password_stdin)?;
-            let user = store
-                .create_user(&email, &name, role, &hashed(&password)?, &ACTOR, now)
-                .await
-                .map_err(|e| match e {
-                    StoreError::AlreadyExists(_) => {
-                        CliError::input(format!("email: {email} already has an account"))
-                    }
-                    e => CliError::failure(e.to_string()),
-                })?;
+            let hash = hashed(&password)?;
+            let made_user = match &partner {
+                Some(p) => {
+                    store
+                        .create_partner_user(&email, &name, p, &hash, &ACTOR, now)
+                        .await
+                }
+                None => {
+                    store
+                        .create_user(&email, &name, role, &hash, &ACTOR, now)
+                        .await
+                }
+            };
+            let user = made_user.map_err(|e| match e {
+                StoreError::AlreadyExists(_) => {
+                    CliError::input(format!("email: {email} already has an account"))
+                }
+                StoreError::NotFound(_) => CliError::input(format!(
+                    "partner: no partner {}",
+                    partner.as_ref().map_or("", |p| p.as_str())
+                )),
+                e => CliError::failure(e.to_string()),
+            })?;
             eprintln!("made {} account {} for {email}", role.as_str(), user.id);
             if made {
                 eprintln!("one-time password (shown once; change it by a reset):");
@@ -149,7 +188,15 @@ async fn command(store: &Store, command: UserCommand) -> Result<(), CliError> {
                 } else {
                     "active"
                 };
-                println!("{}\t{}\t{}\t{}", u.id, u.email, u.role.as_str(), state);
+                let partner = u.partner_id.as_ref().map_or("", |p| p.as_str());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    u.id,
+                    u.email,
+                    u.role.as_str(),
+                    partner,
+                    state
+                );
             }
             Ok(())
         }

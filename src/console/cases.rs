@@ -20,11 +20,16 @@ use crate::store::{CaseFilter, CaseId, CaseRecord};
 const PAGE: i64 = 25;
 
 /// `/`: the cases, or sign-in first.
-pub async fn home(_viewer: Viewer) -> Redirect {
-    Redirect::to("/cases")
+/// `/`: the case list for the organisation's people, the portal for a partner user.
+pub async fn home(viewer: Result<Viewer, ConsoleError>) -> Result<Redirect, ConsoleError> {
+    match viewer {
+        Ok(_) => Ok(Redirect::to("/cases")),
+        Err(ConsoleError::Forbidden) => Ok(Redirect::to("/portal")),
+        Err(e) => Err(e),
+    }
 }
 
-fn type_label(t: &str) -> String {
+pub(crate) fn type_label(t: &str) -> String {
     let mut s = t.replace('_', " ");
     if let Some(first) = s.get_mut(0..1) {
         first.make_ascii_uppercase();

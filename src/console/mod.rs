@@ -10,6 +10,7 @@ mod case_form;
 mod cases;
 mod error;
 mod pages;
+mod portal;
 mod session;
 mod sign_in;
 mod test_send;
@@ -118,6 +119,11 @@ pub fn routes(console: Arc<Console>) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(case_form::FORM_MAX)),
         )
         .route("/photos/{id}", get(cases::photo))
+        .route("/portal", get(portal::posters))
+        .route(
+            "/portal/posters/{delivery}/{format}",
+            get(portal::poster_file),
+        )
         .route("/cases/{id}", get(cases::show))
         .route(
             "/cases/{id}/edit",

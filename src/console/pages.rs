@@ -32,6 +32,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "partner_import.html",
     "users.html",
     "tokens.html",
+    "portal.html",
 ];
 
 pub struct Pages {

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::ConsoleError;
 use crate::app::AppState;
-use crate::store::{Actor, Role, UserRecord};
+use crate::partners::PartnerId;
+use crate::store::{Actor, Role, SessionInfo, UserRecord};
 
 pub const SESSION_COOKIE: &str = "lookout_session";
 /// The token of the sign-in form, before there is a session (double-submit).
@@ -62,7 +63,6 @@ pub fn same(a: &str, b: &str) -> bool {
 pub struct Viewer {
     pub user: UserRecord,
     pub csrf: String,
-    pub token: String,
 }
 
 /// What every page's header needs to know of the viewer.
@@ -101,6 +101,23 @@ impl Viewer {
     }
 }
 
+/// The live session of this request and its cookie, or the way to the sign-in page.
+async fn session_of(parts: &Parts, app: &AppState) -> Result<(SessionInfo, String), ConsoleError> {
+    let next = parts
+        .uri
+        .path_and_query()
+        .map_or("/cases".to_string(), |p| p.as_str().to_string());
+    let sign_in = || ConsoleError::SignIn { next: next.clone() };
+    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+        return Err(sign_in());
+    };
+    let now = app.distributor.clock().now();
+    match app.store.session(token, IDLE, now).await? {
+        Some(session) => Ok((session, token.to_string())),
+        None => Err(sign_in()),
+    }
+}
+
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = ConsoleError;
 
@@ -108,19 +125,7 @@ impl FromRequestParts<AppState> for Viewer {
         parts: &mut Parts,
         app: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let next = parts
-            .uri
-            .path_and_query()
-            .map_or("/cases".to_string(), |p| p.as_str().to_string());
-        let sign_in = || ConsoleError::SignIn { next: next.clone() };
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
-            return Err(sign_in());
-        };
-        let now = app.distributor.clock().now();
-        let session = app.store.session(token, IDLE, now).await?;
-        let Some(session) = session else {
-            return Err(sign_in());
-        };
+        let (session, _) = session_of(parts, app).await?;
         // partner users have a portal of their own; the console is for the organisation
         if session.user.role == Role::Partner {
             return Err(ConsoleError::Forbidden);
@@ -128,7 +133,84 @@ impl FromRequestParts<AppState> for Viewer {
         Ok(Viewer {
             user: session.user,
             csrf: session.csrf,
-            token: token.to_string(),
+        })
+    }
+}
+
+/// Anyone signed in, of any role: what signing out needs.
+pub struct SignedIn {
+    pub user: UserRecord,
+    pub csrf: String,
+    pub token: String,
+}
+
+impl SignedIn {
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.user.id)
+    }
+
+    /// The form's token matches this session's.
+    pub fn check(&self, form_token: &str) -> Result<(), ConsoleError> {
+        if same(form_token, &self.csrf) {
+            Ok(())
+        } else {
+            Err(ConsoleError::Csrf)
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (session, token) = session_of(parts, app).await?;
+        Ok(SignedIn {
+            user: session.user,
+            csrf: session.csrf,
+            token,
+        })
+    }
+}
+
+/// A signed-in partner user, and the one partner whose portal it sees.
+pub struct PartnerViewer {
+    pub user: UserRecord,
+    pub partner: PartnerId,
+    pub csrf: String,
+}
+
+impl PartnerViewer {
+    pub fn view(&self) -> ViewerView<'_> {
+        ViewerView {
+            display_name: &self.user.display_name,
+            role: self.user.role.as_str(),
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.user.id)
+    }
+}
+
+impl FromRequestParts<AppState> for PartnerViewer {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (session, _) = session_of(parts, app).await?;
+        // the portal is a partner's own: the organisation's people work in the console
+        let Some(partner) = session.user.partner_id.clone() else {
+            return Err(ConsoleError::Forbidden);
+        };
+        Ok(PartnerViewer {
+            user: session.user,
+            partner,
+            csrf: session.csrf,
         })
     }
 }

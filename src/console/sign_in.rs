@@ -12,7 +12,7 @@ use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::session::{self, SESSION_COOKIE, SIGN_IN_COOKIE, Viewer};
+use super::session::{self, SESSION_COOKIE, SIGN_IN_COOKIE, SignedIn};
 use super::throttle::{PER_ACCOUNT, PER_ADDRESS};
 use super::{Console, ConsoleError};
 use crate::accounts;
@@ -30,6 +30,17 @@ fn local(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
         _ => "/cases".to_string(),
+    }
+}
+
+/// Where a signed-in user goes: a partner user to its portal (the console is not theirs), the
+/// organisation's people anywhere but the portal.
+fn landing(user: &crate::store::UserRecord, next: String) -> String {
+    let portal = next == "/portal" || next.starts_with("/portal/") || next.starts_with("/portal?");
+    match (user.role == crate::store::Role::Partner, portal) {
+        (true, false) => "/portal".to_string(),
+        (false, true) => "/cases".to_string(),
+        _ => next,
     }
 }
 
@@ -133,6 +144,7 @@ pub async fn submit(
         );
     };
     throttle.succeeded(&account_key);
+    let next = landing(&user, next);
     let (token, csrf) = (session::token(), session::token());
     app.store.start_session(user.id, &token, &csrf, now).await?;
     let actor = Actor::User(user.id);
@@ -157,7 +169,7 @@ pub struct Token {
 pub async fn sign_out(
     State(app): State<AppState>,
     Extension(console): Extension<Arc<Console>>,
-    viewer: Viewer,
+    viewer: SignedIn,
     Form(f): Form<Token>,
 ) -> Result<Response, ConsoleError> {
     viewer.check(&f.csrf)?;

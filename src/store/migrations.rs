@@ -63,6 +63,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0009_retention.sql"),
         include_str!("../../migrations/postgres/0009_retention.sql"),
     ),
+    (
+        10,
+        "partner users",
+        include_str!("../../migrations/sqlite/0010_partner_users.sql"),
+        include_str!("../../migrations/postgres/0010_partner_users.sql"),
+    ),
 ];
 
 pub(super) fn migrator(backend: Backend) -> Migrator {

@@ -74,6 +74,9 @@ pub enum StoreError {
     AlreadyExists(&'static str),
     #[error("unsupported database URL {0}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
+    /// A call the store refuses whatever the data: a mistake in its caller, an internal error.
+    #[error("refused: {0}")]
+    Misuse(&'static str),
 }
 
 impl StoreError {

@@ -10,6 +10,7 @@ use sqlx::Row;
 
 use super::audit::{AuditEvent, record};
 use super::{Actor, Role, Store, StoreError, UserId, stamp};
+use crate::partners::PartnerId;
 
 /// A console user, without the password hash.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +19,8 @@ pub struct UserRecord {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+    /// The partner a `partner` user belongs to; `None` for the organisation's own people.
+    pub partner_id: Option<PartnerId>,
     pub created_at: String,
     pub disabled_at: Option<String>,
 }
@@ -29,28 +32,48 @@ pub struct SessionInfo {
     pub csrf: String,
 }
 
+/// The columns of a new user.
+struct NewUser<'a> {
+    email: &'a str,
+    display_name: &'a str,
+    role: Role,
+    partner: Option<&'a PartnerId>,
+    password_hash: &'a str,
+}
+
 fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.role, u.created_at, u.disabled_at";
+const USER_COLUMNS: &str =
+    "u.id, u.email, u.display_name, u.role, u.partner_id, u.created_at, u.disabled_at";
 
 fn user(row: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
     let id: String = row.try_get("id")?;
     let role: String = row.try_get("role")?;
+    let role = Role::parse(&role).ok_or(StoreError::BadRow("user role"))?;
+    let partner: Option<String> = row.try_get("partner_id")?;
+    let partner_id = partner
+        .map(|p| PartnerId::parse(&p).map_err(|_| StoreError::BadRow("user partner id")))
+        .transpose()?;
+    // a partner user without its partner (or a case manager with one) would see the wrong things
+    if (role == Role::Partner) != partner_id.is_some() {
+        return Err(StoreError::BadRow("user role and partner"));
+    }
     Ok(UserRecord {
         id: id.parse().map_err(|_| StoreError::BadRow("user id"))?,
         email: row.try_get("email")?,
         display_name: row.try_get("display_name")?,
-        role: Role::parse(&role).ok_or(StoreError::BadRow("user role"))?,
+        role,
+        partner_id,
         created_at: row.try_get("created_at")?,
         disabled_at: row.try_get("disabled_at")?,
     })
 }
 
 impl Store {
-    /// A new user; `email` is already normalised (trimmed, lower case). `AlreadyExists` when the
-    /// address is taken.
+    /// A new user of the organisation (an administrator or a case manager); `email` is already
+    /// normalised (trimmed, lower case). `AlreadyExists` when the address is taken.
     pub async fn create_user(
         &self,
         email: &str,
@@ -60,18 +83,70 @@ impl Store {
         actor: &Actor,
         at: DateTime<Utc>,
     ) -> Result<UserRecord, StoreError> {
+        if role == Role::Partner {
+            return Err(StoreError::Misuse(
+                "a partner user is made with its partner",
+            ));
+        }
+        let new = NewUser {
+            email,
+            display_name,
+            role,
+            partner: None,
+            password_hash,
+        };
+        self.insert_user(&new, actor, at).await
+    }
+
+    /// A new user of partner `partner`, who sees only that partner's portal. `NotFound` when there
+    /// is no such partner.
+    pub async fn create_partner_user(
+        &self,
+        email: &str,
+        display_name: &str,
+        partner: &PartnerId,
+        password_hash: &str,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<UserRecord, StoreError> {
+        let new = NewUser {
+            email,
+            display_name,
+            role: Role::Partner,
+            partner: Some(partner),
+            password_hash,
+        };
+        self.insert_user(&new, actor, at).await
+    }
+
+    async fn insert_user(
+        &self,
+        new: &NewUser<'_>,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<UserRecord, StoreError> {
         let id = UserId::generate();
         let now = stamp(at);
         let mut tx = self.write().await?;
+        if let Some(p) = new.partner {
+            let known = sqlx::query("SELECT id FROM partners WHERE id = $1")
+                .bind(p.as_str())
+                .fetch_optional(tx.conn())
+                .await?;
+            if known.is_none() {
+                return Err(StoreError::NotFound("partner"));
+            }
+        }
         let inserted = sqlx::query(
-            "INSERT INTO users (id, email, display_name, role, password_hash, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+            "INSERT INTO users (id, email, display_name, role, partner_id, password_hash, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
         )
         .bind(id.to_string())
-        .bind(email)
-        .bind(display_name)
-        .bind(role.as_str())
-        .bind(password_hash)
+        .bind(new.email)
+        .bind(new.display_name)
+        .bind(new.role.as_str())
+        .bind(new.partner.map(|p| p.as_str().to_string()))
+        .bind(new.password_hash)
         .bind(&now)
         .execute(tx.conn())
         .await;
@@ -86,9 +161,10 @@ impl Store {
         tx.commit().await?;
         Ok(UserRecord {
             id,
-            email: email.to_string(),
-            display_name: display_name.to_string(),
-            role,
+            email: new.email.to_string(),
+            display_name: new.display_name.to_string(),
+            role: new.role,
+            partner_id: new.partner.cloned(),
             created_at: now,
             disabled_at: None,
         })
@@ -130,7 +206,7 @@ impl Store {
         let mut tx = self.write().await?;
         let row = sqlx::query(
             "UPDATE users SET password_hash = $1, updated_at = $2 WHERE email = $3 \
-             RETURNING id, email, display_name, role, created_at, disabled_at",
+             RETURNING id, email, display_name, role, partner_id, created_at, disabled_at",
         )
         .bind(password_hash)
         .bind(&now)

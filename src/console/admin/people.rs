@@ -31,13 +31,24 @@ async fn users_page(
         .map(|u| {
             context! {
                 id => u.id.to_string(), email => &u.email, name => &u.display_name,
-                role => u.role.as_str(), created_at => &u.created_at, disabled => u.disabled_at.is_some(),
+                role => u.role.as_str(), partner => u.partner_id.as_ref().map(|p| p.as_str()),
+                created_at => &u.created_at, disabled => u.disabled_at.is_some(),
             }
         })
         .collect();
+    let partners: Vec<(String, String)> = app
+        .targeting
+        .snapshot()
+        .partners()
+        .iter()
+        .map(|p| (p.id.as_str().to_string(), p.name.clone()))
+        .collect();
     let html = console.pages.render(
         "users.html",
-        context! { user => viewer.view(), csrf => &viewer.csrf, users => rows, ..outcome },
+        context! {
+            user => viewer.view(), csrf => &viewer.csrf, users => rows, partners => partners,
+            ..outcome
+        },
     )?;
     Ok((status, html).into_response())
 }
@@ -61,6 +72,8 @@ pub struct NewUser {
     name: String,
     #[serde(default)]
     role: String,
+    #[serde(default)]
+    partner: String,
 }
 
 pub async fn create_user(
@@ -78,15 +91,37 @@ pub async fn create_user(
     let name = accounts::display_name(&f.name)
         .map_err(|e| errors.insert("name", e.to_string()))
         .ok();
-    let role = match Role::parse(&f.role) {
-        Some(r @ (Role::Admin | Role::CaseManager)) => Some(r),
-        _ => {
-            errors.insert("role", "choose administrator or case manager".into());
+    let role = Role::parse(&f.role);
+    if role.is_none() {
+        errors.insert(
+            "role",
+            "choose administrator, case manager or partner user".into(),
+        );
+    }
+    let partner = f.partner.trim();
+    let partner = match (role, partner.is_empty()) {
+        (Some(Role::Partner), true) => {
+            errors.insert(
+                "partner",
+                "a partner user belongs to a partner: give its id".into(),
+            );
             None
         }
+        (Some(Role::Partner), false) => PartnerId::parse(partner)
+            .map_err(|e| errors.insert("partner", e))
+            .ok(),
+        (_, false) => {
+            errors.insert(
+                "partner",
+                "only a partner user belongs to a partner: leave it empty".into(),
+            );
+            None
+        }
+        (_, true) => None,
     };
-    let typed = context! { email => &f.email, name => &f.name, role => &f.role };
-    let (Some(email), Some(name), Some(role)) = (email, name, role) else {
+    let typed =
+        context! { email => &f.email, name => &f.name, role => &f.role, partner => &f.partner };
+    let (Some(email), Some(name), Some(role), true) = (email, name, role, errors.is_empty()) else {
         let outcome = context! { errors => errors, typed => typed };
         return users_page(
             &app,
@@ -101,11 +136,19 @@ pub async fn create_user(
     let hash =
         accounts::hash_password(&password).map_err(|e| ConsoleError::Internal(e.to_string()))?;
     let now = app.distributor.clock().now();
-    match app
-        .store
-        .create_user(&email, &name, role, &hash, &viewer.actor(), now)
-        .await
-    {
+    let made = match &partner {
+        Some(p) => {
+            app.store
+                .create_partner_user(&email, &name, p, &hash, &viewer.actor(), now)
+                .await
+        }
+        None => {
+            app.store
+                .create_user(&email, &name, role, &hash, &viewer.actor(), now)
+                .await
+        }
+    };
+    match made {
         Ok(u) => {
             tracing::info!(user_id = %u.id, "account made in the console");
             let outcome = context! { made => context! { email => email, password => password } };
@@ -113,6 +156,18 @@ pub async fn create_user(
         }
         Err(StoreError::AlreadyExists(_)) => {
             let errors = context! { email => format!("{email} already has an account: reset its password below instead") };
+            let outcome = context! { errors => errors, typed => typed };
+            users_page(
+                &app,
+                &console,
+                &viewer,
+                outcome,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(StoreError::NotFound(_)) => {
+            let errors = context! { partner => format!("no partner {}", f.partner.trim()) };
             let outcome = context! { errors => errors, typed => typed };
             users_page(
                 &app,

@@ -9,6 +9,7 @@ mod claim;
 mod distributions;
 mod enqueue;
 mod lock;
+mod portal;
 mod takedown;
 mod views;
 
@@ -20,6 +21,7 @@ pub use claim::{Attempted, Claimed, Verdict, claim, reclaim_expired, record, rel
 pub use distributions::{Distribution, due_distributions};
 pub use enqueue::{Known, NewDelivery, Standings};
 pub use lock::CaseLock;
+pub use portal::{ActivePoster, PosterFilter, active_posters};
 pub use takedown::{TakedownDone, defer_retarget};
 pub use views::{
     DeliveryView, PartnerHealth, QueueStats, ack, delivery, distribution, enable, feed, health,

@@ -1,0 +1,157 @@
+//! The partner portal: a partner user signs in to the same console and sees only its own partner's
+//! posters. Any other partner's delivery, case or poster answers 404, exactly like one that does
+//! not exist, so an id tells a partner nothing.
+
+use std::sync::Arc;
+
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::session::PartnerViewer;
+use super::{Console, ConsoleError};
+use crate::app::AppState;
+use crate::cases::{CaseType, Lang};
+use crate::posters::Format;
+use crate::store::outbox::{ActivePoster, PosterFilter, active_posters, delivery};
+
+#[derive(Deserialize, Default)]
+pub struct PostersQuery {
+    #[serde(default)]
+    location: String,
+    #[serde(default, rename = "type")]
+    case_type: String,
+}
+
+/// Active posters for my locations, newest first, with every file to download.
+pub async fn posters(
+    State(app): State<AppState>,
+    Extension(console): Extension<Arc<Console>>,
+    viewer: PartnerViewer,
+    Query(q): Query<PostersQuery>,
+) -> Result<Response, ConsoleError> {
+    let partner = app
+        .targeting
+        .snapshot()
+        .partner(&viewer.partner)
+        .cloned()
+        .ok_or(ConsoleError::NotFound)?;
+    let locations = app.store.locations(&viewer.partner).await?;
+    let types: Vec<(&str, String)> = CaseType::ALL
+        .iter()
+        .map(|t| (t.as_str(), super::cases::type_label(t.as_str())))
+        .collect();
+    let filter = PosterFilter {
+        location: locations
+            .iter()
+            .any(|l| l.reference == q.location)
+            .then(|| q.location.clone()),
+        case_type: types
+            .iter()
+            .any(|t| t.0 == q.case_type)
+            .then(|| q.case_type.clone()),
+    };
+    let now = app.distributor.clock().now();
+    let found = active_posters(&app.store, &viewer.partner, &filter, now).await?;
+    let langs: Vec<&str> = partner.languages.iter().map(|l| l.code()).collect();
+    let formats: Vec<(&str, &str)> = partner
+        .formats
+        .iter()
+        .map(|f| (f.as_str(), if f.is_print() { "PDF" } else { "image" }))
+        .collect();
+    let rows: Vec<_> = found.iter().map(row).collect();
+    let places: Vec<(&str, &str)> = locations
+        .iter()
+        .map(|l| (l.reference.as_str(), l.name.as_str()))
+        .collect();
+    let html = console.pages.render(
+        "portal.html",
+        context! {
+            user => viewer.view(), csrf => &viewer.csrf, partner => &partner.name,
+            posters => rows, langs => langs, formats => formats, places => places,
+            types => types, chosen => context! { location => &q.location, type => &q.case_type },
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+fn row(p: &ActivePoster) -> minijinja::Value {
+    let places: Vec<String> = p
+        .locations
+        .iter()
+        .map(|l| format!("{} ({})", l.name, l.reference))
+        .collect();
+    context! {
+        delivery => &p.delivery_id, case_number => &p.case_number,
+        type_label => super::cases::type_label(&p.case_type), version => p.version,
+        kind => p.kind.as_str(), state => p.state.as_str(), places => places,
+        since => p.delivered_at.as_deref().unwrap_or(&p.created_at).get(0..10),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct FileQuery {
+    lang: Option<String>,
+}
+
+/// One poster file of one of my deliveries, as it was sent: its case version, in a language and
+/// format the partner takes. Nothing is served once the case is closed.
+pub async fn poster_file(
+    State(app): State<AppState>,
+    viewer: PartnerViewer,
+    Path((delivery_id, format)): Path<(String, String)>,
+    Query(q): Query<FileQuery>,
+) -> Result<Response, ConsoleError> {
+    let d = delivery(&app.store, &delivery_id)
+        .await?
+        .filter(|d| d.partner_id == viewer.partner.as_str() && !d.case_closed)
+        .ok_or(ConsoleError::NotFound)?;
+    let partner = app
+        .targeting
+        .snapshot()
+        .partner(&viewer.partner)
+        .cloned()
+        .ok_or(ConsoleError::NotFound)?;
+    let format = Format::parse(&format)
+        .filter(|f| partner.formats.contains(f))
+        .ok_or(ConsoleError::NotFound)?;
+    let lang = match q.lang.as_deref() {
+        None => partner.languages.first().copied().unwrap_or(Lang::En),
+        Some(l) => Lang::parse(l)
+            .filter(|l| partner.languages.contains(l))
+            .ok_or(ConsoleError::NotFound)?,
+    };
+    let id = d
+        .case_id
+        .parse()
+        .map_err(|_| ConsoleError::Internal("case id".into()))?;
+    let version = app
+        .store
+        .case_version(id, Some(i64::from(d.version)))
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
+    let poster = app
+        .poster_source
+        .get(&viewer.actor(), id, &version, lang, format)
+        .await?;
+    let name = format!(
+        "{}-v{}-{}.{}",
+        version.document.case_number,
+        d.version,
+        lang.code(),
+        format.extension()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, poster.file.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", name.replace('"', "")),
+            ),
+        ],
+        poster.file.bytes.clone(),
+    )
+        .into_response())
+}

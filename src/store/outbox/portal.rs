@@ -1,0 +1,90 @@
+//! What a partner's portal shows: the posters that should be up at its locations now.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{DeliveryLocation, Kind, State, count, locations_of};
+use crate::partners::PartnerId;
+use crate::store::{CaseId, Store, StoreError, stamp};
+
+/// A poster that should be up: the newest delivery of an active case to one recipient (a location,
+/// or the whole partner), when that delivery is a poster and not a takedown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivePoster {
+    pub delivery_id: String,
+    pub case_id: CaseId,
+    pub case_number: String,
+    pub case_type: String,
+    pub version: u32,
+    pub kind: Kind,
+    pub state: State,
+    /// The locations it is for; one, when the partner takes a poster per location.
+    pub locations: Vec<DeliveryLocation>,
+    pub created_at: String,
+    pub delivered_at: Option<String>,
+}
+
+/// Which active posters to show.
+#[derive(Debug, Clone, Default)]
+pub struct PosterFilter {
+    /// Only posters for this location reference.
+    pub location: Option<String>,
+    pub case_type: Option<String>,
+}
+
+/// The partner's active posters, newest first. A poster still in a reissue's quiet period (not
+/// before `now`) is not shown yet; a failed or superseded one is not up.
+pub async fn active_posters(
+    store: &Store,
+    partner: &PartnerId,
+    filter: &PosterFilter,
+    now: DateTime<Utc>,
+) -> Result<Vec<ActivePoster>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT d.id, d.case_id, d.version, d.kind, d.state, d.locations, d.created_at, \
+                d.delivered_at, c.case_number, c.case_type \
+         FROM deliveries d JOIN cases c ON c.id = d.case_id \
+         WHERE d.partner_id = $1 AND c.status = 'active' AND d.kind <> 'withdrawn' \
+           AND d.state NOT IN ('superseded', 'failed') \
+           AND (d.state <> 'pending' OR d.next_attempt_at IS NULL OR d.next_attempt_at <= $2) \
+           AND ($3 IS NULL OR c.case_type = $3) \
+           AND d.seq = (SELECT MAX(n.seq) FROM deliveries n WHERE n.case_id = d.case_id \
+                        AND n.partner_id = d.partner_id AND n.location_ref = d.location_ref \
+                        AND n.state NOT IN ('superseded', 'failed')) \
+         ORDER BY d.seq DESC",
+    )
+    .bind(partner.as_str())
+    .bind(stamp(now))
+    .bind(filter.case_type.clone())
+    .fetch_all(store.pool())
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let poster = active_poster(row)?;
+        let wanted = filter
+            .location
+            .as_deref()
+            .is_none_or(|want| poster.locations.iter().any(|l| l.reference == want));
+        if wanted {
+            out.push(poster);
+        }
+    }
+    Ok(out)
+}
+
+fn active_poster(row: &sqlx::any::AnyRow) -> Result<ActivePoster, StoreError> {
+    let bad = StoreError::BadRow;
+    let case_id: String = row.try_get("case_id")?;
+    Ok(ActivePoster {
+        delivery_id: row.try_get("id")?,
+        case_id: case_id.parse().map_err(|_| bad("case id"))?,
+        case_number: row.try_get("case_number")?,
+        case_type: row.try_get("case_type")?,
+        version: count(row, "version")?,
+        kind: Kind::parse(row.try_get("kind")?).ok_or(bad("kind"))?,
+        state: State::parse(row.try_get("state")?).ok_or(bad("state"))?,
+        locations: locations_of(row)?,
+        created_at: row.try_get("created_at")?,
+        delivered_at: row.try_get("delivered_at")?,
+    })
+}

@@ -1,0 +1,312 @@
+//! The partner portal over plain HTTP (SQLite and PostgreSQL): a partner user signs in to its
+//! partner's portal and sees only that partner's active posters, filtered by location and case
+//! type, each downloadable; another partner's poster answers 404 exactly like one that does not
+//! exist; the console is not theirs, nor the portal the organisation's. `lookout user create --role
+//! partner --partner ID` makes such an account.
+
+mod common;
+#[path = "support/console.rs"]
+mod console;
+
+use std::process::{Command, Output};
+
+use common::{Backend, TestApp, spawn_app};
+use console::{account, page, post_form, signed_in};
+use lookout::partners::PartnerId;
+use lookout::store::outbox::timeline;
+use lookout::store::{Actor, CaseId, Role};
+use serde_json::json;
+
+async fn pull_partner(app: &TestApp, id: &str, stores: &[(&str, &str)]) {
+    let body = json!({
+        "id": id, "name": format!("{id} stores"), "kind": "retail", "delivery": {"pull": true},
+        "per_location": true, "languages": ["en", "es"], "formats": ["letter", "square"]
+    });
+    let res = app.post("/v1/partners", &app.admin, &body).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let locations: Vec<_> = stores
+        .iter()
+        .enumerate()
+        .map(|(i, (r, name))| {
+            json!({"ref": r, "name": name, "lat": 38.80 + 0.01 * i as f64, "lon": -77.05})
+        })
+        .collect();
+    app.put_locations(id, json!(locations)).await;
+}
+
+async fn partner_user(app: &TestApp, email: &str, partner: &str) {
+    let hash = lookout::accounts::hash_password(console::PASSWORD).unwrap();
+    app.store
+        .create_partner_user(
+            email,
+            "Pat Partner",
+            &PartnerId::parse(partner).unwrap(),
+            &hash,
+            &Actor::System("test"),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+}
+
+/// The delivery ids of `partner` for case `id`, by location.
+async fn deliveries_of(app: &TestApp, id: &str, partner: &str) -> Vec<(String, String)> {
+    let case: CaseId = id.parse().unwrap();
+    timeline(&app.store, case)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.partner_id == partner)
+        .map(|d| (d.location_ref.unwrap_or_default(), d.id))
+        .collect()
+}
+
+async fn a_partner_user_sees_only_its_own_posters(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    pull_partner(
+        &app,
+        "acme",
+        &[("s1", "Acme Main Street"), ("s2", "Acme Riverside")],
+    )
+    .await;
+    pull_partner(&app, "rival", &[("r1", "Rival Depot")]).await;
+    let case = app.create_case("2026-PORTAL-1").await;
+    let id = case["id"].as_str().unwrap().to_string();
+    app.dispatch(&id).await;
+    let ours = deliveries_of(&app, &id, "acme").await;
+    let theirs = deliveries_of(&app, &id, "rival").await;
+    assert_eq!(ours.len(), 2, "{ours:?}");
+    assert_eq!(theirs.len(), 1, "{theirs:?}");
+
+    partner_user(&app, "pat@acme.example", "acme").await;
+    let c = console::client();
+    let res = console::sign_in(&app, &c, "pat@acme.example", console::PASSWORD).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        "/portal",
+        "a partner user lands on its portal"
+    );
+
+    let (status, html) = page(&app, &c, "/portal").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("2026-PORTAL-1"), "{html}");
+    assert!(
+        html.contains("Acme Main Street") && html.contains("Acme Riverside"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Rival"),
+        "another partner's location shows: {html}"
+    );
+    for (_, d) in &ours {
+        assert!(
+            html.contains(&format!("/portal/posters/{d}/letter?lang=es")),
+            "{html}"
+        );
+    }
+    // filtered by location and by case type
+    let (_, one) = page(&app, &c, "/portal?location=s2").await;
+    assert!(one.contains("Acme Riverside") && !one.contains("Acme Main Street (s1)</td>"));
+    assert!(one.contains(&format!(
+        "/portal/posters/{}/",
+        ours.iter().find(|o| o.0 == "s2").unwrap().1
+    )));
+    assert!(!one.contains(&format!(
+        "/portal/posters/{}/",
+        ours.iter().find(|o| o.0 == "s1").unwrap().1
+    )));
+    let (_, none) = page(&app, &c, "/portal?type=family_abduction").await;
+    assert!(!none.contains("2026-PORTAL-1"), "{none}");
+    assert!(none.contains("No poster should be up"), "{none}");
+
+    // its own posters download; another partner's answers as one that does not exist
+    let res = c
+        .get(app.url(&format!("/portal/posters/{}/letter?lang=es", ours[0].1)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(res.bytes().await.unwrap().starts_with(b"%PDF"));
+    let (status, png) = {
+        let res = c
+            .get(app.url(&format!("/portal/posters/{}/square", ours[1].1)))
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.headers()["content-type"].clone())
+    };
+    assert_eq!((status, png.to_str().unwrap()), (200, "image/png"));
+    let (missing_status, missing) = page(&app, &c, "/portal/posters/no-such-delivery/letter").await;
+    let (other_status, other) =
+        page(&app, &c, &format!("/portal/posters/{}/letter", theirs[0].1)).await;
+    assert_eq!((missing_status, other_status), (404, 404));
+    assert_eq!(
+        missing, other,
+        "another partner's poster reads exactly as a missing one"
+    );
+    // a format or language the partner does not take is not served either
+    let (status, _) = page(
+        &app,
+        &c,
+        &format!("/portal/posters/{}/billboard", ours[0].1),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // the console is the organisation's
+    let (status, _) = page(&app, &c, "/cases").await;
+    assert_eq!(status, 403);
+    let (status, _) = page(&app, &c, &format!("/cases/{id}")).await;
+    assert_eq!(status, 403);
+    let res = c.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/portal");
+    // and the portal is not the organisation's
+    account(&app, "casey@example.org", Role::CaseManager).await;
+    let manager = signed_in(&app, "casey@example.org").await;
+    let (status, _) = page(&app, &manager, "/portal").await;
+    assert_eq!(status, 403);
+
+    // once the case is resolved its poster is gone from the list and from the downloads
+    assert_eq!(app.resolve(&id).await.status(), 200);
+    let (_, after) = page(&app, &c, "/portal").await;
+    assert!(!after.contains("2026-PORTAL-1"), "{after}");
+    let (status, _) = page(&app, &c, &format!("/portal/posters/{}/letter", ours[0].1)).await;
+    assert_eq!(status, 404);
+}
+both!(a_partner_user_sees_only_its_own_posters);
+
+async fn an_admin_makes_partner_users(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    account(&app, "admin@example.org", Role::Admin).await;
+    let c = signed_in(&app, "admin@example.org").await;
+    let make = |role: &'static str, partner: &'static str| {
+        let fields = [
+            ("email", "pat@partner.example"),
+            ("name", "Pat Partner"),
+            ("role", role),
+            ("partner", partner),
+        ];
+        let (app, c) = (&app, &c);
+        async move { post_form(app, c, "/admin/users", "/admin/users", &fields).await }
+    };
+    for (role, partner, message) in [
+        ("partner", "", "a partner user belongs to a partner"),
+        ("partner", "nobody", "no partner nobody"),
+        (
+            "case_manager",
+            "test-partner",
+            "only a partner user belongs to a partner",
+        ),
+    ] {
+        let (status, html) = make(role, partner).await;
+        assert_eq!(status, 422, "{role} {partner}");
+        assert!(html.contains("id=\"new-partner-error\""), "{html}");
+        assert!(html.contains(message), "{message}: {html}");
+        // everything typed is kept
+        assert!(html.contains("value=\"pat@partner.example\""), "{html}");
+        assert!(html.contains(&format!("value=\"{partner}\"")), "{html}");
+    }
+    let (status, html) = make("partner", "test-partner").await;
+    assert_eq!(status, 200, "{html}");
+    let at = html.find("class=\"secret\">").expect("a one-time password") + 15;
+    let password = &html[at..at + html[at..].find('<').unwrap()];
+    assert!(html.contains("<td>test-partner</td>"), "{html}");
+    let pat = console::client();
+    let res = console::sign_in(&app, &pat, "pat@partner.example", password).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/portal");
+    let (status, _) = page(&app, &pat, "/portal").await;
+    assert_eq!(status, 200);
+}
+both!(an_admin_makes_partner_users);
+
+fn lookout(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lookout"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("LOOKOUT_DATABASE_URL")
+        .output()
+        .expect("run lookout")
+}
+
+#[test]
+fn the_command_line_makes_partner_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("users.db").display());
+    let partners = dir.path().join("partners.json");
+    std::fs::write(
+        &partners,
+        r#"[{"id": "acme", "name": "Acme Stores", "kind": "retail", "delivery": {"pull": true}}]"#,
+    )
+    .unwrap();
+    let out = lookout(&[
+        "partners",
+        "import",
+        partners.to_str().unwrap(),
+        "--database",
+        &db,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let create = |extra: &[&str]| {
+        let mut args = vec![
+            "user",
+            "create",
+            "--email",
+            "pat@acme.example",
+            "--database",
+            &db,
+        ];
+        args.extend_from_slice(extra);
+        lookout(&args)
+    };
+    let refused = [
+        (
+            vec!["--role", "partner"],
+            "partner: a partner user needs --partner ID",
+        ),
+        (
+            vec!["--role", "partner", "--partner", "nobody"],
+            "partner: no partner nobody",
+        ),
+        (
+            vec!["--role", "case_manager", "--partner", "acme"],
+            "only a partner user belongs to a partner",
+        ),
+        (
+            vec!["--role", "owner"],
+            "role: admin, case_manager or partner",
+        ),
+    ];
+    for (extra, message) in refused {
+        let out = create(&extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(message), "{extra:?}: {err}");
+    }
+    let out = create(&["--role", "partner", "--partner", "acme"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).trim().is_empty(),
+        "a one-time password"
+    );
+    let list = lookout(&["user", "list", "--database", &db]);
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        text.contains("pat@acme.example\tpartner\tacme\tactive"),
+        "{text}"
+    );
+}
