@@ -122,6 +122,25 @@ async fn a_partner_user_sees_only_its_own_posters(backend: Backend) {
     assert!(!none.contains("2026-PORTAL-1"), "{none}");
     assert!(none.contains("No poster should be up"), "{none}");
 
+    let states = |app: &TestApp| {
+        let id = id.clone();
+        let app_store = app.store.clone();
+        async move {
+            let case: CaseId = id.parse().unwrap();
+            timeline(&app_store, case)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|d| d.partner_id == "acme")
+                .map(|d| d.state.as_str())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        states(&app).await,
+        ["pending", "pending"],
+        "listed, not yet handed out"
+    );
     // its own posters download; another partner's answers as one that does not exist
     let res = c
         .get(app.url(&format!("/portal/posters/{}/letter?lang=es", ours[0].1)))
@@ -140,6 +159,9 @@ async fn a_partner_user_sees_only_its_own_posters(backend: Backend) {
         (res.status().as_u16(), res.headers()["content-type"].clone())
     };
     assert_eq!((status, png.to_str().unwrap()), (200, "image/png"));
+    // downloaded from the portal, a pull poster is handed out, as through the pull API: when the
+    // case ends the partner is told to take it down
+    assert_eq!(states(&app).await, ["delivered", "delivered"]);
     let (missing_status, missing) = page(&app, &c, "/portal/posters/no-such-delivery/letter").await;
     let (other_status, other) =
         page(&app, &c, &format!("/portal/posters/{}/letter", theirs[0].1)).await;
@@ -170,12 +192,90 @@ async fn a_partner_user_sees_only_its_own_posters(backend: Backend) {
     let (status, _) = page(&app, &manager, "/portal").await;
     assert_eq!(status, 403);
 
+    // the rival fetched its poster too (as its own portal or the pull API would hand it out)
+    let rival = PartnerId::parse("rival").unwrap();
+    lookout::store::outbox::handed_out(&app.store, &rival, &theirs[0].1, chrono::Utc::now())
+        .await
+        .unwrap();
     // once the case is resolved its poster is gone from the list and from the downloads
     assert_eq!(app.resolve(&id).await.status(), 200);
     let (_, after) = page(&app, &c, "/portal").await;
     assert!(!after.contains("2026-PORTAL-1"), "{after}");
     let (status, _) = page(&app, &c, &format!("/portal/posters/{}/letter", ours[0].1)).await;
     assert_eq!(status, 404);
+
+    // and it is on the list to take down, each location's until confirmed
+    let (_, html) = page(&app, &c, "/portal").await;
+    assert!(html.contains("2 posters to take down now"), "{html}");
+    let (status, html) = page(&app, &c, "/portal/takedowns").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("2026-PORTAL-1") && html.contains("the case has been resolved"),
+        "{html}"
+    );
+    assert!(!html.contains("Test Child"), "nothing of the child: {html}");
+    let down: Vec<String> = deliveries_of(&app, &id, "acme")
+        .await
+        .into_iter()
+        .map(|(_, d)| d)
+        .filter(|d| !ours.iter().any(|o| &o.1 == d))
+        .collect();
+    assert_eq!(down.len(), 2, "a takedown per location");
+    let rival_down = deliveries_of(&app, &id, "rival")
+        .await
+        .into_iter()
+        .map(|(_, d)| d)
+        .find(|d| *d != theirs[0].1)
+        .expect("the rival's takedown");
+    let ack = |d: String| {
+        let (app, c) = (&app, &c);
+        async move {
+            post_form(
+                app,
+                c,
+                "/portal/takedowns",
+                &format!("/portal/takedowns/{d}/ack"),
+                &[],
+            )
+            .await
+        }
+    };
+    let (status, _) = ack(rival_down.clone()).await;
+    assert_eq!(status, 404, "another partner's takedown");
+    let res = {
+        let (_, html) = page(&app, &c, "/portal/takedowns").await;
+        c.post(app.url(&format!("/portal/takedowns/{}/ack", down[0])))
+            .form(&[("csrf", console::csrf(&html).as_str())])
+            .send()
+            .await
+            .unwrap()
+    };
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        "/portal/takedowns?done=2026-PORTAL-1"
+    );
+    let (_, html) = page(&app, &c, "/portal/takedowns?done=2026-PORTAL-1").await;
+    assert!(html.contains("marked as taken down"), "{html}");
+    assert!(html.contains("1 to take down"), "{html}");
+    let (status, _) = ack(down[0].clone()).await;
+    assert_eq!(status, 404, "confirmed once");
+    // the same acknowledgement as the pull API's
+    let case: CaseId = id.parse().unwrap();
+    let acked = timeline(&app.store, case).await.unwrap();
+    let acked = acked.iter().find(|d| d.id == down[0]).unwrap();
+    assert_eq!(acked.state.as_str(), "acknowledged");
+    assert!(acked.acked_at.is_some());
+    // a form without its token changes nothing
+    let res = c
+        .post(app.url(&format!("/portal/takedowns/{}/ack", down[1])))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let (_, html) = page(&app, &c, "/portal/takedowns").await;
+    assert!(html.contains("1 to take down"), "{html}");
 }
 both!(a_partner_user_sees_only_its_own_posters);
 

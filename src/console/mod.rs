@@ -124,6 +124,11 @@ pub fn routes(console: Arc<Console>) -> Router<AppState> {
             "/portal/posters/{delivery}/{format}",
             get(portal::poster_file),
         )
+        .route("/portal/takedowns", get(portal::takedowns::list))
+        .route(
+            "/portal/takedowns/{delivery}/ack",
+            post(portal::takedowns::acknowledge),
+        )
         .route("/cases/{id}", get(cases::show))
         .route(
             "/cases/{id}/edit",

@@ -33,6 +33,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "users.html",
     "tokens.html",
     "portal.html",
+    "portal_takedowns.html",
 ];
 
 pub struct Pages {

@@ -86,11 +86,7 @@ impl Viewer {
 
     /// The form's token matches this session's.
     pub fn check(&self, form_token: &str) -> Result<(), ConsoleError> {
-        if same(form_token, &self.csrf) {
-            Ok(())
-        } else {
-            Err(ConsoleError::Csrf)
-        }
+        csrf_matches(&self.csrf, form_token)
     }
 
     pub fn require_admin(&self) -> Result<(), ConsoleError> {
@@ -98,6 +94,15 @@ impl Viewer {
             Role::Admin => Ok(()),
             _ => Err(ConsoleError::Forbidden),
         }
+    }
+}
+
+/// A form's token against its session's.
+fn csrf_matches(session: &str, form_token: &str) -> Result<(), ConsoleError> {
+    if same(form_token, session) {
+        Ok(())
+    } else {
+        Err(ConsoleError::Csrf)
     }
 }
 
@@ -151,11 +156,7 @@ impl SignedIn {
 
     /// The form's token matches this session's.
     pub fn check(&self, form_token: &str) -> Result<(), ConsoleError> {
-        if same(form_token, &self.csrf) {
-            Ok(())
-        } else {
-            Err(ConsoleError::Csrf)
-        }
+        csrf_matches(&self.csrf, form_token)
     }
 }
 
@@ -192,6 +193,11 @@ impl PartnerViewer {
 
     pub fn actor(&self) -> Actor {
         Actor::User(self.user.id)
+    }
+
+    /// The form's token matches this session's.
+    pub fn check(&self, form_token: &str) -> Result<(), ConsoleError> {
+        csrf_matches(&self.csrf, form_token)
     }
 }
 

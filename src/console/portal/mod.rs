@@ -2,6 +2,8 @@
 //! posters. Any other partner's delivery, case or poster answers 404, exactly like one that does
 //! not exist, so an id tells a partner nothing.
 
+pub mod takedowns;
+
 use std::sync::Arc;
 
 use axum::extract::{Extension, Path, Query, State};
@@ -15,7 +17,9 @@ use super::{Console, ConsoleError};
 use crate::app::AppState;
 use crate::cases::{CaseType, Lang};
 use crate::posters::Format;
-use crate::store::outbox::{ActivePoster, PosterFilter, active_posters, delivery};
+use crate::store::outbox::{
+    ActivePoster, PosterFilter, active_posters, delivery, handed_out, takedowns_due,
+};
 
 #[derive(Deserialize, Default)]
 pub struct PostersQuery {
@@ -55,6 +59,7 @@ pub async fn posters(
     };
     let now = app.distributor.clock().now();
     let found = active_posters(&app.store, &viewer.partner, &filter, now).await?;
+    let to_take_down = takedowns_due(&app.store, &viewer.partner).await?.len();
     let langs: Vec<&str> = partner.languages.iter().map(|l| l.code()).collect();
     let formats: Vec<(&str, &str)> = partner
         .formats
@@ -72,6 +77,7 @@ pub async fn posters(
             user => viewer.view(), csrf => &viewer.csrf, partner => &partner.name,
             posters => rows, langs => langs, formats => formats, places => places,
             types => types, chosen => context! { location => &q.location, type => &q.case_type },
+            to_take_down => to_take_down,
         },
     )?;
     Ok(html.into_response())
@@ -97,7 +103,8 @@ pub struct FileQuery {
 }
 
 /// One poster file of one of my deliveries, as it was sent: its case version, in a language and
-/// format the partner takes. Nothing is served once the case is closed.
+/// format the partner takes. Nothing is served once the case is closed. A pull delivery downloaded
+/// here counts as handed out, as through the pull API.
 pub async fn poster_file(
     State(app): State<AppState>,
     viewer: PartnerViewer,
@@ -136,6 +143,9 @@ pub async fn poster_file(
         .poster_source
         .get(&viewer.actor(), id, &version, lang, format)
         .await?;
+    // the partner has it now: when the case ends, it is told to take it down
+    let now = app.distributor.clock().now();
+    handed_out(&app.store, &viewer.partner, &d.id, now).await?;
     let name = format!(
         "{}-v{}-{}.{}",
         version.document.case_number,

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{DeliveryLocation, Kind, State, count, locations_of};
+use super::{DeliveryLocation, Kind, State, WithdrawReason, count, locations_of, parse_reason};
 use crate::partners::PartnerId;
 use crate::store::{CaseId, Store, StoreError, stamp};
 
@@ -87,4 +87,70 @@ fn active_poster(row: &sqlx::any::AnyRow) -> Result<ActivePoster, StoreError> {
         created_at: row.try_get("created_at")?,
         delivered_at: row.try_get("delivered_at")?,
     })
+}
+
+/// A poster to take down: a withdrawal the partner has not yet confirmed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Takedown {
+    pub delivery_id: String,
+    pub case_number: String,
+    pub reason: Option<WithdrawReason>,
+    pub state: State,
+    pub locations: Vec<DeliveryLocation>,
+    pub created_at: String,
+}
+
+/// The partner's takedowns not yet acknowledged, newest first; one given up on by the worker stays
+/// until the partner confirms it, since the poster may still be up.
+pub async fn takedowns_due(
+    store: &Store,
+    partner: &PartnerId,
+) -> Result<Vec<Takedown>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT d.id, d.reason, d.state, d.locations, d.created_at, c.case_number \
+         FROM deliveries d JOIN cases c ON c.id = d.case_id \
+         WHERE d.partner_id = $1 AND d.kind = 'withdrawn' \
+           AND d.state IN ('pending', 'sending', 'delivered', 'failed') \
+         ORDER BY d.seq DESC",
+    )
+    .bind(partner.as_str())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let reason: Option<String> = row.try_get("reason")?;
+            Ok(Takedown {
+                delivery_id: row.try_get("id")?,
+                case_number: row.try_get("case_number")?,
+                reason: reason.as_deref().and_then(parse_reason),
+                state: State::parse(row.try_get("state")?).ok_or(StoreError::BadRow("state"))?,
+                locations: locations_of(row)?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// A pull partner's poster downloaded from its portal has been handed out, as if fetched through
+/// the pull API: it counts as delivered, so a takedown reaches the partner when the case ends.
+pub async fn handed_out(
+    store: &Store,
+    partner: &PartnerId,
+    delivery: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let at = stamp(now);
+    let mut tx = store.write().await?;
+    sqlx::query(
+        "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = $1, \
+         updated_at = $1 WHERE id = $2 AND partner_id = $3 AND state = 'pending' \
+         AND channel = 'pull' AND kind <> 'withdrawn'",
+    )
+    .bind(&at)
+    .bind(delivery)
+    .bind(partner.as_str())
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -179,7 +179,8 @@ pub async fn recent(
 }
 
 /// The partner confirms it has a delivery. `None` when it is not one of the partner's; also the
-/// takedown this confirmation completed, if it did.
+/// takedown this confirmation completed, if it did. A delivery the worker gave up on can be
+/// confirmed too: a takedown that never got through is done once the partner says so.
 pub async fn ack(
     store: &Store,
     partner: &str,
@@ -191,7 +192,7 @@ pub async fn ack(
     let row = sqlx::query(
         "UPDATE deliveries SET state = 'acknowledged', acked_at = COALESCE(acked_at, $1), \
          delivered_at = COALESCE(delivered_at, $1), updated_at = $1 \
-         WHERE id = $2 AND partner_id = $3 AND state IN ('pending', 'sending', 'delivered') \
+         WHERE id = $2 AND partner_id = $3 AND state IN ('pending', 'sending', 'delivered', 'failed') \
          RETURNING case_id, reason",
     )
     .bind(&at)
