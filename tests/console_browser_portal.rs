@@ -57,6 +57,21 @@ async fn a_partner_works_its_portal_in_a_browser() {
         )
         .await
         .unwrap();
+    let down = common::receiver::Receiver::start().await;
+    down.set(common::receiver::Mode::Status(503));
+    app.webhook_partner("hooky", &down.url, (38.8048, -77.0469))
+        .await;
+    app.store
+        .create_partner_user(
+            "ops@hooky.example",
+            "Ops Hooky",
+            &PartnerId::parse("hooky").unwrap(),
+            &hash,
+            &Actor::System("test"),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
     let case = app.create_case("PORTAL-B-1").await;
     let id = case["id"].as_str().unwrap().to_string();
     app.dispatch(&id).await;
@@ -140,6 +155,12 @@ async fn a_partner_works_its_portal_in_a_browser() {
         b.wait_for_text("Nothing to take down", 10).await;
         b.accessible().await;
 
+        // the delivery log (a pull partner's has no attempts: it fetches)
+        b.click("a[href='/portal/log']").await;
+        b.wait_for_text("No delivery has been attempted yet", 10)
+            .await;
+        b.accessible().await;
+
         // and out again
         b.goto(&app.url("/portal")).await;
         b.click("form.signout button[type=submit]").await;
@@ -148,6 +169,14 @@ async fn a_partner_works_its_portal_in_a_browser() {
         b.goto(&app.url("/portal")).await;
         b.wait_for_text("Sign in", 10).await;
         assert!(b.path().await.starts_with("/sign-in"), "the session ended");
+
+        // a webhook partner's log, with the answers its endpoint gave
+        b.keys(&format!("ops@hooky.example\t{PASSWORD}\n")).await;
+        b.wait_for_text("Posters to put up", 10).await;
+        b.goto(&app.url("/portal/log")).await;
+        b.wait_for_text("503", 10).await;
+        b.accessible().await;
+        b.shot("log").await;
     })
     .await;
 }

@@ -10,6 +10,7 @@ mod console;
 
 use std::process::{Command, Output};
 
+use common::receiver::{Mode, Receiver};
 use common::{Backend, TestApp, spawn_app};
 use console::{account, page, post_form, signed_in};
 use lookout::partners::PartnerId;
@@ -325,6 +326,57 @@ async fn an_admin_makes_partner_users(backend: Backend) {
     assert_eq!(status, 200);
 }
 both!(an_admin_makes_partner_users);
+
+async fn the_delivery_log_shows_each_attempt_and_answer(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let down = Receiver::start().await;
+    down.set(Mode::Status(503));
+    let up = Receiver::start().await;
+    app.webhook_partner("hooky", &down.url, (38.8048, -77.0469))
+        .await;
+    app.webhook_partner("steady", &up.url, (38.8049, -77.0470))
+        .await;
+    let case = app.create_case("2026-LOG-1").await;
+    app.dispatch(case["id"].as_str().unwrap()).await;
+    let hooky = PartnerId::parse("hooky").unwrap();
+    let steady = PartnerId::parse("steady").unwrap();
+    for p in [&hooky, &steady] {
+        let mut waited = 0;
+        while lookout::store::outbox::delivery_log(&app.store, p, 10)
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            waited += 1;
+            assert!(waited < 400, "no attempt was recorded for {p}");
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+    partner_user(&app, "ops@hooky.example", "hooky").await;
+    let c = signed_in(&app, "ops@hooky.example").await;
+    let (status, html) = page(&app, &c, "/portal/log").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("2026-LOG-1") && html.contains("poster v1"),
+        "{html}"
+    );
+    assert!(
+        html.contains("503"),
+        "the partner's answer is shown: {html}"
+    );
+    assert!(
+        !html.contains("delivered</span>"),
+        "only its own attempts: {html}"
+    );
+    partner_user(&app, "ops@steady.example", "steady").await;
+    let c = signed_in(&app, "ops@steady.example").await;
+    let (_, html) = page(&app, &c, "/portal/log").await;
+    assert!(html.contains("delivered</span>"), "{html}");
+    assert!(!html.contains("503"), "{html}");
+}
+both!(the_delivery_log_shows_each_attempt_and_answer);
 
 fn lookout(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lookout"))

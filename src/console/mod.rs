@@ -125,6 +125,7 @@ pub fn routes(console: Arc<Console>) -> Router<AppState> {
             get(portal::poster_file),
         )
         .route("/portal/takedowns", get(portal::takedowns::list))
+        .route("/portal/log", get(portal::log::page))
         .route(
             "/portal/takedowns/{delivery}/ack",
             post(portal::takedowns::acknowledge),

@@ -34,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "tokens.html",
     "portal.html",
     "portal_takedowns.html",
+    "portal_log.html",
 ];
 
 pub struct Pages {

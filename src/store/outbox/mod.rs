@@ -21,7 +21,10 @@ pub use claim::{Attempted, Claimed, Verdict, claim, reclaim_expired, record, rel
 pub use distributions::{Distribution, due_distributions};
 pub use enqueue::{Known, NewDelivery, Standings};
 pub use lock::CaseLock;
-pub use portal::{ActivePoster, PosterFilter, Takedown, active_posters, handed_out, takedowns_due};
+pub use portal::{
+    ActivePoster, Attempt, PosterFilter, Takedown, active_posters, delivery_log, handed_out,
+    takedowns_due,
+};
 pub use takedown::{TakedownDone, defer_retarget};
 pub use views::{
     DeliveryView, PartnerHealth, QueueStats, ack, delivery, distribution, enable, feed, health,

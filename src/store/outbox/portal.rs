@@ -154,3 +154,56 @@ pub async fn handed_out(
     tx.commit().await?;
     Ok(())
 }
+
+/// One attempt to deliver to the partner, as its delivery log shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    pub delivery_id: String,
+    pub case_number: String,
+    pub kind: Kind,
+    pub location_ref: Option<String>,
+    pub version: u32,
+    pub attempt: u32,
+    pub at: String,
+    /// `delivered`, `retry`, `failed`, …, as the worker recorded it.
+    pub outcome: String,
+    /// What went wrong, with the partner's answer when there was one.
+    pub error: Option<String>,
+    pub latency_ms: f64,
+}
+
+/// The partner's most recent delivery attempts, newest first, at most `limit`.
+pub async fn delivery_log(
+    store: &Store,
+    partner: &PartnerId,
+    limit: i64,
+) -> Result<Vec<Attempt>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT a.delivery_id, a.attempt, a.at, a.outcome, a.error, a.latency_ms, d.kind, \
+                d.location_ref, d.version, c.case_number \
+         FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id \
+         JOIN cases c ON c.id = d.case_id \
+         WHERE d.partner_id = $1 ORDER BY a.at DESC, a.attempt DESC LIMIT $2",
+    )
+    .bind(partner.as_str())
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let location: String = row.try_get("location_ref")?;
+            Ok(Attempt {
+                delivery_id: row.try_get("delivery_id")?,
+                case_number: row.try_get("case_number")?,
+                kind: Kind::parse(row.try_get("kind")?).ok_or(StoreError::BadRow("kind"))?,
+                location_ref: (!location.is_empty()).then_some(location),
+                version: count(row, "version")?,
+                attempt: count(row, "attempt")?,
+                at: row.try_get("at")?,
+                outcome: row.try_get("outcome")?,
+                error: row.try_get("error")?,
+                latency_ms: row.try_get("latency_ms")?,
+            })
+        })
+        .collect()
+}
