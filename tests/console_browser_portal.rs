@@ -155,6 +155,12 @@ async fn a_partner_works_its_portal_in_a_browser() {
         b.wait_for_text("Nothing to take down", 10).await;
         b.accessible().await;
 
+        // my locations, listed and on the map
+        b.click("a[href='/portal/locations']").await;
+        b.wait_for_text("2 locations, by reference", 10).await;
+        b.accessible().await;
+        b.shot("locations").await;
+
         // the delivery log (a pull partner's has no attempts: it fetches)
         b.click("a[href='/portal/log']").await;
         b.wait_for_text("No delivery has been attempted yet", 10)

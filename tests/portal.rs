@@ -180,6 +180,25 @@ async fn a_partner_user_sees_only_its_own_posters(backend: Backend) {
     .await;
     assert_eq!(status, 404);
 
+    // my locations, listed and mapped; nothing of another partner's
+    let (status, html) = page(&app, &c, "/portal/locations").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Acme Main Street") && html.contains("2 locations"),
+        "{html}"
+    );
+    assert!(!html.contains("Rival"), "{html}");
+    let res = c
+        .get(app.url("/portal/locations/map.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/svg+xml");
+    let svg = res.text().await.unwrap();
+    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{svg}");
+    assert!(svg.contains("acme") && !svg.contains("rival"), "{svg}");
+
     // the console is the organisation's
     let (status, _) = page(&app, &c, "/cases").await;
     assert_eq!(status, 403);

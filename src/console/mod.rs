@@ -126,6 +126,8 @@ pub fn routes(console: Arc<Console>) -> Router<AppState> {
         )
         .route("/portal/takedowns", get(portal::takedowns::list))
         .route("/portal/log", get(portal::log::page))
+        .route("/portal/locations", get(portal::locations::list))
+        .route("/portal/locations/map.svg", get(portal::locations::map))
         .route(
             "/portal/takedowns/{delivery}/ack",
             post(portal::takedowns::acknowledge),

@@ -35,6 +35,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "portal.html",
     "portal_takedowns.html",
     "portal_log.html",
+    "portal_locations.html",
 ];
 
 pub struct Pages {

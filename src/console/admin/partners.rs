@@ -148,12 +148,24 @@ pub async fn map(
     viewer.require_admin()?;
     let (id, record) = partner_of(&app, &id).await?;
     let locations = app.store.locations(&id).await?;
+    let svg = locations_map(app.targeting.as_ref(), &record.partner, &locations);
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+/// A partner's locations on the map of the states, as SVG: the admin's partner page and the
+/// partner's own portal show the same map.
+pub(crate) fn locations_map(
+    targeting: &crate::distribution::TargetingIndex,
+    partner: &crate::partners::Partner,
+    locations: &[crate::partners::Location],
+) -> String {
+    let id = partner.id.clone();
     let selection = Selection {
         partners: vec![PartnerSelection {
             partner_id: id.clone(),
-            name: record.partner.name.clone(),
-            kind: record.partner.kind,
-            per_location: record.partner.per_location,
+            name: partner.name.clone(),
+            kind: partner.kind,
+            per_location: partner.per_location,
             locations: locations
                 .iter()
                 .map(|l| SelectedLocation {
@@ -170,15 +182,14 @@ pub async fn map(
         skipped: Vec::new(),
     };
     let options = MapOptions {
-        title: format!("{}: its locations", record.partner.id),
+        title: format!("{}: its locations", partner.id),
     };
-    let svg = crate::targeting::render_svg(
+    crate::targeting::render_svg(
         &Region { pieces: Vec::new() },
         &selection,
-        &app.targeting.states,
+        &targeting.states,
         &options,
-    );
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+    )
 }
 
 #[derive(Deserialize)]

@@ -2,6 +2,7 @@
 //! posters. Any other partner's delivery, case or poster answers 404, exactly like one that does
 //! not exist, so an id tells a partner nothing.
 
+pub mod locations;
 pub mod log;
 pub mod takedowns;
 
