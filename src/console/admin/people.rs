@@ -154,20 +154,13 @@ pub async fn create_user(
             let outcome = context! { made => context! { email => email, password => password } };
             users_page(&app, &console, &viewer, outcome, StatusCode::OK).await
         }
-        Err(StoreError::AlreadyExists(_)) => {
-            let errors = context! { email => format!("{email} already has an account: reset its password below instead") };
-            let outcome = context! { errors => errors, typed => typed };
-            users_page(
-                &app,
-                &console,
-                &viewer,
-                outcome,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(StoreError::NotFound(_)) => {
-            let errors = context! { partner => format!("no partner {}", f.partner.trim()) };
+        Err(e @ (StoreError::AlreadyExists(_) | StoreError::NotFound(_))) => {
+            let errors = match e {
+                StoreError::AlreadyExists(_) => {
+                    context! { email => format!("{email} already has an account: reset its password below instead") }
+                }
+                _ => context! { partner => format!("no partner {}", f.partner.trim()) },
+            };
             let outcome = context! { errors => errors, typed => typed };
             users_page(
                 &app,

@@ -12,23 +12,13 @@ use crate::app::AppState;
 use crate::console::admin::partners::locations_map;
 use crate::console::session::PartnerViewer;
 use crate::console::{Console, ConsoleError};
-use crate::partners::Partner;
-
-async fn partner(app: &AppState, viewer: &PartnerViewer) -> Result<Partner, ConsoleError> {
-    let record = app
-        .store
-        .partner(&viewer.partner)
-        .await?
-        .ok_or(ConsoleError::NotFound)?;
-    Ok(record.partner)
-}
 
 pub async fn list(
     State(app): State<AppState>,
     Extension(console): Extension<Arc<Console>>,
     viewer: PartnerViewer,
 ) -> Result<Response, ConsoleError> {
-    let p = partner(&app, &viewer).await?;
+    let p = super::own_partner(&app, &viewer)?;
     let locations = app.store.locations(&viewer.partner).await?;
     let rows: Vec<_> = locations
         .iter()
@@ -52,7 +42,7 @@ pub async fn map(
     State(app): State<AppState>,
     viewer: PartnerViewer,
 ) -> Result<Response, ConsoleError> {
-    let p = partner(&app, &viewer).await?;
+    let p = super::own_partner(&app, &viewer)?;
     let locations = app.store.locations(&viewer.partner).await?;
     let svg = locations_map(&app.targeting, &p, &locations);
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())

@@ -18,10 +18,20 @@ use super::session::PartnerViewer;
 use super::{Console, ConsoleError};
 use crate::app::AppState;
 use crate::cases::{CaseType, Lang};
+use crate::partners::Partner;
 use crate::posters::Format;
 use crate::store::outbox::{
     ActivePoster, PosterFilter, active_posters, delivery, handed_out, takedowns_due,
 };
+
+/// The viewer's partner as the service holds it now (formats, languages, name).
+pub(super) fn own_partner(app: &AppState, viewer: &PartnerViewer) -> Result<Partner, ConsoleError> {
+    app.targeting
+        .snapshot()
+        .partner(&viewer.partner)
+        .cloned()
+        .ok_or(ConsoleError::NotFound)
+}
 
 #[derive(Deserialize, Default)]
 pub struct PostersQuery {
@@ -38,12 +48,7 @@ pub async fn posters(
     viewer: PartnerViewer,
     Query(q): Query<PostersQuery>,
 ) -> Result<Response, ConsoleError> {
-    let partner = app
-        .targeting
-        .snapshot()
-        .partner(&viewer.partner)
-        .cloned()
-        .ok_or(ConsoleError::NotFound)?;
+    let partner = own_partner(&app, &viewer)?;
     let locations = app.store.locations(&viewer.partner).await?;
     let types: Vec<(&str, String)> = CaseType::ALL
         .iter()
@@ -117,12 +122,7 @@ pub async fn poster_file(
         .await?
         .filter(|d| d.partner_id == viewer.partner.as_str() && !d.case_closed)
         .ok_or(ConsoleError::NotFound)?;
-    let partner = app
-        .targeting
-        .snapshot()
-        .partner(&viewer.partner)
-        .cloned()
-        .ok_or(ConsoleError::NotFound)?;
+    let partner = own_partner(&app, &viewer)?;
     let format = Format::parse(&format)
         .filter(|f| partner.formats.contains(f))
         .ok_or(ConsoleError::NotFound)?;
