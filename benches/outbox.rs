@@ -142,6 +142,7 @@ async fn fan_out(backend: &str, url: &str, instances: usize) {
                 url: hook.clone(),
                 secret: Secret::new(SECRET),
                 previous_secret: None,
+                previous_secret_expires: None,
             });
             (partner(&id, delivery, true), stores(&id, STORES, i))
         })
@@ -234,6 +235,7 @@ async fn first_delivery(dir: &std::path::Path) {
                 url: hook.clone(),
                 secret: Secret::new(SECRET),
                 previous_secret: None,
+                previous_secret_expires: None,
             });
             (partner(&id, delivery, false), stores(&id, 1, i))
         })

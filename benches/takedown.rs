@@ -90,6 +90,7 @@ async fn register(store: &Store, base: &str) {
                 url: format!("{base}/hook/{i}"),
                 secret: lookout::config::Secret::new(SECRET),
                 previous_secret: None,
+                previous_secret_expires: None,
             });
             store.create_partner(&p, &ACTOR).await.unwrap();
             let location = Location {

@@ -98,26 +98,16 @@ async fn import(
     kind: &str,
     content: &str,
 ) -> String {
-    let (_, html) = page(app, c, "/admin/partners/import").await;
-    let boundary = "----lookout-test-boundary";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-         Content-Type: {kind}\r\n\r\n{content}\r\n--{boundary}--\r\n",
-        console::csrf(&html)
-    );
-    let res = c
-        .post(app.url("/admin/partners/import"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    res.text().await.unwrap()
+    let (status, html) = console::upload_file(
+        app,
+        c,
+        "/admin/partners/import",
+        "/admin/partners/import",
+        (name, kind, content),
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    html
 }
 
 /// The console's import checks partners as the API and the command line do: a webhook over plain

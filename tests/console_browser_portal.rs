@@ -1,6 +1,8 @@
 //! The partner portal in a real browser (headless chromium through chromedriver), checked with
 //! axe-core: a partner user signs in, lands on its own posters, narrows them to one location, and
-//! downloads a poster; another partner's poster is a plain "not found".
+//! downloads a poster; another partner's poster is a plain "not found". A webhook partner prints
+//! a location's pack, uploads its location file and reads the report, and sends a test message to
+//! a loopback receiver that checks its signature.
 
 #[path = "support/browser.rs"]
 mod browser;
@@ -9,26 +11,9 @@ mod common;
 use browser::Browser;
 use common::{Backend, spawn_app};
 use fantoccini::Locator;
-use lookout::partners::PartnerId;
-use lookout::store::Actor;
 use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery staple";
-
-async fn pull_partner(app: &common::TestApp, id: &str, stores: &[(&str, &str)]) {
-    let body = json!({
-        "id": id, "name": format!("{id} stores"), "kind": "retail", "delivery": {"pull": true},
-        "per_location": true, "languages": ["en", "es"], "formats": ["letter", "square"]
-    });
-    let res = app.post("/v1/partners", &app.admin, &body).await;
-    assert_eq!(res.status(), 201);
-    let locations: Vec<_> = stores
-        .iter()
-        .enumerate()
-        .map(|(i, (r, name))| json!({"ref": r, "name": name, "lat": 38.80 + 0.01 * i as f64, "lon": -77.05}))
-        .collect();
-    app.put_locations(id, json!(locations)).await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partner_works_its_portal_in_a_browser() {
@@ -38,40 +23,19 @@ async fn a_partner_works_its_portal_in_a_browser() {
     let Some(b) = Browser::start("portal").await else {
         return;
     };
-    pull_partner(
-        &app,
+    app.pull_partner(
         "acme",
         &[("s1", "Acme Main Street"), ("s2", "Acme Riverside")],
     )
     .await;
-    pull_partner(&app, "rival", &[("r1", "Rival Depot")]).await;
-    let hash = lookout::accounts::hash_password(PASSWORD).unwrap();
-    app.store
-        .create_partner_user(
-            "pat@acme.example",
-            "Pat Partner",
-            &PartnerId::parse("acme").unwrap(),
-            &hash,
-            &Actor::System("test"),
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
+    app.pull_partner("rival", &[("r1", "Rival Depot")]).await;
+    app.partner_user("pat@acme.example", "acme", PASSWORD).await;
     let down = common::receiver::Receiver::start().await;
     down.set(common::receiver::Mode::Status(503));
     app.webhook_partner("hooky", &down.url, (38.8048, -77.0469))
         .await;
-    app.store
-        .create_partner_user(
-            "ops@hooky.example",
-            "Ops Hooky",
-            &PartnerId::parse("hooky").unwrap(),
-            &hash,
-            &Actor::System("test"),
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
+    app.partner_user("ops@hooky.example", "hooky", PASSWORD)
+        .await;
     let case = app.create_case("PORTAL-B-1").await;
     let id = case["id"].as_str().unwrap().to_string();
     app.dispatch(&id).await;
@@ -124,16 +88,7 @@ async fn a_partner_works_its_portal_in_a_browser() {
             .await
             .unwrap();
         let href = link.attr("href").await.unwrap().unwrap();
-        let got = b
-            .client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 fetch(arguments[0]).then(r => done([r.status, r.headers.get('content-type')]));",
-                vec![json!(href)],
-            )
-            .await
-            .unwrap();
-        assert_eq!(got, json!([200, "application/pdf"]));
+        assert_eq!(fetched(&b, &href).await, json!([200, "application/pdf"]));
 
         // another partner's poster is not found, like any address that is not there
         b.goto(&app.url(&format!("/portal/posters/{theirs}/letter")))
@@ -183,6 +138,102 @@ async fn a_partner_works_its_portal_in_a_browser() {
         b.wait_for_text("503", 10).await;
         b.accessible().await;
         b.shot("log").await;
+    })
+    .await;
+}
+
+/// What the page fetches at `href`: its status and content type.
+async fn fetched(b: &Browser, href: &str) -> serde_json::Value {
+    b.client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => done([r.status, r.headers.get('content-type')]));",
+            vec![json!(href)],
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_prints_uploads_and_tests_its_webhook_in_a_browser() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start("portal-settings").await else {
+        return;
+    };
+    let hook = common::receiver::Receiver::start().await;
+    app.webhook_partner("hooky", &hook.url, (38.8048, -77.0469))
+        .await;
+    app.partner_user("ops@hooky.example", "hooky", PASSWORD)
+        .await;
+    let case = app.create_case("PORTAL-S-1").await;
+    app.dispatch(case["id"].as_str().unwrap()).await;
+    hook.wait_for(1, 20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("hooky-stores.csv");
+    std::fs::write(
+        &csv,
+        "partner_id,ref,name,lat,lon,reach_m,email\n\
+         hooky,s1,hooky store 1,38.8048,-77.0469,,\n\
+         hooky,s2,Hooky Harbour,38.80,-77.04,,\n\
+         hooky,s3,Hooky Nowhere,38.80,-777,,\n",
+    )
+    .unwrap();
+
+    browser::run(&b, async {
+        b.goto(&app.url("/sign-in")).await;
+        b.keys(&format!("ops@hooky.example\t{PASSWORD}\n")).await;
+        b.wait_for_text("Posters to put up", 10).await;
+
+        // the print pack of a location: one PDF
+        b.click("a[href='/portal/locations']").await;
+        b.wait_for_text("1 location, by reference", 10).await;
+        let link = b
+            .client
+            .find(Locator::Css("#locations a[href$='/pack.pdf']"))
+            .await
+            .unwrap();
+        let href = link.attr("href").await.unwrap().unwrap();
+        assert_eq!(href, "/portal/locations/s1/pack.pdf");
+        assert_eq!(fetched(&b, &href).await, json!([200, "application/pdf"]));
+
+        // a location file replaces the list; the bad row is reported with its line
+        let file = b.client.find(Locator::Css("#file")).await.unwrap();
+        file.send_keys(csv.to_str().unwrap()).await.unwrap();
+        b.click("form[action='/portal/locations'] button[type=submit]")
+            .await;
+        b.wait_for_text("imported 2 locations for 1 partner", 10)
+            .await;
+        let html = b.html().await;
+        assert!(
+            html.contains("1 bad row skipped") && html.contains("line 4"),
+            "{html}"
+        );
+        assert!(html.contains("Hooky Harbour"), "{html}");
+        b.accessible().await;
+        b.shot("upload").await;
+
+        // a signed test message, and the receiver's answer
+        b.click("a[href='/portal/settings']").await;
+        b.wait_for_text("Delivery settings", 10).await;
+        b.accessible().await;
+        b.shot("settings").await;
+        b.click("#send-ping").await;
+        b.wait_for_text("HTTP 204 No Content", 15).await;
+        b.accessible().await;
+        b.shot("ping").await;
+        assert_eq!(hook.count("ping"), 1, "the receiver verified its signature");
+
+        // a wrong address is named beside its field, and kept as typed
+        let url = b.client.find(Locator::Css("#url")).await.unwrap();
+        url.clear().await.unwrap();
+        url.send_keys("ftp://hooks.example.org").await.unwrap();
+        b.click("form[action='/portal/settings'] button[type=submit]")
+            .await;
+        b.wait_for_text("id=\"url-error\"", 10).await;
+        assert!(b.html().await.contains("value=\"ftp://hooks.example.org\""));
+        b.accessible().await;
     })
     .await;
 }

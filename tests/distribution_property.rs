@@ -112,6 +112,7 @@ impl Sim<'_> {
                         .unwrap_or_default(),
                     priority,
                     not_before: self.now,
+                    digest: None,
                 }
             })
             .collect();

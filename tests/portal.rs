@@ -15,40 +15,7 @@ use common::{Backend, TestApp, spawn_app};
 use console::{account, page, post_form, signed_in};
 use lookout::partners::PartnerId;
 use lookout::store::outbox::timeline;
-use lookout::store::{Actor, CaseId, Role};
-use serde_json::json;
-
-async fn pull_partner(app: &TestApp, id: &str, stores: &[(&str, &str)]) {
-    let body = json!({
-        "id": id, "name": format!("{id} stores"), "kind": "retail", "delivery": {"pull": true},
-        "per_location": true, "languages": ["en", "es"], "formats": ["letter", "square"]
-    });
-    let res = app.post("/v1/partners", &app.admin, &body).await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let locations: Vec<_> = stores
-        .iter()
-        .enumerate()
-        .map(|(i, (r, name))| {
-            json!({"ref": r, "name": name, "lat": 38.80 + 0.01 * i as f64, "lon": -77.05})
-        })
-        .collect();
-    app.put_locations(id, json!(locations)).await;
-}
-
-async fn partner_user(app: &TestApp, email: &str, partner: &str) {
-    let hash = lookout::accounts::hash_password(console::PASSWORD).unwrap();
-    app.store
-        .create_partner_user(
-            email,
-            "Pat Partner",
-            &PartnerId::parse(partner).unwrap(),
-            &hash,
-            &Actor::System("test"),
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
-}
+use lookout::store::{CaseId, Role};
 
 /// The delivery ids of `partner` for case `id`, by location.
 async fn deliveries_of(app: &TestApp, id: &str, partner: &str) -> Vec<(String, String)> {
@@ -66,13 +33,12 @@ async fn a_partner_user_sees_only_its_own_posters(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    pull_partner(
-        &app,
+    app.pull_partner(
         "acme",
         &[("s1", "Acme Main Street"), ("s2", "Acme Riverside")],
     )
     .await;
-    pull_partner(&app, "rival", &[("r1", "Rival Depot")]).await;
+    app.pull_partner("rival", &[("r1", "Rival Depot")]).await;
     let case = app.create_case("2026-PORTAL-1").await;
     let id = case["id"].as_str().unwrap().to_string();
     app.dispatch(&id).await;
@@ -81,7 +47,8 @@ async fn a_partner_user_sees_only_its_own_posters(backend: Backend) {
     assert_eq!(ours.len(), 2, "{ours:?}");
     assert_eq!(theirs.len(), 1, "{theirs:?}");
 
-    partner_user(&app, "pat@acme.example", "acme").await;
+    app.partner_user("pat@acme.example", "acme", console::PASSWORD)
+        .await;
     let c = console::client();
     let res = console::sign_in(&app, &c, "pat@acme.example", console::PASSWORD).await;
     assert_eq!(res.status(), 303);
@@ -373,7 +340,8 @@ async fn the_delivery_log_shows_each_attempt_and_answer(backend: Backend) {
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
     }
-    partner_user(&app, "ops@hooky.example", "hooky").await;
+    app.partner_user("ops@hooky.example", "hooky", console::PASSWORD)
+        .await;
     let c = signed_in(&app, "ops@hooky.example").await;
     let (status, html) = page(&app, &c, "/portal/log").await;
     assert_eq!(status, 200, "{html}");
@@ -389,7 +357,8 @@ async fn the_delivery_log_shows_each_attempt_and_answer(backend: Backend) {
         !html.contains("delivered</span>"),
         "only its own attempts: {html}"
     );
-    partner_user(&app, "ops@steady.example", "steady").await;
+    app.partner_user("ops@steady.example", "steady", console::PASSWORD)
+        .await;
     let c = signed_in(&app, "ops@steady.example").await;
     let (_, html) = page(&app, &c, "/portal/log").await;
     assert!(html.contains("delivered</span>"), "{html}");

@@ -5,6 +5,7 @@
 mod demo;
 mod demo_network;
 pub mod partner_import;
+pub mod partner_settings;
 mod portrait;
 mod state;
 mod test_send;

@@ -15,6 +15,7 @@ mod session;
 mod sign_in;
 mod test_send;
 mod throttle;
+mod upload;
 mod who;
 
 use std::sync::Arc;
@@ -126,7 +127,22 @@ pub fn routes(console: Arc<Console>) -> Router<AppState> {
         )
         .route("/portal/takedowns", get(portal::takedowns::list))
         .route("/portal/log", get(portal::log::page))
-        .route("/portal/locations", get(portal::locations::list))
+        .route(
+            "/portal/settings",
+            get(portal::settings::form).post(portal::settings::save),
+        )
+        .route("/portal/settings/ping", post(portal::settings::ping))
+        .route("/portal/settings/rotate", post(portal::settings::rotate))
+        .route(
+            "/portal/locations",
+            get(portal::locations::list)
+                .post(portal::locations::upload)
+                .layer(DefaultBodyLimit::max(portal::locations::UPLOAD_MAX)),
+        )
+        .route(
+            "/portal/locations/{reference}/pack.pdf",
+            get(portal::pack::download),
+        )
         .route("/portal/locations/map.svg", get(portal::locations::map))
         .route(
             "/portal/takedowns/{delivery}/ack",

@@ -36,6 +36,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "portal_takedowns.html",
     "portal_log.html",
     "portal_locations.html",
+    "portal_settings.html",
 ];
 
 pub struct Pages {

@@ -261,6 +261,64 @@ impl WebhookPayload {
     }
 }
 
+/// A digest: every poster held for a partner's digest time, as one message whose `id` (the
+/// `webhook-id`) is the digest's. Each entry is the delivery as it would have come alone:
+/// `{"type": "poster.digest", "id": "dig_…", "timestamp": "…", "deliveries": [{"type":
+/// "poster.issued", "id": "msg_…", …}, …]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DigestPayload {
+    #[serde(rename = "type")]
+    pub event: String,
+    pub id: String,
+    #[serde(with = "rfc3339_seconds")]
+    pub timestamp: DateTime<Utc>,
+    pub deliveries: Vec<WebhookPayload>,
+}
+
+impl DigestPayload {
+    pub fn new(id: &str, timestamp: DateTime<Utc>, deliveries: Vec<WebhookPayload>) -> Self {
+        DigestPayload {
+            event: "poster.digest".into(),
+            id: id.into(),
+            timestamp,
+            deliveries,
+        }
+    }
+
+    /// The body bytes as sent (and signed).
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("payload types always serialise")
+    }
+}
+
+/// A test message a partner sends itself from its portal, signed like every delivery. It says
+/// nothing of any case: `{"type": "ping", "id": "msg_…", "timestamp": "…", "partner_id": "…"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PingPayload {
+    #[serde(rename = "type")]
+    pub event: String,
+    pub id: String,
+    #[serde(with = "rfc3339_seconds")]
+    pub timestamp: DateTime<Utc>,
+    pub partner_id: String,
+}
+
+impl PingPayload {
+    pub fn new(id: &str, timestamp: DateTime<Utc>, partner: &crate::partners::PartnerId) -> Self {
+        PingPayload {
+            event: "ping".into(),
+            id: id.into(),
+            timestamp,
+            partner_id: partner.to_string(),
+        }
+    }
+
+    /// The body bytes as sent (and signed).
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("payload types always serialise")
+    }
+}
+
 /// Timestamps as `2026-11-19T02:31:00Z`: whole seconds, UTC, what every JSON parser reads.
 mod rfc3339_seconds {
     use super::*;

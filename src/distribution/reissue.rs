@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use super::{Action, CaseState, Recipient, TargetingIndex, WithdrawReason, plan};
 use crate::cases::Case;
 use crate::store::outbox::{
-    CaseLock, Channel, DeliveryLocation, Distribution, Kind, NewDelivery, Standings,
+    CaseLock, Channel, DeliveryLocation, Distribution, Kind, NewDelivery, Standings, digest_id,
 };
 use crate::store::{CaseId, StoreError, stamp};
 use crate::targeting::{Audience, RegionError, RegionExtras, Selection, region_for, select};
@@ -248,6 +248,14 @@ pub async fn prepare(
                 Kind::Updated => out.updated += 1,
                 Kind::Withdrawn => out.withdrawn += 1,
             }
+            let (not_before, digest) = match kind {
+                // a takedown is never delayed, nor held for a digest
+                Kind::Withdrawn if priority == 0 => (now, None),
+                Kind::Withdrawn => (not_before, None),
+                Kind::Issued | Kind::Updated => {
+                    schedule(index.partner(&step.recipient.partner), not_before)
+                }
+            };
             Some(NewDelivery {
                 recipient: step.recipient.clone(),
                 kind,
@@ -256,8 +264,8 @@ pub async fn prepare(
                 channel,
                 locations,
                 priority,
-                // a takedown is never delayed
-                not_before: if priority == 0 { now } else { not_before },
+                not_before,
+                digest,
             })
         })
         .collect();
@@ -267,6 +275,19 @@ pub async fn prepare(
         deliveries,
         planned: out,
     })
+}
+
+/// When a poster ready at `ready` goes to `partner`: then, or at the partner's first digest after
+/// it, in that digest. (A partner that fetches its posters finds the digest's deliveries in its
+/// feed from that time.)
+fn schedule(
+    partner: Option<&crate::partners::Partner>,
+    ready: DateTime<Utc>,
+) -> (DateTime<Utc>, Option<String>) {
+    match partner.and_then(|p| Some((p, p.cadence.next_digest(ready)?))) {
+        None => (ready, None),
+        Some((p, at)) => (at, Some(digest_id(&p.id, at))),
+    }
 }
 
 /// A new distribution of `case` as of `now`, holding nothing yet.

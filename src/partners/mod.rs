@@ -2,13 +2,15 @@
 //!
 //! The wire forms are those of `shared/spec/partner-format.md`.
 
+pub mod cadence;
 mod model;
 
+pub use cadence::Cadence;
 pub use model::*;
 pub mod check;
 pub mod import;
 
-pub use import::{ImportError, ImportReport, Row, RowError, import, import_checked};
+pub use import::{FileKind, ImportError, ImportReport, Row, RowError, import, import_checked};
 pub mod demo;
 
 pub use demo::DemoNetwork;

@@ -1,5 +1,7 @@
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::Cadence;
 use crate::cases::{CaseType, Lang};
 use crate::config::Secret;
 use crate::posters::Format;
@@ -75,6 +77,33 @@ pub struct Webhook {
         serialize_with = "expose_secret_opt"
     )]
     pub previous_secret: Option<Secret>,
+    /// When the previous secret stops signing: the end of a rotation's grace period. Without it,
+    /// the previous secret signs until it is removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_secret_expires: Option<DateTime<Utc>>,
+}
+
+impl Webhook {
+    /// The secrets that sign a message sent at `now`: the current one, then the previous one
+    /// while its grace period lasts.
+    pub fn signing_secrets(&self, now: DateTime<Utc>) -> Vec<&Secret> {
+        let previous = self
+            .previous_secret
+            .as_ref()
+            .filter(|_| self.previous_secret_expires.is_none_or(|end| now < end));
+        std::iter::once(&self.secret).chain(previous).collect()
+    }
+
+    /// `new` becomes the secret; the current one keeps signing beside it until `grace_until`, so
+    /// the partner can switch its receiver over without losing a message.
+    pub fn rotated(&self, new: Secret, grace_until: DateTime<Utc>) -> Webhook {
+        Webhook {
+            url: self.url.clone(),
+            secret: new,
+            previous_secret: Some(self.secret.clone()),
+            previous_secret_expires: Some(grace_until),
+        }
+    }
 }
 
 fn expose_secret<S: serde::Serializer>(s: &Secret, ser: S) -> Result<S::Ok, S::Error> {
@@ -109,6 +138,9 @@ pub struct Partner {
     pub daily_cap: Option<u32>,
     #[serde(default = "yes")]
     pub active: bool,
+    /// New posters at once, or in a daily or weekly digest; takedowns always at once.
+    #[serde(default, skip_serializing_if = "Cadence::is_immediate")]
+    pub cadence: Cadence,
 }
 
 fn default_formats() -> Vec<Format> {
@@ -151,6 +183,7 @@ impl Partner {
             case_types: CaseType::ALL.to_vec(),
             daily_cap: None,
             active: true,
+            cadence: Cadence::Immediate,
         }
     }
 }
@@ -174,4 +207,47 @@ pub struct Location {
     /// A coverage area (newspaper circulation, TV market) in lon/lat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage: Option<geo::MultiPolygon<f64>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rotated_secret_signs_beside_the_new_one_until_its_grace_ends() {
+        let at = |h: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+                .and_utc()
+        };
+        let hook = Webhook {
+            url: "https://example.org/hook".into(),
+            secret: Secret::new("whsec_old"),
+            previous_secret: None,
+            previous_secret_expires: None,
+        };
+        let exposed = |h: &Webhook, now| -> Vec<String> {
+            h.signing_secrets(now)
+                .iter()
+                .map(|s| s.expose().to_string())
+                .collect()
+        };
+        assert_eq!(exposed(&hook, at(1)), ["whsec_old"]);
+        let rotated = hook.rotated(Secret::new("whsec_new"), at(12));
+        assert_eq!(exposed(&rotated, at(11)), ["whsec_new", "whsec_old"]);
+        assert_eq!(exposed(&rotated, at(12)), ["whsec_new"]);
+        // a previous secret given without an end signs until it is removed
+        let open = Webhook {
+            previous_secret_expires: None,
+            ..rotated.clone()
+        };
+        assert_eq!(exposed(&open, at(23)), ["whsec_new", "whsec_old"]);
+        // the end is kept in the partner document
+        let json = serde_json::to_value(&rotated).unwrap();
+        assert_eq!(json["previous_secret_expires"], "2026-12-01T12:00:00Z");
+        let back: Webhook = serde_json::from_value(json).unwrap();
+        assert_eq!(back, rotated);
+    }
 }

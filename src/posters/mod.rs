@@ -3,9 +3,11 @@
 //! Pure: nothing here reads the clock, the disk or the network. The issue date, the photos and the
 //! organisation come in as inputs, so the same inputs always give byte-identical files.
 
+pub mod bulletin;
 mod fonts;
 mod format;
 pub mod layout;
+pub mod pack;
 mod pdf;
 mod photo;
 mod printable;

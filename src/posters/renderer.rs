@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::template::{self, FormatTemplate, LangTemplate, Regions};
-use super::{Fonts, Format, PosterInput, RenderError, layout, pdf, raster};
+use super::{Fonts, Format, PosterInput, RenderError, bulletin, layout, pack, pdf, raster};
 use crate::cases::Lang;
 
 pub struct Renderer {
@@ -78,6 +78,24 @@ impl Renderer {
                 raster::write(&page, fonts, raster::Encoding::Png)
             }
         }
+    }
+
+    /// A digest's bulletin in a print `format`: its cover pages, then each of `posters` (PDFs of
+    /// that format, as partners receive them) as it is.
+    pub fn bulletin(
+        &self,
+        cover: &bulletin::Cover<'_>,
+        posters: &[&[u8]],
+        format: Format,
+    ) -> Result<Vec<u8>, RenderError> {
+        let t = &self.formats[&format];
+        let mut files = Vec::new();
+        for page in bulletin::cover_pages(&self.fonts, t.width, t.height, cover) {
+            files.push(pdf::write(&page, &self.fonts, cover.title, cover.date)?);
+        }
+        let mut all: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
+        all.extend_from_slice(posters);
+        pack::merge(&all, cover.title).map_err(|e| RenderError::Write(e.to_string()))
     }
 
     /// A print poster as a PNG for a screen, `zoom` pixels to the point; a screen format as it is.

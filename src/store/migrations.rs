@@ -69,6 +69,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0010_partner_users.sql"),
         include_str!("../../migrations/postgres/0010_partner_users.sql"),
     ),
+    (
+        11,
+        "digests",
+        include_str!("../../migrations/sqlite/0011_digests.sql"),
+        include_str!("../../migrations/postgres/0011_digests.sql"),
+    ),
 ];
 
 pub(super) fn migrator(backend: Backend) -> Migrator {

@@ -333,6 +333,41 @@ impl TestApp {
         .await;
     }
 
+    /// A partner that fetches its posters (pull), one poster per location, in English and Spanish,
+    /// letter and square, with `stores` (reference, name) near Alexandria, VA.
+    pub async fn pull_partner(&self, id: &str, stores: &[(&str, &str)]) {
+        let body = json!({
+            "id": id, "name": format!("{id} stores"), "kind": "retail", "delivery": {"pull": true},
+            "per_location": true, "languages": ["en", "es"], "formats": ["letter", "square"]
+        });
+        let res = self.post("/v1/partners", &self.admin, &body).await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        let locations: Vec<_> = stores
+            .iter()
+            .enumerate()
+            .map(|(i, (r, name))| {
+                json!({"ref": r, "name": name, "lat": 38.80 + 0.01 * i as f64, "lon": -77.05})
+            })
+            .collect();
+        self.put_locations(id, json!(locations)).await;
+    }
+
+    /// A console user of partner `partner`'s portal.
+    pub async fn partner_user(&self, email: &str, partner: &str, password: &str) {
+        let hash = lookout::accounts::hash_password(password).unwrap();
+        self.store
+            .create_partner_user(
+                email,
+                "Pat Partner",
+                &PartnerId::parse(partner).unwrap(),
+                &hash,
+                &Actor::System("test"),
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+    }
+
     /// GET `path` with `token`: the status and the body as text (XML, feeds, pages).
     pub async fn text(&self, path: &str, token: &str) -> (u16, String) {
         let res = self.get(path, token).send().await.unwrap();

@@ -54,6 +54,8 @@ pub struct Receiver {
     /// Every request that verified, whatever it was answered.
     tried: Arc<Mutex<usize>>,
     requests: Arc<Mutex<Vec<Request>>>,
+    /// Every request as it came, signed or not: headers and body.
+    raw: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
 }
 
 impl Receiver {
@@ -66,6 +68,7 @@ impl Receiver {
             arrived: Arc::default(),
             tried: Arc::default(),
             requests: Arc::default(),
+            raw: Arc::default(),
         };
         let app = Router::new()
             .route("/hook", post(hook))
@@ -84,6 +87,11 @@ impl Receiver {
 
     pub fn tried(&self) -> usize {
         *self.tried.lock().unwrap()
+    }
+
+    /// Every request, verified or not, as it came: for checking a signature with another key.
+    pub fn raw(&self) -> Vec<(HeaderMap, Bytes)> {
+        self.raw.lock().unwrap().clone()
     }
 
     /// Every request that verified, in the order they came.
@@ -133,6 +141,11 @@ impl Receiver {
 /// Checks the Standard Webhooks headers with [`SECRET`], as a partner would (5 minutes' tolerance);
 /// the `webhook-id` when they verify.
 pub fn verified(headers: &HeaderMap, body: &[u8]) -> Result<String, String> {
+    verified_with(SECRET, headers, body)
+}
+
+/// As [`verified`], with the key `secret` (`whsec_…`).
+pub fn verified_with(secret: &str, headers: &HeaderMap, body: &[u8]) -> Result<String, String> {
     let h = |n: &str| {
         headers
             .get(n)
@@ -140,7 +153,7 @@ pub fn verified(headers: &HeaderMap, body: &[u8]) -> Result<String, String> {
             .unwrap_or("")
             .to_string()
     };
-    let key = WebhookSecret::parse(SECRET).unwrap();
+    let key = WebhookSecret::parse(secret).map_err(|e| format!("{e:?}"))?;
     let id = h("webhook-id");
     verify(
         &key,
@@ -156,6 +169,7 @@ pub fn verified(headers: &HeaderMap, body: &[u8]) -> Result<String, String> {
 }
 
 async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> Response {
+    r.raw.lock().unwrap().push((headers.clone(), body.clone()));
     let Ok(id) = verified(&headers, &body) else {
         return StatusCode::UNAUTHORIZED.into_response();
     };

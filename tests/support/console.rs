@@ -100,3 +100,33 @@ pub async fn post_form(
     let res = c.post(app.url(to)).form(&form).send().await.unwrap();
     (res.status().as_u16(), res.text().await.unwrap())
 }
+
+/// Upload `content` as the file `name` (of type `kind`) through the form of page `from`, as a
+/// browser does: the status and the page answered.
+pub async fn upload_file(
+    app: &TestApp,
+    c: &reqwest::Client,
+    from: &str,
+    to: &str,
+    (name, kind, content): (&str, &str, &str),
+) -> (u16, String) {
+    let (_, html) = page(app, c, from).await;
+    let boundary = "----lookout-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: {kind}\r\n\r\n{content}\r\n--{boundary}--\r\n",
+        csrf(&html)
+    );
+    let res = c
+        .post(app.url(to))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}

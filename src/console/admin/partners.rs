@@ -13,8 +13,9 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
-use crate::app::partner_import::{self, describe, describe_bad};
+use crate::app::partner_import;
 use crate::console::session::Viewer;
+use crate::console::upload;
 use crate::console::{Console, ConsoleError};
 use crate::partners::{Delivery, PartnerId};
 use crate::store::outbox::{self, PartnerHealth};
@@ -252,34 +253,21 @@ pub async fn import(
     mut multipart: Multipart,
 ) -> Result<Response, ConsoleError> {
     viewer.require_admin()?;
-    let (mut csrf, mut file) = (String::new(), None);
-    while let Ok(Some(field)) = multipart.next_field().await {
-        match field.name().unwrap_or_default() {
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "file" => {
-                let name = field.file_name().unwrap_or("upload").to_string();
-                match field.bytes().await {
-                    Ok(b) => file = Some((name, b)),
-                    Err(_) => {
-                        let error = format!(
-                            "The file is larger than {} MB: import it with `lookout partners import` on the server.",
-                            IMPORT_MAX / 1_000_000
-                        );
-                        viewer.check(&csrf)?;
-                        return import_page(
-                            &console,
-                            &viewer,
-                            context! { error },
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                        );
-                    }
-                }
-            }
-            _ => {}
-        }
+    let upload = upload::read(&mut multipart).await;
+    viewer.check(&upload.csrf)?;
+    if upload.too_large {
+        let error = format!(
+            "The file is larger than {} MB: import it with `lookout partners import` on the server.",
+            IMPORT_MAX / 1_000_000
+        );
+        return import_page(
+            &console,
+            &viewer,
+            context! { error },
+            StatusCode::PAYLOAD_TOO_LARGE,
+        );
     }
-    viewer.check(&csrf)?;
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let Some((name, bytes)) = upload.file else {
         let error = "Choose a file: partners.json, or locations as .csv or .geojson.";
         return import_page(
             &console,
@@ -331,14 +319,6 @@ pub async fn import(
     } else {
         StatusCode::OK
     };
-    let rows: Vec<_> = errors
-        .iter()
-        .take(1000)
-        .map(|e| context! { row => e.row.to_string(), field => &e.field, reason => &e.reason })
-        .collect();
-    let summary = context! {
-        file => &name, stored => describe(&stored), bad => describe_bad(errors.len()),
-        rows => rows, more => errors.len().saturating_sub(1000), nothing => nothing,
-    };
+    let summary = upload::report(&name, &stored, &errors);
     import_page(&console, &viewer, context! { summary }, status)
 }

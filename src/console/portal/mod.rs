@@ -4,6 +4,8 @@
 
 pub mod locations;
 pub mod log;
+pub mod pack;
+pub mod settings;
 pub mod takedowns;
 
 use std::sync::Arc;
@@ -23,6 +25,7 @@ use crate::posters::Format;
 use crate::store::outbox::{
     ActivePoster, PosterFilter, active_posters, delivery, handed_out, takedowns_due,
 };
+use crate::store::{CachedPoster, CaseId};
 
 /// The viewer's partner as the service holds it now (formats, languages, name).
 pub(super) fn own_partner(app: &AppState, viewer: &PartnerViewer) -> Result<Partner, ConsoleError> {
@@ -85,6 +88,7 @@ pub async fn posters(
             posters => rows, langs => langs, formats => formats, places => places,
             types => types, chosen => context! { location => &q.location, type => &q.case_type },
             to_take_down => to_take_down,
+            pack_for => filter.location.as_ref().filter(|_| !pack::print_formats(&partner.formats).is_empty()),
         },
     )?;
     Ok(html.into_response())
@@ -101,6 +105,16 @@ fn row(p: &ActivePoster) -> minijinja::Value {
         type_label => super::cases::type_label(&p.case_type), version => p.version,
         kind => p.kind.as_str(), state => p.state.as_str(), places => places,
         since => p.delivered_at.as_deref().unwrap_or(&p.created_at).get(0..10),
+    }
+}
+
+/// The language asked for, one the partner takes; its first when none is asked for.
+pub(super) fn chosen_lang(partner: &Partner, asked: Option<&str>) -> Result<Lang, ConsoleError> {
+    match asked {
+        None => Ok(partner.languages.first().copied().unwrap_or(Lang::En)),
+        Some(l) => Lang::parse(l)
+            .filter(|l| partner.languages.contains(l))
+            .ok_or(ConsoleError::NotFound),
     }
 }
 
@@ -126,44 +140,53 @@ pub async fn poster_file(
     let format = Format::parse(&format)
         .filter(|f| partner.formats.contains(f))
         .ok_or(ConsoleError::NotFound)?;
-    let lang = match q.lang.as_deref() {
-        None => partner.languages.first().copied().unwrap_or(Lang::En),
-        Some(l) => Lang::parse(l)
-            .filter(|l| partner.languages.contains(l))
-            .ok_or(ConsoleError::NotFound)?,
-    };
+    let lang = chosen_lang(&partner, q.lang.as_deref())?;
     let id = d
         .case_id
         .parse()
         .map_err(|_| ConsoleError::Internal("case id".into()))?;
-    let version = app
-        .store
-        .case_version(id, Some(i64::from(d.version)))
-        .await?
-        .ok_or(ConsoleError::NotFound)?;
-    let poster = app
-        .poster_source
-        .get(&viewer.actor(), id, &version, lang, format)
-        .await?;
+    let (case_number, file) = poster_bytes(&app, &viewer, id, d.version, lang, format).await?;
     // the partner has it now: when the case ends, it is told to take it down
     let now = app.distributor.clock().now();
     handed_out(&app.store, &viewer.partner, &d.id, now).await?;
     let name = format!(
         "{}-v{}-{}.{}",
-        version.document.case_number,
+        case_number,
         d.version,
         lang.code(),
         format.extension()
     );
     Ok((
         [
-            (header::CONTENT_TYPE, poster.file.content_type.clone()),
+            (header::CONTENT_TYPE, file.content_type.clone()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{}\"", name.replace('"', "")),
             ),
         ],
-        poster.file.bytes.clone(),
+        file.bytes.clone(),
     )
         .into_response())
+}
+
+/// One poster of a case version as the partner receives it, with its case number. The version must
+/// still be there: a poster of an erased or missing case is not found.
+pub(super) async fn poster_bytes(
+    app: &AppState,
+    viewer: &PartnerViewer,
+    case: CaseId,
+    version: u32,
+    lang: Lang,
+    format: Format,
+) -> Result<(String, Arc<CachedPoster>), ConsoleError> {
+    let record = app
+        .store
+        .case_version(case, Some(i64::from(version)))
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
+    let poster = app
+        .poster_source
+        .get(&viewer.actor(), case, &record, lang, format)
+        .await?;
+    Ok((record.document.case_number.clone(), poster.file))
 }

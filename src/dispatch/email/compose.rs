@@ -21,6 +21,10 @@ use lettre::message::{
 use minijinja::{Environment, UndefinedBehavior, context};
 use serde::Serialize;
 
+mod digest;
+
+pub use digest::{DigestEmail, DigestEntry};
+
 use super::EmailError;
 use crate::cases::Lang;
 use crate::dispatch::payload::{CaseSummary, EventType, PosterFile, WithdrawReason};
@@ -66,6 +70,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "withdrawn.es.html",
         include_str!("../../../templates/email/withdrawn.es.html"),
+    ),
+    (
+        "digest.en.txt",
+        include_str!("../../../templates/email/digest.en.txt"),
+    ),
+    (
+        "digest.en.html",
+        include_str!("../../../templates/email/digest.en.html"),
+    ),
+    (
+        "digest.es.txt",
+        include_str!("../../../templates/email/digest.es.txt"),
+    ),
+    (
+        "digest.es.html",
+        include_str!("../../../templates/email/digest.es.html"),
     ),
 ];
 
@@ -188,22 +208,8 @@ impl Composer {
         to: &[String],
         test: bool,
     ) -> Result<Message, EmailError> {
-        if to.is_empty() {
-            return Err(EmailError::NoRecipient);
-        }
         let (subject, text, html) = self.texts(input, test)?;
-        let mut builder = Message::builder()
-            .from(self.from.clone())
-            .subject(subject.trim())
-            .message_id(Some(message_id(input.delivery_id, &self.id_domain)?))
-            .header(AutoSubmitted);
-        for addr in to {
-            let mailbox = addr.parse::<Mailbox>().map_err(|e| EmailError::Address {
-                field: "to",
-                source: e,
-            })?;
-            builder = builder.to(mailbox);
-        }
+        let builder = self.addressed(subject.trim(), input.delivery_id, to)?;
         let alternative = MultiPart::alternative()
             .singlepart(SinglePart::plain(text))
             .singlepart(SinglePart::html(html));
@@ -224,6 +230,32 @@ impl Composer {
             message.sign(dkim);
         }
         Ok(message)
+    }
+
+    /// A message from the service to each of `to`, under `id` (the Message-ID, the same on
+    /// every retry), marked as sent by a machine.
+    fn addressed(
+        &self,
+        subject: &str,
+        id: &str,
+        to: &[String],
+    ) -> Result<lettre::message::MessageBuilder, EmailError> {
+        if to.is_empty() {
+            return Err(EmailError::NoRecipient);
+        }
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .subject(subject)
+            .message_id(Some(message_id(id, &self.id_domain)?))
+            .header(AutoSubmitted);
+        for addr in to {
+            let mailbox = addr.parse::<Mailbox>().map_err(|e| EmailError::Address {
+                field: "to",
+                source: e,
+            })?;
+            builder = builder.to(mailbox);
+        }
+        Ok(builder)
     }
 
     fn texts(

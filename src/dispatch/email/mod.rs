@@ -4,7 +4,10 @@
 mod compose;
 mod transport;
 
-pub use compose::{Audience, Composer, DkimSettings, EmailInput, LocationLine, PdfAttachment};
+pub use compose::{
+    Audience, Composer, DigestEmail, DigestEntry, DkimSettings, EmailInput, LocationLine,
+    PdfAttachment,
+};
 pub use transport::{Mailer, PoolSettings, SmtpSecurity, SmtpSettings};
 
 #[derive(Debug, thiserror::Error)]

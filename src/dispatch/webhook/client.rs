@@ -62,36 +62,92 @@ impl WebhookClient {
         delivery_id: &str,
         body: Bytes,
     ) -> SendOutcome {
-        let url = match Url::parse(url) {
-            Ok(u) => u,
-            Err(e) => return SendOutcome::failed(format!("url: {e}")),
-        };
-        if let Err(e) = self.policy.check_url(&url).await {
-            return refused(&e);
-        }
-        if secrets.is_empty() {
-            return SendOutcome::failed("webhook: no secret configured");
-        }
-        let timestamp = unix_now();
-        let signature = signature_header(secrets, delivery_id, timestamp, &body);
-        let request = self
-            .http
-            .post(url)
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .header("webhook-id", delivery_id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(body);
-        match request.send().await {
+        match self.post(url, secrets, delivery_id, body).await {
             Ok(response) => {
                 let outcome = judge(response.status(), response.headers().get(RETRY_AFTER));
                 drain(response).await;
                 outcome
             }
-            Err(e) => transport_error(&e),
+            Err(outcome) => outcome,
         }
     }
+
+    /// Sends a message as [`WebhookClient::send`] does, and returns the partner's answer as it
+    /// was (status and the start of its body) with what a delivery would make of it: for a test
+    /// the partner runs from its portal. `Err`: no answer, and why.
+    pub async fn probe(
+        &self,
+        url: &str,
+        secrets: &[WebhookSecret],
+        message_id: &str,
+        body: Bytes,
+        timeout: Duration,
+    ) -> Result<Answer, SendOutcome> {
+        let exchange = async {
+            let response = self.post(url, secrets, message_id, body).await?;
+            let status = response.status();
+            let outcome = judge(status, response.headers().get(RETRY_AFTER));
+            let body = read_start(response, ANSWER_SHOWN).await;
+            Ok(Answer {
+                status: status.as_u16(),
+                reason: status.canonical_reason().unwrap_or("").to_string(),
+                body: String::from_utf8_lossy(&body).into_owned(),
+                outcome,
+            })
+        };
+        match tokio::time::timeout(timeout, exchange).await {
+            Ok(answer) => answer,
+            Err(_) => Err(SendOutcome::retry(
+                None,
+                format!("timed out after {} ms", timeout.as_millis()),
+            )),
+        }
+    }
+
+    /// The signed POST, up to the answer's head.
+    async fn post(
+        &self,
+        url: &str,
+        secrets: &[WebhookSecret],
+        delivery_id: &str,
+        body: Bytes,
+    ) -> Result<reqwest::Response, SendOutcome> {
+        let url = Url::parse(url).map_err(|e| SendOutcome::failed(format!("url: {e}")))?;
+        if let Err(e) = self.policy.check_url(&url).await {
+            return Err(refused(&e));
+        }
+        if secrets.is_empty() {
+            return Err(SendOutcome::failed("webhook: no secret configured"));
+        }
+        let timestamp = unix_now();
+        let signature = signature_header(secrets, delivery_id, timestamp, &body);
+        self.http
+            .post(url)
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .header("webhook-id", delivery_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e))
+    }
 }
+
+/// A partner's answer to a test message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    /// The status code's standard phrase ("OK").
+    pub reason: String,
+    /// The start of the body, at most [`ANSWER_SHOWN`] bytes, as text.
+    pub body: String,
+    /// What a delivery would make of this answer.
+    pub outcome: SendOutcome,
+}
+
+/// How much of a test answer's body is kept to show.
+pub const ANSWER_SHOWN: usize = 2048;
 
 /// The status code decides: 2xx delivered; 3xx failed (redirects are not followed: a partner must
 /// register its real URL); 410 disables the endpoint; 429/503 and other 5xx are retried, honouring
@@ -150,6 +206,19 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
         last = s;
     }
     last.to_string()
+}
+
+/// The first `limit` bytes of the body; the rest is not read.
+async fn read_start(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = limit - out.len();
+        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if out.len() >= limit {
+            break;
+        }
+    }
+    out
 }
 
 async fn drain(mut response: reqwest::Response) {

@@ -3,5 +3,5 @@
 mod client;
 pub mod sign;
 
-pub use client::WebhookClient;
+pub use client::{Answer, WebhookClient};
 pub use sign::{SignError, WebhookSecret, signature_header, verify};

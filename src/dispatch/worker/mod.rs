@@ -6,7 +6,9 @@
 //! batches: one transaction per batch, not per send.
 
 mod cap_alert;
+mod digest;
 mod heartbeat;
+mod job;
 mod liveness;
 mod message;
 mod metrics;
@@ -41,6 +43,9 @@ const RECLAIM_EVERY: Duration = Duration::from_secs(5);
 /// With a backlog, a claim waits this long at most for half the send slots to be free, so each
 /// claim takes a batch rather than the one or two slots a finished send just gave back.
 const GATHER: Duration = Duration::from_millis(4);
+/// How often due digests are looked for: a digest time is a minute of the day, so a second late
+/// is nothing, and the claims of single deliveries stay one query each.
+const DIGEST_POLL: Duration = Duration::from_secs(1);
 /// A partner at its limit: its claimed delivery goes back for this long.
 const GATE_BACKOFF: Duration = Duration::from_millis(250);
 
@@ -142,6 +147,7 @@ impl Worker {
         let recorder = tokio::spawn(self.clone().record(done_rx));
         let slots = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
         let mut last_reclaim = Instant::now() - RECLAIM_EVERY;
+        let mut last_digests = Instant::now() - DIGEST_POLL;
         let mut backlog = false;
         let stopping = stop.notified();
         tokio::pin!(stopping);
@@ -160,6 +166,10 @@ impl Worker {
                     () = tokio::time::sleep(IDLE_POLL) => continue,
                     () = &mut stopping => break,
                 }
+            }
+            if last_digests.elapsed() >= DIGEST_POLL {
+                last_digests = Instant::now();
+                self.start_digests(&slots, &done_tx).await;
             }
             // wait for a free slot before claiming, so nothing is claimed that cannot be sent now
             let first = tokio::select! {
@@ -206,34 +216,7 @@ impl Worker {
                         .try_acquire_owned()
                         .expect("claimed no more than free"),
                 };
-                let (worker, done) = (self.clone(), done_tx.clone());
-                let mut fenced = self.fence.subscribe();
-                tokio::spawn(async move {
-                    let started = Instant::now();
-                    let outcome = tokio::select! {
-                        o = worker.send(&c) => o,
-                        _ = fenced.changed() => super::SendOutcome::retry(
-                            None,
-                            "stopped: this worker lost its heartbeat",
-                        ),
-                    };
-                    let took = started.elapsed();
-                    worker.metrics.observe(c.channel, outcome.label(), took);
-                    if let Some(error) = outcome.error() {
-                        // ids only: the error is the receiver's answer, never case data
-                        tracing::warn!(delivery = %describe(&c), attempt = c.attempts, outcome = outcome.label(), error, "send did not deliver");
-                    }
-                    let at = worker.clock.now();
-                    let _ = done.send(Attempted {
-                        label: outcome.label(),
-                        error: outcome.error().map(str::to_string),
-                        verdict: outcome.verdict(c.attempts, at, &mut rand::rng()),
-                        at,
-                        latency: took,
-                        claimed: c,
-                    });
-                    drop((slot, permit));
-                });
+                self.spawn_send(job::Job::One(c), slot, permit, done_tx.clone());
             }
             if !held_back.is_empty()
                 && let Err(e) =

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use chrono::Utc;
 
 use super::Worker;
 use super::message::{About, email_recipients, languages, poster_files, summary, webhook_payload};
@@ -49,7 +48,7 @@ impl Versions {
 const ACTOR: Actor = Actor::System("dispatch");
 
 impl Worker {
-    async fn version(&self, c: &Claimed) -> Result<Arc<VersionRecord>, SendOutcome> {
+    pub(super) async fn version(&self, c: &Claimed) -> Result<Arc<VersionRecord>, SendOutcome> {
         let key = (c.case_id, c.version);
         if let Some(v) = self.versions.get(key) {
             return Ok(v);
@@ -71,7 +70,7 @@ impl Worker {
 
     /// The partner as it is now. An inactive partner still gets its takedowns: it may still have
     /// the poster up.
-    fn partner(&self, id: &str, kind: Kind) -> Result<Partner, SendOutcome> {
+    pub(super) fn partner(&self, id: &str, kind: Kind) -> Result<Partner, SendOutcome> {
         let id = PartnerId::parse(id).map_err(SendOutcome::failed)?;
         match self.targeting.snapshot().partner(&id) {
             Some(p) if p.active || kind == Kind::Withdrawn => Ok(p.clone()),
@@ -125,7 +124,7 @@ impl Worker {
             locations: &c.locations,
             partner: &partner,
             organisation: &self.settings.organisation,
-            now: Utc::now(),
+            now: self.clock.now(),
         };
         // a takedown goes the way the partner takes posters now, which may not be how it took
         // the poster being withdrawn
@@ -147,7 +146,7 @@ impl Worker {
             return SendOutcome::failed("the partner no longer takes webhooks");
         };
         let mut secrets = Vec::new();
-        for s in std::iter::once(&hook.secret).chain(hook.previous_secret.as_ref()) {
+        for s in hook.signing_secrets(a.now) {
             match WebhookSecret::parse(s.expose()) {
                 Ok(s) => secrets.push(s),
                 Err(e) => return SendOutcome::failed(format!("webhook secret: {e}")),
@@ -234,7 +233,7 @@ impl Worker {
             .await
     }
 
-    async fn poster(
+    pub(super) async fn poster(
         &self,
         c: &Claimed,
         version: &VersionRecord,

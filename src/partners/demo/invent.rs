@@ -130,6 +130,7 @@ pub fn partner(name: &str, area: &str, kind: PartnerKind, rng: &mut ChaCha8Rng) 
                     base64::engine::general_purpose::STANDARD.encode(key)
                 )),
                 previous_secret: None,
+                previous_secret_expires: None,
             })
         }
         _ => Delivery::Pull(true),
@@ -162,5 +163,6 @@ pub fn partner(name: &str, area: &str, kind: PartnerKind, rng: &mut ChaCha8Rng) 
         case_types,
         daily_cap: cap.filter(|_| rng.random_bool(0.5)),
         active: true,
+        cadence: crate::partners::Cadence::Immediate,
     }
 }

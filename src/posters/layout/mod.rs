@@ -15,7 +15,7 @@ use super::fonts::{FontKind, Fonts};
 use super::template::{FormatTemplate, Kind, LangTemplate, Regions, Rgb};
 use super::{Format, Mark, PosterInput, PreparedPhoto, RenderError};
 
-pub use pen::Pen;
+pub use pen::{Pen, Style};
 pub use words::Words;
 
 #[derive(Debug, Clone, Copy, PartialEq)]

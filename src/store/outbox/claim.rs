@@ -60,11 +60,13 @@ pub struct Attempted {
     pub latency: Duration,
 }
 
-/// The claim, with `{RULES}` filled in by [`TAKEDOWNS`] or [`POSTERS`].
+/// The claim, with `{RULES}` filled in by [`TAKEDOWNS`] or [`POSTERS`]. A delivery held for a
+/// digest is claimed with its digest ([`super::claim_digests`]), never alone.
 const CLAIM_SQL: &str = "UPDATE deliveries SET state = 'sending', lease_owner = $1, lease_until = $2, \
          attempts = attempts + 1, updated_at = $3 \
      WHERE id IN (SELECT d.id FROM deliveries d \
-         WHERE d.state = 'pending' AND d.next_attempt_at <= $3 AND d.channel <> 'pull' {RULES} \
+         WHERE d.state = 'pending' AND d.next_attempt_at <= $3 AND d.channel <> 'pull' \
+           AND d.digest_id IS NULL {RULES} \
          ORDER BY d.next_attempt_at, d.seq LIMIT $4 {LOCK}) \
      RETURNING id, case_id, partner_id, location_ref, version, kind, reason, channel, locations, \
          attempts, lease_owner";
@@ -80,7 +82,7 @@ const TAKEDOWNS: &str = "AND d.priority = 0";
 /// takedown superseded them all); the worker checks every claimed batch against the cases all the
 /// same, because a join with `cases` here makes PostgreSQL, on a table it has not analysed yet,
 /// start from the case and sort every pending row.
-const POSTERS: &str = "AND d.priority = 1 \
+pub(super) const POSTERS: &str = "AND d.priority = 1 \
            AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.partner_id = d.partner_id \
                AND o.case_id = d.case_id AND o.location_ref = d.location_ref AND o.seq < d.seq \
                AND o.state IN ('pending', 'sending')) \
@@ -147,7 +149,7 @@ async fn claim_in(
     Ok(rows)
 }
 
-fn claimed(row: &sqlx::any::AnyRow) -> Result<Claimed, StoreError> {
+pub(super) fn claimed(row: &sqlx::any::AnyRow) -> Result<Claimed, StoreError> {
     let bad = StoreError::BadRow;
     let case: String = row.try_get("case_id")?;
     let reason: Option<String> = row.try_get("reason")?;

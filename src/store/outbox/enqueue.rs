@@ -35,8 +35,12 @@ pub struct NewDelivery {
     pub locations: Vec<DeliveryLocation>,
     /// 0 goes first (takedowns), then 1.
     pub priority: i64,
-    /// Not sent (or, for pull, not shown) before this: the debounce of a reissue.
+    /// Not sent (or, for pull, not shown) before this: the debounce of a reissue, or the digest
+    /// time of a partner that takes digests.
     pub not_before: DateTime<Utc>,
+    /// The digest it goes out in (email and webhook partners that take digests), sent whole at
+    /// `not_before`; `None`: on its own.
+    pub digest: Option<String>,
 }
 
 fn recipient(partner: &str, location_ref: &str) -> Result<Recipient, StoreError> {
@@ -168,22 +172,23 @@ pub(super) async fn supersede(
 const SUPERSEDE_CHUNK: usize = 200;
 
 /// One JSON array a row: [id, partner, seq, location, version, kind, reason, channel, locations,
-/// priority, next attempt]; `$2` is the case, `$3` the time. SQLite needs the `WHERE` before an upsert
+/// priority, next attempt, digest]; `$2` is the case, `$3` the time. SQLite needs the `WHERE` before an upsert
 /// clause on `INSERT … SELECT`.
 const INSERT_SQLITE: &str = "INSERT INTO deliveries (id, partner_id, seq, case_id, location_ref, \
      version, kind, reason, channel, locations, priority, state, attempts, next_attempt_at, \
-     created_at, updated_at) \
+     created_at, updated_at, digest_id) \
      SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), \
          $2, json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'), \
          json_extract(value, '$[6]'), json_extract(value, '$[7]'), json_extract(value, '$[8]'), \
-         json_extract(value, '$[9]'), 'pending', 0, json_extract(value, '$[10]'), $3, $3 \
+         json_extract(value, '$[9]'), 'pending', 0, json_extract(value, '$[10]'), $3, $3, \
+         json_extract(value, '$[11]') \
      FROM json_each($1) WHERE TRUE ON CONFLICT DO NOTHING RETURNING id";
 
 const INSERT_PG: &str = "INSERT INTO deliveries (id, partner_id, seq, case_id, location_ref, \
      version, kind, reason, channel, locations, priority, state, attempts, next_attempt_at, \
-     created_at, updated_at) \
+     created_at, updated_at, digest_id) \
      SELECT r->>0, r->>1, (r->>2)::bigint, $2, r->>3, (r->>4)::bigint, r->>5, r->>6, r->>7, r->>8, \
-         (r->>9)::bigint, 'pending', 0, r->>10, $3, $3 \
+         (r->>9)::bigint, 'pending', 0, r->>10, $3, $3, r->>11 \
      FROM jsonb_array_elements($1::jsonb) AS r ON CONFLICT DO NOTHING RETURNING id";
 
 const CHUNK: usize = 1_000;
@@ -191,7 +196,7 @@ const CHUNK: usize = 1_000;
 /// Hand out `n` sequence numbers to each partner of `wanted` (ascending ids); returns each one's
 /// first. The row locks this takes are held to the end of the transaction, so a later `seq` never
 /// commits before an earlier one; partners are locked in id order, so two plans cannot deadlock.
-async fn next_seqs(
+pub(super) async fn next_seqs(
     conn: &mut AnyConnection,
     wanted: &[(&str, i64)],
 ) -> Result<HashMap<String, i64>, StoreError> {
@@ -277,6 +282,7 @@ pub(super) async fn insert(
                     serde_json::to_string(&d.locations).expect("plain data serialises"),
                     d.priority,
                     stamp(d.not_before),
+                    d.digest,
                 ])
             })
             .collect();

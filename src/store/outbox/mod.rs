@@ -6,6 +6,7 @@
 //! run the same SQL; only the locks (`FOR UPDATE`, `FOR UPDATE SKIP LOCKED`) are PostgreSQL's.
 
 mod claim;
+mod digest;
 mod distributions;
 mod enqueue;
 mod lock;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::partners::PartnerId;
 
 pub use claim::{Attempted, Claimed, Verdict, claim, reclaim_expired, record, release};
+pub use digest::{ClaimedDigest, claim_digests, publish_digest};
 pub use distributions::{Distribution, due_distributions};
 pub use enqueue::{Known, NewDelivery, Standings};
 pub use lock::CaseLock;
@@ -227,6 +229,12 @@ pub(crate) fn locations_of(
 /// suggests.
 pub fn new_delivery_id() -> String {
     format!("msg_{}", uuid::Uuid::now_v7().simple())
+}
+
+/// The id of `partner`'s digest at `at`: one per partner and digest time, so every poster held for
+/// that moment joins the same message, and a retry sends it under the same id.
+pub fn digest_id(partner: &PartnerId, at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("dig_{}_{}", partner, at.format("%Y%m%dT%H%MZ"))
 }
 
 #[cfg(test)]

@@ -105,7 +105,7 @@ pub async fn feed(
 ) -> Result<(Vec<DeliveryView>, Vec<TakedownDone>), StoreError> {
     let sql = format!(
         "{SELECT} WHERE d.partner_id = $1 AND d.seq > $2 AND d.state <> 'superseded' \
-         ORDER BY d.seq LIMIT $3"
+           AND d.digest_id IS NULL ORDER BY d.seq LIMIT $3"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(partner)
@@ -114,7 +114,8 @@ pub async fn feed(
         .fetch_all(store.pool())
         .await?;
     let mut items: Vec<DeliveryView> = rows.iter().map(view).collect::<Result<_, _>>()?;
-    // Stop at the first delivery still in its quiet period: the cursor must never pass one the
+    // Posters held for a digest are not in the feed until it is due, when they come back under new
+    // numbers (`publish_digest`). Stop at the first delivery still in its quiet period: the cursor must never pass one the
     // partner has not seen yet.
     let shown = stamp(now);
     if let Some(cut) = items.iter().position(|d| {
