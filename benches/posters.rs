@@ -3,6 +3,9 @@
 //! - normalising a 12-megapixel phone photo (4032×3024 JPEG, generated; target ≤ 150 ms),
 //! - rendering the example case to a square PNG (target ≤ 30 ms),
 //!
+//! - a weekly digest's bulletin of 40 posters: the cover and the 40 letter PDFs as partners get
+//!   them, merged (target ≤ 200 ms); and, for reference, with the 40 posters rendered first,
+//!
 //! and, for reference, the other formats.
 
 use std::collections::HashMap;
@@ -15,7 +18,8 @@ use chrono::NaiveDate;
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 use lookout::cases::{Lang, PhotoSource, parse_case};
 use lookout::config::Organisation;
-use lookout::posters::{Format, PosterInput, normalize_photo, render};
+use lookout::posters::bulletin::{Cover, CoverEntry};
+use lookout::posters::{Format, PosterInput, Renderer, normalize_photo, render};
 
 fn median(mut runs: Vec<Duration>) -> Duration {
     runs.sort();
@@ -126,4 +130,67 @@ fn main() {
     }
     let letter = render(&input, Format::Letter).unwrap();
     println!("example letter PDF size: {} KB", letter.len() / 1024);
+    bulletin(&case, &input);
+}
+
+/// A weekly bulletin: 40 cases (the example under 40 numbers), each for a few stores.
+fn bulletin(case: &lookout::cases::Case, input: &PosterInput<'_>) {
+    let cases: Vec<lookout::cases::Case> = (0..40)
+        .map(|i| {
+            let mut c = case.clone();
+            c.case_number = format!("2026-W{i:04}");
+            c
+        })
+        .collect();
+    let render_all = || -> Vec<Vec<u8>> {
+        cases
+            .iter()
+            .map(|c| {
+                let one = PosterInput { case: c, ..*input };
+                render(&one, Format::Letter).unwrap()
+            })
+            .collect()
+    };
+    let posters = render_all();
+    let entries: Vec<CoverEntry> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| CoverEntry {
+            case_number: c.case_number.clone(),
+            case_type: c.case_type,
+            updated: i % 4 == 0,
+            version: 1 + (i % 4 == 0) as u32,
+            locations: (0..1 + i % 6)
+                .map(|s| format!("SAMPLE Store #{s} ({s})"))
+                .collect(),
+        })
+        .collect();
+    let cover = Cover {
+        lang: Lang::En,
+        title: "Poster bulletin for SAMPLE Stores, 2026-11-23",
+        date: input.issue_date,
+        entries: &entries,
+    };
+    let renderer = Renderer::shared().unwrap();
+    let refs: Vec<&[u8]> = posters.iter().map(Vec::as_slice).collect();
+    let pdf = renderer.bulletin(&cover, &refs, Format::Letter).unwrap();
+    println!("weekly bulletin: 40 posters, {} KB", pdf.len() / 1024);
+    measure(
+        "bulletin of 40 rendered posters",
+        20,
+        Duration::from_secs(3),
+        || {
+            black_box(renderer.bulletin(&cover, &refs, Format::Letter).unwrap());
+        },
+    );
+    measure(
+        "  with the 40 posters rendered first",
+        5,
+        Duration::from_secs(3),
+        || {
+            let fresh = render_all();
+            let refs: Vec<&[u8]> = fresh.iter().map(Vec::as_slice).collect();
+            black_box(renderer.bulletin(&cover, &refs, Format::Letter).unwrap());
+        },
+    );
 }

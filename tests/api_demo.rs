@@ -1,5 +1,5 @@
 //! `serve --demo` data: invented sample cases with drawn portraits, seeded once however often the
-//! service starts, and a fresh admin token each time.
+//! service starts, and a fresh admin token and console passwords each time.
 
 mod common;
 
@@ -62,6 +62,35 @@ async fn demo_data_is_seeded_once(backend: Backend) {
         "the old demo token is revoked"
     );
     assert!(store.authenticate(&second.token).await.unwrap().is_some());
+
+    // two console sign-ins, a new password at every start: the case manager and a partner's portal
+    let who: Vec<&str> = second.sign_ins.iter().map(|s| s.who.as_str()).collect();
+    assert_eq!(who.len(), 2, "{who:?}");
+    assert!(
+        who[1].starts_with("the portal of the demo partner"),
+        "{who:?}"
+    );
+    for (a, b) in first.sign_ins.iter().zip(&second.sign_ins) {
+        assert_eq!(a.email, b.email);
+        assert_ne!(a.password, b.password, "a new password at every start");
+        let (_, hash) = store.user_for_sign_in(&b.email).await.unwrap().unwrap();
+        assert!(lookout::accounts::verify_password(&b.password, &hash));
+        assert!(!lookout::accounts::verify_password(&a.password, &hash));
+    }
+    let (partner_user, _) = store
+        .user_for_sign_in(&second.sign_ins[1].email)
+        .await
+        .unwrap()
+        .unwrap();
+    let partner = partner_user.partner_id.expect("a partner user");
+    let record = partners.iter().find(|p| p.partner.id == partner).unwrap();
+    assert!(
+        matches!(
+            record.partner.delivery,
+            lookout::partners::Delivery::Pull(_)
+        ),
+        "the demo portal's partner fetches its posters: nothing is sent anywhere"
+    );
     store.close().await;
 }
 both!(demo_data_is_seeded_once);

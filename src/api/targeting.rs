@@ -146,7 +146,7 @@ pub async fn svg(
         &p.region,
         &p.selection,
         &app.targeting.states,
-        &MapOptions { title },
+        &MapOptions::region(title),
     );
     Ok((
         [

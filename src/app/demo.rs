@@ -9,6 +9,7 @@ use super::AppError;
 use super::demo_network::{NetworkSeed, seed_network};
 use super::portrait::{HEIGHT, WIDTH, portrait_jpeg};
 use crate::cases::parse_case;
+use crate::partners::PartnerId;
 use crate::posters::PreparedPhoto;
 use crate::store::{Actor, CaseFilter, Role, Store};
 
@@ -18,12 +19,21 @@ const TOKEN_LABEL: &str = "demo";
 pub struct DemoSeed {
     /// An admin token for trying the API; printed once.
     pub token: String,
-    /// The demo case manager's console sign-in: email and a password new at every start.
-    pub manager_email: String,
-    pub manager_password: String,
+    /// The console sign-ins, each with a password new at every start: the demo case manager's, and
+    /// the portal of the demo partner nearest the first sample case.
+    pub sign_ins: Vec<DemoSignIn>,
     pub cases_created: usize,
     /// Demo partners and locations added (none when they were already there).
     pub network: NetworkSeed,
+}
+
+/// One console account of the demo.
+#[derive(Debug, Clone)]
+pub struct DemoSignIn {
+    /// Who signs in with it, as the start-up message says it.
+    pub who: String,
+    pub email: String,
+    pub password: String,
 }
 
 struct DemoCase {
@@ -83,38 +93,81 @@ pub async fn seed_demo(store: &Store) -> Result<DemoSeed, AppError> {
     let token = store
         .create_token(Role::Admin, None, Some(TOKEN_LABEL), &ACTOR)
         .await?;
-    let manager_password = demo_manager(store).await?;
+    let mut sign_ins = vec![DemoSignIn {
+        who: "the demo case manager".into(),
+        email: MANAGER_EMAIL.into(),
+        password: demo_user(store, MANAGER_EMAIL, None).await?,
+    }];
+    if let Some(partner) = demo_partner(store).await? {
+        sign_ins.push(DemoSignIn {
+            who: format!("the portal of the demo partner {partner}"),
+            email: PARTNER_EMAIL.into(),
+            password: demo_user(store, PARTNER_EMAIL, Some(&partner)).await?,
+        });
+    }
     Ok(DemoSeed {
         token: token.secret,
-        manager_email: MANAGER_EMAIL.to_string(),
-        manager_password,
+        sign_ins,
         cases_created,
         network,
     })
 }
 
 const MANAGER_EMAIL: &str = "demo.manager@lookout.example";
+const PARTNER_EMAIL: &str = "demo.partner@lookout.example";
 
-/// The demo case manager, made on the first start; a new password on every start.
-async fn demo_manager(store: &Store) -> Result<String, AppError> {
+/// A demo console user, made on the first start, with a new password on every start: the case
+/// manager, or a user of `partner`'s portal.
+async fn demo_user(
+    store: &Store,
+    email: &str,
+    partner: Option<&PartnerId>,
+) -> Result<String, AppError> {
     let password = crate::accounts::one_time_password();
     let hash =
         crate::accounts::hash_password(&password).map_err(|e| AppError::Demo(e.to_string()))?;
     let now = Utc::now();
-    match store
-        .reset_password(MANAGER_EMAIL, &hash, &ACTOR, now)
-        .await
-    {
+    match store.reset_password(email, &hash, &ACTOR, now).await {
         Ok(_) => {}
-        Err(crate::store::StoreError::NotFound(_)) => {
-            let name = "Sam Sample (demo case manager)";
-            store
-                .create_user(MANAGER_EMAIL, name, Role::CaseManager, &hash, &ACTOR, now)
-                .await?;
-        }
+        Err(crate::store::StoreError::NotFound(_)) => match partner {
+            None => {
+                let name = "Sam Sample (demo case manager)";
+                store
+                    .create_user(email, name, Role::CaseManager, &hash, &ACTOR, now)
+                    .await?;
+            }
+            Some(p) => {
+                let name = "Pat Sample (demo partner)";
+                store
+                    .create_partner_user(email, name, p, &hash, &ACTOR, now)
+                    .await?;
+            }
+        },
         Err(e) => return Err(e.into()),
     }
     Ok(password)
+}
+
+/// The demo partner whose portal the demo opens: one that fetches its posters (so nothing is sent
+/// anywhere), with the location nearest the first sample case, so a case manager who sends that case
+/// sees it arrive there.
+async fn demo_partner(store: &Store) -> Result<Option<PartnerId>, AppError> {
+    let fetching: std::collections::HashSet<PartnerId> = store
+        .partners(true)
+        .await?
+        .into_iter()
+        .filter(|r| matches!(r.partner.delivery, crate::partners::Delivery::Pull(_)))
+        .map(|r| r.partner.id)
+        .collect();
+    let (_, _, lat, lon) = CASES[0].city;
+    let nearest = store
+        .active_locations()
+        .await?
+        .into_iter()
+        .filter(|l| fetching.contains(&l.partner_id))
+        .map(|l| ((l.lat - lat).powi(2) + (l.lon - lon).powi(2), l.partner_id))
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(nearest.map(|(_, id)| id))
 }
 
 async fn seed_case(store: &Store, c: &DemoCase) -> Result<bool, AppError> {

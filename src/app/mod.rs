@@ -15,7 +15,7 @@ pub use crate::poster_files::{
     Poster, PosterError, PosterMemory, PosterSettings, PosterSource, content_key as poster_key,
     issue_date,
 };
-pub use demo::{DemoSeed, seed_demo};
+pub use demo::{DemoSeed, DemoSignIn, seed_demo};
 pub use demo_network::{DEMO_NETWORK_LOCATIONS, DEMO_NETWORK_SEED, NetworkSeed, seed_network};
 pub use portrait::portrait_jpeg;
 pub use state::{AppState, DispatchState, Settings};

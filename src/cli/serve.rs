@@ -28,7 +28,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
     init_logging();
     data::runtime()?.block_on(async move {
         let state = app::open(&config).await.map_err(data::store_failure)?;
-        let mut demo_sign_in = None;
+        let mut demo_sign_ins = Vec::new();
         if args.demo {
             let seed = app::seed_demo(&state.store)
                 .await
@@ -38,7 +38,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                  admin token for trying the API:\n{}",
                 seed.cases_created, seed.network.partners, seed.network.locations, seed.token
             );
-            demo_sign_in = Some((seed.manager_email, seed.manager_password));
+            demo_sign_ins = seed.sign_ins;
         }
         let listener = crate::server::bind(config.listen)
             .await
@@ -46,9 +46,10 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         let addr = listener
             .local_addr()
             .map_err(|e| CliError::failure(e.to_string()))?;
-        if let Some((email, password)) = demo_sign_in {
+        for s in demo_sign_ins {
             eprintln!(
-                "console: open http://{addr}/ and sign in as the demo case manager\n  email:    {email}\n  password: {password}"
+                "console: open http://{addr}/ and sign in as {}\n  email:    {}\n  password: {}",
+                s.who, s.email, s.password
             );
         }
         tracing::info!(%addr, backend = ?state.store.backend(), "listening");

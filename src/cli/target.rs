@@ -107,7 +107,7 @@ pub fn run(args: TargetArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::failure(format!("writing the GeoJSON: {e}")))?;
     if let Some(out) = &args.map {
         let title = format!("Case {} — targeting preview", case.case_number);
-        let svg = render_svg(&region, &selection, &states, &MapOptions { title });
+        let svg = render_svg(&region, &selection, &states, &MapOptions::region(title));
         write_atomically(out, svg.as_bytes())?;
     }
     let mut stdout = std::io::stdout().lock();

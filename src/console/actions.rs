@@ -314,7 +314,7 @@ pub async fn map(
         &region,
         &selection,
         &app.targeting.states,
-        &crate::targeting::MapOptions { title },
+        &crate::targeting::MapOptions::region(title),
     );
     Ok(([(axum::http::header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }

@@ -147,9 +147,11 @@ impl Store {
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // WAL lets readers run beside the writer; busy_timeout covers another
-                            // process (a CLI command) writing at the same moment.
+                            // process (a CLI command) writing at the same moment. It is set first:
+                            // a connection opened while another writes must wait for the journal
+                            // mode too, not fail at once with "database is locked".
                             conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                                  PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                             )
                             .await?;

@@ -19,6 +19,27 @@ const MAX_HEIGHT: f64 = 1100.0;
 #[derive(Debug, Clone, Default)]
 pub struct MapOptions {
     pub title: String,
+    /// The least the map spans, in degrees of latitude (and of longitude, shrunk by its cosine):
+    /// a case's region is shown close up; a partner's few stores with the states around them.
+    pub min_span_deg: f64,
+}
+
+impl MapOptions {
+    /// A case's map: framed on its region, never closer than about 45 km.
+    pub fn region(title: String) -> MapOptions {
+        MapOptions {
+            title,
+            min_span_deg: 0.4,
+        }
+    }
+
+    /// A partner's locations: framed on them, with at least a few states around a small network.
+    pub fn locations(title: String) -> MapOptions {
+        MapOptions {
+            title,
+            min_span_deg: 6.0,
+        }
+    }
 }
 
 /// An equirectangular view centred on the region: x east, y south, shrunk by cos(latitude).
@@ -32,7 +53,7 @@ struct View {
 }
 
 impl View {
-    fn framing(outlines: &[Outline], extra: &[[f64; 2]]) -> View {
+    fn framing(outlines: &[Outline], extra: &[[f64; 2]], min_span: f64) -> View {
         let points: Vec<[f64; 2]> = outlines
             .iter()
             .flat_map(|o| o.first().into_iter().flatten().copied())
@@ -53,18 +74,18 @@ impl View {
             (lo_lon, hi_lon, lo_lat, hi_lat) = (-125.0, -66.0, 24.0, 50.0);
         }
         let coslat = ((lo_lat + hi_lat) / 2.0).to_radians().cos().max(0.05);
-        // a margin of a tenth each side, and never closer than about 20 km
+        // a margin of a tenth each side, and never closer than `min_span`
         let (w, h) = (
-            ((hi_lon - lo_lon) * coslat).max(0.4),
-            (hi_lat - lo_lat).max(0.4),
+            ((hi_lon - lo_lon) * coslat).max(min_span),
+            (hi_lat - lo_lat).max(min_span),
         );
         let pad = 0.1 * w.max(h);
         let (fw, fh) = (w + 2.0 * pad, h + 2.0 * pad);
         let scale = (WIDTH / fw).min(MAX_HEIGHT / fh);
         let height = (fh * scale).max(MIN_HEIGHT);
         // centre the region in the frame whichever side limits the scale
-        let min_x = lo_lon * coslat + w / 2.0 - WIDTH / scale / 2.0;
-        let max_y = lo_lat + h / 2.0 + height / scale / 2.0;
+        let min_x = (lo_lon + hi_lon) / 2.0 * coslat - WIDTH / scale / 2.0;
+        let max_y = (lo_lat + hi_lat) / 2.0 + height / scale / 2.0;
         View {
             lon0,
             min_x,
@@ -159,7 +180,8 @@ pub fn render_svg(
         .iter()
         .flat_map(|p| p.locations.iter().map(|l| [l.lon, l.lat]))
         .collect();
-    let view = View::framing(&all, if all.is_empty() { &points[..] } else { &[][..] });
+    let extra = if all.is_empty() { &points[..] } else { &[][..] };
+    let view = View::framing(&all, extra, options.min_span_deg);
     let total_h = MAP_TOP + view.height + LEGEND;
     let mut svg = String::new();
     let _ = write!(

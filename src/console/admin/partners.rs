@@ -134,6 +134,7 @@ pub async fn show(
             languages => p.languages.iter().map(|l| l.code()).collect::<Vec<_>>(),
             formats => p.formats.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
             case_types => p.case_types.len(), daily_cap => p.daily_cap,
+            cadence => p.cadence.describe(),
             health => health, locations => shown, location_count => locations.len(),
         },
     )?;
@@ -182,9 +183,7 @@ pub(crate) fn locations_map(
         }],
         skipped: Vec::new(),
     };
-    let options = MapOptions {
-        title: format!("{}: its locations", partner.id),
-    };
+    let options = MapOptions::locations(format!("{}: its locations", partner.name));
     crate::targeting::render_svg(
         &Region { pieces: Vec::new() },
         &selection,

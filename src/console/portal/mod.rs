@@ -44,6 +44,9 @@ pub struct PostersQuery {
     case_type: String,
 }
 
+/// Above this many locations, the posters page's location filter is a box to type a reference in.
+const LIST_LOCATIONS_UP_TO: usize = 300;
+
 /// Active posters for my locations, newest first, with every file to download.
 pub async fn posters(
     State(app): State<AppState>,
@@ -76,9 +79,11 @@ pub async fn posters(
         .iter()
         .map(|f| (f.as_str(), if f.is_print() { "PDF" } else { "image" }))
         .collect();
-    let rows: Vec<_> = found.iter().map(row).collect();
+    let rows = rows(&found);
+    // a chain's thousands of stores are a reference to type, not a list to scroll
     let places: Vec<(&str, &str)> = locations
         .iter()
+        .take_while(|_| locations.len() <= LIST_LOCATIONS_UP_TO)
         .map(|l| (l.reference.as_str(), l.name.as_str()))
         .collect();
     let html = console.pages.render(
@@ -86,6 +91,7 @@ pub async fn posters(
         context! {
             user => viewer.view(), csrf => &viewer.csrf, partner => &partner.name,
             posters => rows, langs => langs, formats => formats, places => places,
+            location_count => locations.len(),
             types => types, chosen => context! { location => &q.location, type => &q.case_type },
             to_take_down => to_take_down,
             pack_for => filter.location.as_ref().filter(|_| !pack::print_formats(&partner.formats).is_empty()),
@@ -94,18 +100,46 @@ pub async fn posters(
     Ok(html.into_response())
 }
 
-fn row(p: &ActivePoster) -> minijinja::Value {
-    let places: Vec<String> = p
-        .locations
-        .iter()
-        .map(|l| format!("{} ({})", l.name, l.reference))
-        .collect();
-    context! {
-        delivery => &p.delivery_id, case_number => &p.case_number,
-        type_label => super::cases::type_label(&p.case_type), version => p.version,
-        kind => p.kind.as_str(), state => p.state.as_str(), places => places,
-        since => p.delivered_at.as_deref().unwrap_or(&p.created_at).get(0..10),
+/// Location names shown for one poster, at most; the rest are counted.
+const PLACES_SHOWN: usize = 3;
+
+/// The active posters as the page lists them: one row per poster (case version), however many of
+/// the partner's locations it is for, newest first.
+fn rows(found: &[ActivePoster]) -> Vec<minijinja::Value> {
+    let mut order: Vec<(CaseId, u32)> = Vec::new();
+    let mut groups: std::collections::HashMap<(CaseId, u32), Vec<&ActivePoster>> =
+        std::collections::HashMap::new();
+    for p in found {
+        let key = (p.case_id, p.version);
+        let group = groups.entry(key).or_default();
+        if group.is_empty() {
+            order.push(key);
+        }
+        group.push(p);
     }
+    order
+        .iter()
+        .map(|key| {
+            let group = &groups[key];
+            let first = group[0];
+            let mut places: Vec<String> = group
+                .iter()
+                .flat_map(|p| &p.locations)
+                .map(|l| format!("{} ({})", l.name, l.reference))
+                .collect();
+            places.sort();
+            places.dedup();
+            let count = places.len();
+            places.truncate(PLACES_SHOWN);
+            context! {
+                delivery => &first.delivery_id, case_number => &first.case_number,
+                type_label => super::cases::type_label(&first.case_type), version => first.version,
+                kind => first.kind.as_str(), places => places, count => count,
+                more => count.saturating_sub(PLACES_SHOWN),
+                since => first.delivered_at.as_deref().unwrap_or(&first.created_at).get(0..10),
+            }
+        })
+        .collect()
 }
 
 /// The language asked for, one the partner takes; its first when none is asked for.
@@ -148,7 +182,7 @@ pub async fn poster_file(
     let (case_number, file) = poster_bytes(&app, &viewer, id, d.version, lang, format).await?;
     // the partner has it now: when the case ends, it is told to take it down
     let now = app.distributor.clock().now();
-    handed_out(&app.store, &viewer.partner, &d.id, now).await?;
+    handed_out(&app.store, &viewer.partner, id, d.version, now).await?;
     let name = format!(
         "{}-v{}-{}.{}",
         case_number,

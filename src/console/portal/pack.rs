@@ -75,7 +75,7 @@ pub async fn download(
     .map_err(|e| ConsoleError::Internal(e.to_string()))?;
     // every poster in the pack is in the partner's hands now: each one's takedown will follow
     for p in &posters {
-        handed_out(&app.store, &viewer.partner, &p.delivery_id, now).await?;
+        handed_out(&app.store, &viewer.partner, p.case_id, p.version, now).await?;
     }
     tracing::info!(
         partner_id = %viewer.partner,

@@ -132,23 +132,28 @@ pub async fn takedowns_due(
 }
 
 /// A pull partner's poster downloaded from its portal has been handed out, as if fetched through
-/// the pull API: it counts as delivered, so a takedown reaches the partner when the case ends.
+/// the pull API: every delivery of that case version to the partner (each of its locations, when it
+/// takes a poster per location) counts as delivered, so a takedown reaches every one of them when
+/// the case ends. A takedown too many is harmless; one too few leaves a poster up.
 pub async fn handed_out(
     store: &Store,
     partner: &PartnerId,
-    delivery: &str,
+    case: CaseId,
+    version: u32,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let at = stamp(now);
     let mut tx = store.write().await?;
     sqlx::query(
         "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = $1, \
-         updated_at = $1 WHERE id = $2 AND partner_id = $3 AND state = 'pending' \
-         AND channel = 'pull' AND kind <> 'withdrawn'",
+         updated_at = $1 WHERE partner_id = $2 AND case_id = $3 AND version = $4 \
+         AND state = 'pending' AND channel = 'pull' AND kind <> 'withdrawn' \
+         AND digest_id IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $1)",
     )
     .bind(&at)
-    .bind(delivery)
     .bind(partner.as_str())
+    .bind(case.to_string())
+    .bind(i64::from(version))
     .execute(tx.conn())
     .await?;
     tx.commit().await?;
