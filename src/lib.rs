@@ -16,3 +16,4 @@ pub mod posters;
 pub mod server;
 pub mod store;
 pub mod targeting;
+pub mod tips;

@@ -90,7 +90,10 @@ impl AppState {
         let cpu = CpuLimit::new(config.render_permits(), queue);
         let poster_settings = Arc::new(PosterSettings {
             organisation: config.organisation.clone(),
-            case_page_url: config.case_page_url.clone(),
+            case_page_url: PosterSettings::page_url(
+                config.case_page_url.as_deref(),
+                config.public_url.as_deref(),
+            ),
         });
         let targeting = Arc::new(TargetingIndex::shipped());
         let distributor = Distributor::new(

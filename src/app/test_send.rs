@@ -57,11 +57,11 @@ pub async fn send_test(
     }
     let pdf = app
         .poster_source
-        .test_poster(&version, lang, Format::Letter)
+        .test_poster(id, &version, lang, Format::Letter)
         .await?;
     let square = app
         .poster_source
-        .test_poster(&version, lang, Format::Square)
+        .test_poster(id, &version, lang, Format::Square)
         .await?;
     let issued = issue_date(&version)?;
     let case = CaseSummary::from_case(

@@ -4,6 +4,7 @@
 //! whose every field has been checked; the rest of the program never sees an unchecked case.
 
 mod erase;
+mod labels;
 mod model;
 mod parse;
 mod patch;

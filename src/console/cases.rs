@@ -83,6 +83,8 @@ struct Row {
     version: i64,
     updated_at: String,
     updated_short: String,
+    /// Tips no case manager has looked at yet.
+    new_tips: i64,
 }
 
 pub async fn list(
@@ -114,6 +116,8 @@ pub async fn list(
     let mut found = app.store.list_cases(&filter).await?;
     let more = found.len() as i64 > PAGE;
     found.truncate(PAGE as usize);
+    let ids: Vec<CaseId> = found.iter().filter_map(|c| c.id.parse().ok()).collect();
+    let new_tips = app.store.new_tip_counts(&ids).await?;
     let mut rows = Vec::with_capacity(found.len());
     for c in &found {
         let id: CaseId =
@@ -135,6 +139,7 @@ pub async fn list(
             version: c.version,
             updated_at: c.updated_at.clone(),
             updated_short: short(&c.updated_at),
+            new_tips: new_tips.get(&id).copied().unwrap_or(0),
         });
     }
     let link = |before: Option<&str>| {
@@ -317,6 +322,13 @@ pub async fn show(
     let states = super::widened_by(&app, id, &q.states).await?;
     let targeting = targeting_summary(&app, case, &states, q.states.trim());
     let approval = super::approval::waiting(&app, &viewer, id).await?;
+    // the public page the posters' QR codes open, while there is an appeal to show
+    let public_page = if active {
+        Some(format!("/c/{}", app.store.public_code(id).await?))
+    } else {
+        None
+    };
+    let tips = super::tips::context_of(&app, id).await?;
     let html = console.pages.render(
         "case.html",
         context! {
@@ -324,7 +336,7 @@ pub async fn show(
             status => case.status.as_str(), active => active, version => record.version,
             type_label => type_label(case.case_type.as_str()), names => names(case),
             langs => langs, formats => formats, versions => versions, targeting => targeting,
-            in_flight => in_flight, approval => approval,
+            in_flight => in_flight, approval => approval, public_page => public_page, tips => tips,
             erased => record.erased_at.as_deref().map(short), ..distribution,
         },
     )?;
@@ -408,7 +420,7 @@ pub async fn poster(
         .await?
         .ok_or(ConsoleError::NotFound)?;
     if format == "letter.png" {
-        let file = app.poster_source.print_preview(&version, lang).await?;
+        let file = app.poster_source.print_preview(id, &version, lang).await?;
         return Ok(([(header::CONTENT_TYPE, "image/png")], file.bytes.clone()).into_response());
     }
     let format = Format::parse(&format).ok_or(ConsoleError::NotFound)?;

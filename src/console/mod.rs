@@ -11,10 +11,12 @@ mod cases;
 mod error;
 mod pages;
 mod portal;
+mod public;
 mod session;
 mod sign_in;
 mod test_send;
 mod throttle;
+mod tips;
 mod upload;
 mod who;
 
@@ -38,6 +40,8 @@ use crate::targeting::{
 pub struct Console {
     pub(crate) pages: Pages,
     pub(crate) throttle: throttle::Throttle,
+    /// Tips sent from each address, for the public page's limit.
+    pub(crate) tip_throttle: throttle::Throttle,
     /// Session cookies only over https when the service is reached by https.
     pub(crate) secure_cookies: bool,
 }
@@ -47,6 +51,7 @@ impl Console {
         Console {
             pages: Pages::new(),
             throttle: throttle::Throttle::default(),
+            tip_throttle: throttle::Throttle::default(),
             secure_cookies,
         }
     }
@@ -120,6 +125,12 @@ pub fn routes(console: Arc<Console>) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(case_form::FORM_MAX)),
         )
         .route("/photos/{id}", get(cases::photo))
+        .route("/c/{code}", get(public::page))
+        .route("/c/{code}/poster.png", get(public::poster))
+        .route(
+            "/c/{code}/tips",
+            post(public::tips::send).layer(DefaultBodyLimit::max(public::tips::BODY_MAX)),
+        )
         .route("/portal", get(portal::posters))
         .route(
             "/portal/posters/{delivery}/{format}",
@@ -156,6 +167,8 @@ pub fn routes(console: Arc<Console>) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(case_form::FORM_MAX)),
         )
         .route("/cases/{id}/distribution", get(cases::distribution))
+        .route("/cases/{id}/tips/{tip}", post(tips::handle))
+        .route("/cases/{id}/tips/{tip}/photo", get(tips::photo))
         .route("/cases/{id}/posters/{format}", get(cases::poster))
         .route("/cases/{id}/targeting.svg", get(actions::map))
         .route(

@@ -37,6 +37,10 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "portal_log.html",
     "portal_locations.html",
     "portal_settings.html",
+    "public_case.html",
+    "public_ended.html",
+    "public_thanks.html",
+    "public_busy.html",
 ];
 
 pub struct Pages {

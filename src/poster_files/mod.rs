@@ -49,7 +49,22 @@ pub struct Poster {
 #[derive(Debug, Clone)]
 pub struct PosterSettings {
     pub organisation: Organisation,
+    /// What a print poster's QR code opens: `{code}` becomes the case's public page code,
+    /// `{case_number}` its number.
     pub case_page_url: Option<String>,
+}
+
+/// In [`PosterSettings::case_page_url`], the case's public page code.
+pub const CODE_PLACEHOLDER: &str = "{code}";
+
+impl PosterSettings {
+    /// The QR code's address: the configured `case_page_url`, else this service's own public page
+    /// of the case when the service knows its public address.
+    pub fn page_url(case_page_url: Option<&str>, public_url: Option<&str>) -> Option<String> {
+        case_page_url.map(str::to_string).or_else(|| {
+            public_url.map(|u| format!("{}/c/{CODE_PLACEHOLDER}", u.trim_end_matches('/')))
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -161,7 +176,7 @@ impl PosterSource {
             return Ok(p);
         }
         let mark = version.sample.then_some(Mark::Sample);
-        let bytes = self.render(version, lang, format, mark).await?;
+        let bytes = self.render(id, version, lang, format, mark).await?;
         let poster = CachedPoster {
             content_type: format.content_type().to_string(),
             bytes,
@@ -189,6 +204,7 @@ impl PosterSource {
     /// pixels), kept in memory beside the poster files.
     pub async fn print_preview(
         &self,
+        id: CaseId,
         v: &VersionRecord,
         lang: Lang,
     ) -> Result<Arc<CachedPoster>, PosterError> {
@@ -198,7 +214,7 @@ impl PosterSource {
         }
         let mark = v.sample.then_some(Mark::Sample);
         let bytes = self
-            .draw(v, lang, mark, |input| {
+            .draw(id, v, lang, mark, |input| {
                 render_preview(input, Format::Letter, PREVIEW_ZOOM)
             })
             .await?;
@@ -214,21 +230,23 @@ impl PosterSource {
     /// so it can never be served as the live poster.
     pub async fn test_poster(
         &self,
+        id: CaseId,
         v: &VersionRecord,
         lang: Lang,
         format: Format,
     ) -> Result<Vec<u8>, PosterError> {
-        self.render(v, lang, format, Some(Mark::Test)).await
+        self.render(id, v, lang, format, Some(Mark::Test)).await
     }
 
     async fn render(
         &self,
+        id: CaseId,
         version: &VersionRecord,
         lang: Lang,
         format: Format,
         mark: Option<Mark>,
     ) -> Result<Vec<u8>, PosterError> {
-        self.draw(version, lang, mark, move |input| render(input, format))
+        self.draw(id, version, lang, mark, move |input| render(input, format))
             .await
     }
 
@@ -236,6 +254,7 @@ impl PosterSource {
     /// this source is drawn, whatever the writer.
     async fn draw(
         &self,
+        id: CaseId,
         version: &VersionRecord,
         lang: Lang,
         mark: Option<Mark>,
@@ -243,6 +262,13 @@ impl PosterSource {
     ) -> Result<Vec<u8>, PosterError> {
         let photos = self.load_photos(version).await?;
         let issue_date = issue_date(version)?;
+        // the QR code opens the case's public page: its short address, made at first use
+        let page_url = match &self.settings.case_page_url {
+            Some(t) if t.contains(CODE_PLACEHOLDER) => {
+                Some(t.replace(CODE_PLACEHOLDER, &self.store.public_code(id).await?))
+            }
+            other => other.clone(),
+        };
         let settings = self.settings.clone();
         let document = version.document.clone();
         let number = version.meta.version;
@@ -256,7 +282,7 @@ impl PosterSource {
                     issue_date,
                     version: u32::try_from(number).unwrap_or(u32::MAX),
                     organisation: &settings.organisation,
-                    case_page_url: settings.case_page_url.as_deref(),
+                    case_page_url: page_url.as_deref(),
                     mark,
                 })
             })

@@ -87,25 +87,6 @@ fn words(lang: Lang) -> Words {
     }
 }
 
-fn type_label(lang: Lang, t: CaseType) -> &'static str {
-    match (lang, t) {
-        (Lang::En, CaseType::EndangeredMissing) => "Endangered missing",
-        (Lang::En, CaseType::EndangeredRunaway) => "Endangered runaway",
-        (Lang::En, CaseType::FamilyAbduction) => "Family abduction",
-        (Lang::En, CaseType::NonfamilyAbduction) => "Nonfamily abduction",
-        (Lang::En, CaseType::CriticallyMissingYoungAdult) => "Critically missing young adult",
-        (Lang::En, CaseType::LostInjuredMissing) => "Lost, injured or otherwise missing",
-        (Lang::Es, CaseType::EndangeredMissing) => "Desaparición en peligro",
-        (Lang::Es, CaseType::EndangeredRunaway) => "Fuga en peligro",
-        (Lang::Es, CaseType::FamilyAbduction) => "Sustracción familiar",
-        (Lang::Es, CaseType::NonfamilyAbduction) => "Sustracción no familiar",
-        (Lang::Es, CaseType::CriticallyMissingYoungAdult) => {
-            "Joven adulto desaparecido en estado crítico"
-        }
-        (Lang::Es, CaseType::LostInjuredMissing) => "Perdido, herido o desaparecido",
-    }
-}
-
 /// The cover, on as many `width`×`height` pages as its list needs.
 pub fn cover_pages(
     fonts: &Fonts,
@@ -135,11 +116,7 @@ pub fn cover_pages(
     );
     y += 12.0;
     for e in cover.entries {
-        let mut heading = format!(
-            "{} · {}",
-            e.case_number,
-            type_label(cover.lang, e.case_type)
-        );
+        let mut heading = format!("{} · {}", e.case_number, e.case_type.label(cover.lang));
         if e.updated {
             heading.push_str(&format!(" · {} {} ({})", w.version, e.version, w.updated));
         }

@@ -75,6 +75,18 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0011_digests.sql"),
         include_str!("../../migrations/postgres/0011_digests.sql"),
     ),
+    (
+        12,
+        "public_pages",
+        include_str!("../../migrations/sqlite/0012_public_pages.sql"),
+        include_str!("../../migrations/postgres/0012_public_pages.sql"),
+    ),
+    (
+        13,
+        "tips",
+        include_str!("../../migrations/sqlite/0013_tips.sql"),
+        include_str!("../../migrations/postgres/0013_tips.sql"),
+    ),
 ];
 
 pub(super) fn migrator(backend: Backend) -> Migrator {

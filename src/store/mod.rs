@@ -17,8 +17,10 @@ pub mod outbox;
 mod partners;
 mod photos;
 mod posters;
+mod public_pages;
 mod retention;
 mod sweep;
+mod tips;
 mod token_cache;
 mod tokens;
 mod users;
@@ -44,6 +46,7 @@ pub use partners::PartnerRecord;
 pub use photos::PhotoMeta;
 pub use posters::CachedPoster;
 pub use sweep::{IDEMPOTENCY_TTL, Swept};
+pub use tips::{TipOrigin, TipPhoto, TipRecord};
 pub use tokens::{NewToken, TokenInfo};
 pub use users::{SessionInfo, UserRecord};
 
@@ -258,7 +261,13 @@ impl Store {
 
     pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
         let writer = self.lock_writer().await;
-        let tx = self.pool.begin().await?;
+        let tx = match self.backend {
+            // Take the write lock at the start, waiting out the busy timeout for it: a deferred
+            // transaction that reads first fails at once ("database is locked") when it comes to
+            // write after another connection wrote since its read began.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(WriteTx {
             tx,
             _writer: writer,

@@ -1,0 +1,296 @@
+//! The one public page: a case's appeal at the short address its posters' QR codes open, served
+//! without sign-in. It shows what the poster shows, as an image and as text a screen reader reads,
+//! with the numbers to call as `tel:` links, in the case's languages. Once the case is closed it
+//! answers 410 with a thank-you and nothing of the child; search engines are told to index neither.
+
+use std::sync::Arc;
+
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::{Console, ConsoleError};
+use crate::app::AppState;
+use crate::cases::Lang;
+use crate::dispatch::payload::CaseSummary;
+use crate::store::{CaseId, VersionRecord};
+
+pub mod tips;
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    lang: Option<String>,
+    /// What the QR code carried: the poster it was printed on, and whose it was.
+    from: Option<String>,
+}
+
+/// The case behind `code` and its current version, if it is still an open appeal.
+pub(super) async fn appeal(app: &AppState, code: &str) -> Result<Appeal, ConsoleError> {
+    let id = app
+        .store
+        .case_by_public_code(code)
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
+    let version = app
+        .store
+        .case_version(id, None)
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
+    if version.erased_at.is_some() || !version.document.is_active() {
+        return Ok(Appeal::Ended);
+    }
+    Ok(Appeal::Open(id, Box::new(version)))
+}
+
+pub(super) enum Appeal {
+    Open(CaseId, Box<VersionRecord>),
+    Ended,
+}
+
+/// The language asked for when the case has it, else the case's first.
+pub(super) fn language(version: &VersionRecord, asked: Option<&str>) -> Lang {
+    let langs = &version.document.languages;
+    asked
+        .and_then(Lang::parse)
+        .filter(|l| langs.contains(l))
+        .or_else(|| langs.first().copied())
+        .unwrap_or(Lang::En)
+}
+
+/// Every answer of the public page: never indexed, never kept by a cache (a closed case must
+/// vanish at once).
+pub(super) fn public(mut response: Response, lang: Lang) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        "x-robots-tag",
+        HeaderValue::from_static("noindex, nofollow, noarchive"),
+    );
+    if let Ok(v) = HeaderValue::from_str(lang.code()) {
+        headers.insert(header::CONTENT_LANGUAGE, v);
+    }
+    response
+}
+
+pub async fn page(
+    State(app): State<AppState>,
+    Extension(console): Extension<Arc<Console>>,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, ConsoleError> {
+    let version = match appeal(&app, &code).await? {
+        Appeal::Open(_, v) => v,
+        Appeal::Ended => return ended(&console, q.lang.as_deref()),
+    };
+    let lang = language(&version, q.lang.as_deref());
+    let source = q.from.filter(|s| tips::is_source(s));
+    let form = context! { v => context! { source => source }, e => context! {} };
+    render(&app, &console, &code, &version, lang, form, StatusCode::OK)
+}
+
+/// The appeal page of `version` in `lang`, with the tip form as `form` says (`v`: values typed,
+/// `e`: problems by field).
+fn render(
+    app: &AppState,
+    console: &Console,
+    code: &str,
+    version: &VersionRecord,
+    lang: Lang,
+    form: minijinja::Value,
+    status: StatusCode,
+) -> Result<Response, ConsoleError> {
+    let today = app.distributor.clock().now().date_naive();
+    let org = &app.settings.organisation;
+    let case = CaseSummary::from_case(&version.document, today, &org.hotline);
+    let contact = &version.document.contact;
+    let langs: Vec<_> = version
+        .document
+        .languages
+        .iter()
+        .map(|l| context! { code => l.code(), name => words::lang_name(*l), on => *l == lang })
+        .collect();
+    let html = console.pages.render(
+        "public_case.html",
+        context! {
+            w => words::of(lang), t => tips::words(lang), lang => lang.code(), code => code,
+            case => &case, type_label => version.document.case_type.label(lang),
+            langs => langs, organisation => &org.name,
+            agency_tel => tel_href(&contact.phone), hotline_tel => tel_href(&org.hotline),
+            sample => version.sample, whens => tips::whens(lang), ..form,
+        },
+    )?;
+    Ok(public((status, html).into_response(), lang))
+}
+
+/// The poster as an image, the same the partners print.
+pub async fn poster(
+    State(app): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, ConsoleError> {
+    let (id, version) = match appeal(&app, &code).await? {
+        Appeal::Open(id, v) => (id, v),
+        Appeal::Ended => return Ok(StatusCode::GONE.into_response()),
+    };
+    let lang = language(&version, q.lang.as_deref());
+    let file = app.poster_source.print_preview(id, &version, lang).await?;
+    let response = ([(header::CONTENT_TYPE, "image/png")], file.bytes.clone()).into_response();
+    Ok(public(response, lang))
+}
+
+/// A closed case's page: a thank-you, nothing else. "Found" is never said: a family may not want
+/// that public.
+pub(super) fn ended(console: &Console, asked: Option<&str>) -> Result<Response, ConsoleError> {
+    let lang = asked.and_then(Lang::parse).unwrap_or(Lang::En);
+    let html = console.pages.render(
+        "public_ended.html",
+        context! { w => words::of(lang), lang => lang.code() },
+    )?;
+    Ok(public((StatusCode::GONE, html).into_response(), lang))
+}
+
+/// A number as a `tel:` link: the digits in brackets when it gives them ("1-800-THE-LOST
+/// (1-800-843-5678)"), else its digits with letters read off a phone's keypad.
+pub(super) fn tel_href(printed: &str) -> String {
+    let inside = printed
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(inner, _)| inner)
+        .filter(|inner| inner.chars().filter(char::is_ascii_digit).count() >= 7);
+    let source = inside.unwrap_or(printed);
+    let mut out = String::from("tel:");
+    for (i, c) in source.trim().chars().enumerate() {
+        match c {
+            '+' if i == 0 => out.push('+'),
+            '0'..='9' => out.push(c),
+            'A'..='Z' | 'a'..='z' => out.push(keypad(c)),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn keypad(c: char) -> char {
+    match c.to_ascii_uppercase() {
+        'A'..='C' => '2',
+        'D'..='F' => '3',
+        'G'..='I' => '4',
+        'J'..='L' => '5',
+        'M'..='O' => '6',
+        'P'..='S' => '7',
+        'T'..='V' => '8',
+        _ => '9',
+    }
+}
+
+mod words {
+    use crate::cases::Lang;
+    use serde::Serialize;
+
+    /// What the page says around the case's own words.
+    #[derive(Serialize)]
+    pub struct Words {
+        pub missing: &'static str,
+        pub have_you_seen: &'static str,
+        pub poster_alt: &'static str,
+        pub missing_since: &'static str,
+        pub missing_from: &'static str,
+        pub age: &'static str,
+        pub born: &'static str,
+        pub height: &'static str,
+        pub weight: &'static str,
+        pub hair: &'static str,
+        pub eyes: &'static str,
+        pub marks: &'static str,
+        pub clothing: &'static str,
+        pub circumstances: &'static str,
+        pub with: &'static str,
+        pub vehicle: &'static str,
+        pub call: &'static str,
+        pub or: &'static str,
+        pub emergency: &'static str,
+        pub sample: &'static str,
+        pub ended_title: &'static str,
+        pub ended: &'static str,
+        pub languages: &'static str,
+    }
+
+    pub fn of(lang: Lang) -> Words {
+        match lang {
+            Lang::En => Words {
+                missing: "Missing",
+                have_you_seen: "Have you seen this child?",
+                poster_alt: "The poster of case",
+                missing_since: "Missing since",
+                missing_from: "Missing from",
+                age: "Age now",
+                born: "Born",
+                height: "Height",
+                weight: "Weight",
+                hair: "Hair",
+                eyes: "Eyes",
+                marks: "Marks",
+                clothing: "Last seen wearing",
+                circumstances: "What happened",
+                with: "May be with",
+                vehicle: "Vehicle",
+                call: "If you have seen this child or know where they are, call",
+                or: "or",
+                emergency: "In an emergency, call 911.",
+                sample: "SAMPLE: an invented case for trying lookout. No real child.",
+                ended_title: "This appeal is no longer active",
+                ended: "This appeal is no longer active. Thank you for your help.",
+                languages: "This page in",
+            },
+            Lang::Es => Words {
+                missing: "Desaparecido",
+                have_you_seen: "¿Ha visto a este menor?",
+                poster_alt: "El cartel del caso",
+                missing_since: "Desaparecido desde",
+                missing_from: "Desaparecido en",
+                age: "Edad actual",
+                born: "Nacimiento",
+                height: "Estatura",
+                weight: "Peso",
+                hair: "Cabello",
+                eyes: "Ojos",
+                marks: "Señas",
+                clothing: "Vestía",
+                circumstances: "Qué ocurrió",
+                with: "Puede estar con",
+                vehicle: "Vehículo",
+                call: "Si ha visto a este menor o sabe dónde está, llame a",
+                or: "o a",
+                emergency: "En una emergencia, llame al 911.",
+                sample: "MUESTRA: un caso inventado para probar lookout. No es un menor real.",
+                ended_title: "Este llamamiento ya no está activo",
+                ended: "Este llamamiento ya no está activo. Gracias por su ayuda.",
+                languages: "Esta página en",
+            },
+        }
+    }
+
+    pub fn lang_name(l: Lang) -> &'static str {
+        match l {
+            Lang::En => "English",
+            Lang::Es => "Español",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_become_tel_links() {
+        assert_eq!(
+            tel_href("1-800-THE-LOST (1-800-843-5678)"),
+            "tel:18008435678"
+        );
+        assert_eq!(tel_href("1-800-THE-LOST"), "tel:18008435678");
+        assert_eq!(tel_href("1-703-555-0100"), "tel:17035550100");
+        assert_eq!(tel_href("+1 (703) 555-0100"), "tel:+17035550100");
+    }
+}

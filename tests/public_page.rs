@@ -1,0 +1,390 @@
+//! A case's public page (SQLite and PostgreSQL): served without sign-in at a short address of its
+//! own, which the print poster's QR code opens (read back from the PDF with poppler and zbarimg);
+//! the poster as an image, its text, `tel:` links, English and Spanish; never indexed. Once the
+//! case is resolved the page answers 410 with a thank-you and nothing of the child.
+//!
+//! Tips: sent through the page (with a photo, kept byte for byte), seen and handled on the console's
+//! case page; bad input comes back with every field named and everything typed kept; a bot's
+//! hidden field, and a flood from one address, are held back while others still send.
+
+mod common;
+#[path = "support/console.rs"]
+mod console;
+#[path = "common/posters.rs"]
+mod posters;
+
+use common::{Backend, TestApp, spawn_app};
+use lookout::store::{CaseId, Role};
+
+async fn get(app: &TestApp, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// What the QR code of the case's letter poster says, read from the PDF as a phone would.
+async fn qr_of_letter_poster(app: &TestApp, id: &str) -> Option<String> {
+    if !(posters::have("pdftoppm") && posters::have("zbarimg")) {
+        return None;
+    }
+    let res = app
+        .get(&format!("/v1/cases/{id}/posters/letter"), &app.manager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let pdf = res.bytes().await.unwrap();
+    let (dir, path) = posters::write_temp(&pdf, "pdf");
+    let png = dir.path().join("page");
+    let (ok, out) = posters::run(
+        "pdftoppm",
+        &[
+            "-png",
+            "-r",
+            "150",
+            "-singlefile",
+            path.to_str().unwrap(),
+            png.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "pdftoppm: {out}");
+    // stdout alone: zbarimg may warn on stderr about the desktop bus it does not need
+    let out = std::process::Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(dir.path().join("page.png"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        out.status.success(),
+        "zbarimg found no code: {text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(text)
+}
+
+async fn the_public_page_shows_the_appeal_until_the_case_ends(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let case = app.create_case("2026-PUBLIC-1").await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let case_id: CaseId = id.parse().unwrap();
+    let code = app.store.public_code(case_id).await.unwrap();
+    assert_eq!(code.len(), 10);
+    assert!(!code.contains(&id) && !code.contains("PUBLIC"), "{code}");
+    assert_eq!(
+        app.store.public_code(case_id).await.unwrap(),
+        code,
+        "one address for good"
+    );
+
+    // the console's case page links it
+    console::account(&app, "casey@example.org", Role::CaseManager).await;
+    let manager = console::signed_in(&app, "casey@example.org").await;
+    let (_, html) = console::page(&app, &manager, &format!("/cases/{id}")).await;
+    let html = html.replace("&#x2f;", "/");
+    assert!(html.contains(&format!("href=\"/c/{code}\"")), "{html}");
+
+    // the print poster's QR code opens it
+    if let Some(url) = qr_of_letter_poster(&app, &id).await {
+        assert_eq!(url, app.url(&format!("/c/{code}")));
+    }
+
+    // anyone may open it, without signing in
+    let res = get(&app, &format!("/c/{code}")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["x-robots-tag"],
+        "noindex, nofollow, noarchive"
+    );
+    assert_eq!(res.headers()["content-language"], "en");
+    let html = res.text().await.unwrap();
+    for want in [
+        "Test Child",
+        "2026-PUBLIC-1",
+        "href=\"tel:15555550100\"",
+        "href=\"tel:18008435678\"",
+        "In an emergency, call 911.",
+        "<meta name=\"robots\" content=\"noindex",
+        &format!("src=\"/c/{code}/poster.png?lang=en\""),
+        &format!("href=\"/c/{code}?lang=es\""),
+    ] {
+        assert!(html.contains(want), "{want}: {html}");
+    }
+    assert!(!html.contains(&id), "the case id is not on the page");
+    let res = get(&app, &format!("/c/{code}?lang=es")).await;
+    assert_eq!(res.headers()["content-language"], "es");
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("lang=\"es\"") && html.contains("Desaparecido"),
+        "{html}"
+    );
+    let res = get(&app, &format!("/c/{code}/poster.png?lang=es")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert!(res.bytes().await.unwrap().starts_with(b"\x89PNG"));
+
+    // an address that is not a case's, or not one at all
+    for path in ["/c/abcdefghjk", "/c/not-a-code", "/c/abcdefghjk/poster.png"] {
+        assert_eq!(get(&app, path).await.status(), 404, "{path}");
+    }
+
+    // resolved: a thank-you, nothing of the child, and 410 so it drops out of every index
+    assert_eq!(app.resolve(&id).await.status(), 200);
+    let res = get(&app, &format!("/c/{code}")).await;
+    assert_eq!(res.status(), 410);
+    assert_eq!(
+        res.headers()["x-robots-tag"],
+        "noindex, nofollow, noarchive"
+    );
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("This appeal is no longer active. Thank you for your help."),
+        "{html}"
+    );
+    for gone in [
+        "Test Child",
+        "2026-PUBLIC-1",
+        "poster.png",
+        "tel:",
+        "found",
+        "Found",
+    ] {
+        assert!(!html.contains(gone), "{gone} after the close: {html}");
+    }
+    let res = get(&app, &format!("/c/{code}/poster.png")).await;
+    assert_eq!(res.status(), 410);
+    assert!(res.bytes().await.unwrap().is_empty());
+    let res = get(&app, &format!("/c/{code}?lang=es")).await;
+    assert_eq!(res.status(), 410);
+    assert!(res.text().await.unwrap().contains("Gracias por su ayuda"));
+}
+both!(the_public_page_shows_the_appeal_until_the_case_ends);
+
+/// A tip form as a browser sends it: its fields, and a photo when given.
+fn tip_form(fields: &[(&str, &str)], photo: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----lookout-tip-form";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = photo {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn send_tip(
+    client: &reqwest::Client,
+    app: &TestApp,
+    code: &str,
+    fields: &[(&str, &str)],
+    photo: Option<(&str, &[u8])>,
+) -> (u16, String) {
+    let (kind, body) = tip_form(fields, photo);
+    let res = client
+        .post(app.url(&format!("/c/{code}/tips")))
+        .header("content-type", kind)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+const SIGHTING: [(&str, &str); 6] = [
+    (
+        "what",
+        "A girl like the one on the poster, red coat, with a tall man",
+    ),
+    ("where", "Bus stop on King St, heading west"),
+    ("when", "within_hour"),
+    ("time", "about 3:15 pm"),
+    ("phone", "1-555-555-0199"),
+    ("from", "letter.sample-retail.s1"),
+];
+
+async fn a_tip_reaches_the_case_managers(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let case = app.create_case("2026-TIPS-1").await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let case_id: CaseId = id.parse().unwrap();
+    let code = app.store.public_code(case_id).await.unwrap();
+    let public = reqwest::Client::new();
+    // the page carries the form, and what the QR code said it came from
+    let html = get(&app, &format!("/c/{code}?from=letter.sample-retail.s1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("action=\"/c/{code}/tips\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"from\" value=\"letter.sample-retail.s1\""),
+        "{html}"
+    );
+
+    // an urgent sighting with a photo, kept byte for byte
+    let photo = lookout::app::portrait_jpeg(7);
+    let (status, html) = send_tip(
+        &public,
+        &app,
+        &code,
+        &SIGHTING,
+        Some(("IMG_0001.JPG", &photo)),
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"tip-received\""), "{html}");
+    assert!(html.contains("tel:18008435678"), "the hotline: {html}");
+    let tips = app.store.tips(case_id).await.unwrap();
+    assert_eq!(tips.len(), 1);
+    let tip = &tips[0];
+    assert!(tip.urgent && tip.has_photo && !tip.after_close);
+    assert_eq!(tip.case_version, 1);
+    assert_eq!(tip.source.as_deref(), Some("letter.sample-retail.s1"));
+    assert_eq!(tip.time.as_deref(), Some("about 3:15 pm"));
+
+    // the case managers see it, its photo as sent, and handle it
+    console::account(&app, "casey@example.org", Role::CaseManager).await;
+    let c = console::signed_in(&app, "casey@example.org").await;
+    let (_, list) = console::page(&app, &c, "/cases").await;
+    assert!(list.contains("1 new tip"), "{list}");
+    let (_, page) = console::page(&app, &c, &format!("/cases/{id}")).await;
+    for want in [
+        "Urgent: seen within the last hour.",
+        "Bus stop on King St",
+        "letter.sample-retail.s1",
+        &format!("/cases/{id}/tips/{}/photo", tip.id),
+    ] {
+        assert!(page.contains(want), "{want}: {page}");
+    }
+    let res = c
+        .get(app.url(&format!("/cases/{id}/tips/{}/photo", tip.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), photo.as_slice());
+    let stranger = console::client()
+        .get(app.url(&format!("/cases/{id}/tips/{}/photo", tip.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stranger.status(), 303, "never without sign-in");
+    let (status, _) = console::post_form(
+        &app,
+        &c,
+        &format!("/cases/{id}"),
+        &format!("/cases/{id}/tips/{}", tip.id),
+        &[
+            ("state", "forwarded"),
+            ("note", "Passed to Det. Sample by phone"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, page) = console::page(&app, &c, &format!("/cases/{id}")).await;
+    assert!(page.contains("Passed to Det. Sample by phone"), "{page}");
+    assert!(
+        page.contains("<option value=\"forwarded\" selected>"),
+        "{page}"
+    );
+    let (_, list) = console::page(&app, &c, "/cases").await;
+    assert!(!list.contains("new tip"), "{list}");
+
+    // bad input: every problem beside its field, everything typed kept, nothing stored
+    let (status, html) = send_tip(&public, &app, &code, &[], None).await;
+    assert_eq!(status, 422);
+    for e in ["tip-what-error", "tip-where-error", "tip-when-error"] {
+        assert!(html.contains(&format!("id=\"{e}\"")), "{e}: {html}");
+    }
+    let long = "x".repeat(5000);
+    let (status, html) = send_tip(
+        &public,
+        &app,
+        &code,
+        &[("what", &long), ("where", "Main St"), ("when", "today")],
+        Some(("notes.pdf", b"%PDF-1.7 not a photo")),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"tip-what-error\"") && html.contains("id=\"tip-photo-error\""));
+    assert!(html.contains("value=\"Main St\""), "kept: {html}");
+    assert!(html.contains("value=\"today\" checked"), "kept: {html}");
+    let big = vec![0xFFu8; 17_000_000];
+    let (status, html) = send_tip(&public, &app, &code, &SIGHTING, Some(("big.jpg", &big))).await;
+    assert_eq!(status, 422, "{}", &html[..html.len().min(400)]);
+    assert!(html.contains("larger than 15 MB"), "{html}");
+    assert!(html.contains("Bus stop on King St"), "kept: {html}");
+    assert_eq!(app.store.tips(case_id).await.unwrap().len(), 1);
+
+    // a filled hidden field is a bot: thanked, nothing kept
+    let mut trapped = SIGHTING.to_vec();
+    trapped.push(("website", "http://spam.example"));
+    let (status, _) = send_tip(&public, &app, &code, &trapped, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.store.tips(case_id).await.unwrap().len(), 1);
+
+    // after the close a tip is still kept, and the sender told the appeal has ended
+    assert_eq!(app.resolve(&id).await.status(), 200);
+    let (status, html) = send_tip(&public, &app, &code, &SIGHTING, None).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("no longer active"), "{html}");
+    let tips = app.store.tips(case_id).await.unwrap();
+    assert_eq!(tips.len(), 2);
+    assert!(tips[0].after_close);
+}
+both!(a_tip_reaches_the_case_managers);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_from_one_address_is_held_back_and_others_still_send() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let case = app.create_case("2026-TIPS-2").await;
+    let case_id: CaseId = case["id"].as_str().unwrap().parse().unwrap();
+    let code = app.store.public_code(case_id).await.unwrap();
+    let flood = reqwest::Client::new();
+    let mut held = 0;
+    for _ in 0..200 {
+        let (status, html) = send_tip(&flood, &app, &code, &SIGHTING, None).await;
+        match status {
+            200 => {}
+            429 => {
+                held += 1;
+                assert!(html.contains("Too many tips from here just now"), "{html}");
+                assert!(html.contains("tel:18008435678"), "{html}");
+            }
+            other => panic!("{other}: {html}"),
+        }
+    }
+    assert_eq!(held, 200 - 10, "ten tips from one address, then held back");
+    assert_eq!(app.store.tips(case_id).await.unwrap().len(), 10);
+    // someone else, from another address, still gets through
+    let other = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let (status, html) = send_tip(&other, &app, &code, &SIGHTING, None).await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(app.store.tips(case_id).await.unwrap().len(), 11);
+}
