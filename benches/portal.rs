@@ -101,7 +101,7 @@ async fn seed(state: &app::AppState, store: &Store) -> usize {
         lookout::store::outbox::active_posters(store, &id, &Default::default(), chrono::Utc::now())
             .await
             .unwrap();
-    found.len()
+    found.iter().map(|p| p.recipients as usize).sum()
 }
 
 /// The service on its own runtime (2 worker threads, as `lookout serve` here), seeded.

@@ -370,8 +370,16 @@ async fn a_change_that_changes_nothing_sends_nothing_and_a_takedown_waits_out_an
     assert_eq!(res.status(), 200);
     let got_alex = alex.wait_for(2, 20).await;
     tried_more_than(&dc, dc_tried, 20).await;
-    let view = app.distributions(&id).await;
-    assert_eq!(recipient(&view, "dc-mart")["state"], "pending", "{view}");
+    // the failed attempt is recorded a moment after the receiver answered it
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let view = app.distributions(&id).await;
+        if recipient(&view, "dc-mart")["state"] == "pending" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not back to pending: {view}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     dc.set(Mode::Up);
     let got_dc = dc.wait_for(2, 30).await;
     let view = settle(&app, &id, &["withdrawn"], 20).await;

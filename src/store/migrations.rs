@@ -87,6 +87,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0013_tips.sql"),
         include_str!("../../migrations/postgres/0013_tips.sql"),
     ),
+    (
+        14,
+        "portal_indexes",
+        include_str!("../../migrations/sqlite/0014_portal_indexes.sql"),
+        include_str!("../../migrations/postgres/0014_portal_indexes.sql"),
+    ),
 ];
 
 pub(super) fn migrator(backend: Backend) -> Migrator {

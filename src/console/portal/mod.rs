@@ -23,7 +23,7 @@ use crate::cases::{CaseType, Lang};
 use crate::partners::Partner;
 use crate::posters::Format;
 use crate::store::outbox::{
-    ActivePoster, PosterFilter, active_posters, delivery, handed_out, takedowns_due,
+    ActivePoster, PosterFilter, active_posters, delivery, handed_out, takedowns_count,
 };
 use crate::store::{CachedPoster, CaseId};
 
@@ -45,7 +45,7 @@ pub struct PostersQuery {
 }
 
 /// Above this many locations, the posters page's location filter is a box to type a reference in.
-const LIST_LOCATIONS_UP_TO: usize = 300;
+const LIST_LOCATIONS_UP_TO: i64 = 300;
 
 /// Active posters for my locations, newest first, with every file to download.
 pub async fn posters(
@@ -55,16 +55,24 @@ pub async fn posters(
     Query(q): Query<PostersQuery>,
 ) -> Result<Response, ConsoleError> {
     let partner = own_partner(&app, &viewer)?;
-    let locations = app.store.locations(&viewer.partner).await?;
+    let location_count = app
+        .store
+        .partner(&viewer.partner)
+        .await?
+        .map_or(0, |r| r.locations);
+    // a chain's thousands of stores are a reference to type, not a list to load and scroll
+    let locations = if location_count <= LIST_LOCATIONS_UP_TO {
+        app.store.locations(&viewer.partner).await?
+    } else {
+        Vec::new()
+    };
     let types: Vec<(&str, String)> = CaseType::ALL
         .iter()
         .map(|t| (t.as_str(), super::cases::type_label(t.as_str())))
         .collect();
+    let typed = q.location.trim();
     let filter = PosterFilter {
-        location: locations
-            .iter()
-            .any(|l| l.reference == q.location)
-            .then(|| q.location.clone()),
+        location: (!typed.is_empty()).then(|| typed.to_string()),
         case_type: types
             .iter()
             .any(|t| t.0 == q.case_type)
@@ -72,7 +80,7 @@ pub async fn posters(
     };
     let now = app.distributor.clock().now();
     let found = active_posters(&app.store, &viewer.partner, &filter, now).await?;
-    let to_take_down = takedowns_due(&app.store, &viewer.partner).await?.len();
+    let to_take_down = takedowns_count(&app.store, &viewer.partner).await?;
     let langs: Vec<&str> = partner.languages.iter().map(|l| l.code()).collect();
     let formats: Vec<(&str, &str)> = partner
         .formats
@@ -80,10 +88,8 @@ pub async fn posters(
         .map(|f| (f.as_str(), if f.is_print() { "PDF" } else { "image" }))
         .collect();
     let rows = rows(&found);
-    // a chain's thousands of stores are a reference to type, not a list to scroll
     let places: Vec<(&str, &str)> = locations
         .iter()
-        .take_while(|_| locations.len() <= LIST_LOCATIONS_UP_TO)
         .map(|l| (l.reference.as_str(), l.name.as_str()))
         .collect();
     let html = console.pages.render(
@@ -91,7 +97,7 @@ pub async fn posters(
         context! {
             user => viewer.view(), csrf => &viewer.csrf, partner => &partner.name,
             posters => rows, langs => langs, formats => formats, places => places,
-            location_count => locations.len(),
+            location_count => location_count,
             types => types, chosen => context! { location => &q.location, type => &q.case_type },
             to_take_down => to_take_down,
             pack_for => filter.location.as_ref().filter(|_| !pack::print_formats(&partner.formats).is_empty()),
@@ -103,40 +109,26 @@ pub async fn posters(
 /// Location names shown for one poster, at most; the rest are counted.
 const PLACES_SHOWN: usize = 3;
 
-/// The active posters as the page lists them: one row per poster (case version), however many of
-/// the partner's locations it is for, newest first.
+/// The active posters as the page lists them: one row per poster, however many of the partner's
+/// locations it is for, newest first.
 fn rows(found: &[ActivePoster]) -> Vec<minijinja::Value> {
-    let mut order: Vec<(CaseId, u32)> = Vec::new();
-    let mut groups: std::collections::HashMap<(CaseId, u32), Vec<&ActivePoster>> =
-        std::collections::HashMap::new();
-    for p in found {
-        let key = (p.case_id, p.version);
-        let group = groups.entry(key).or_default();
-        if group.is_empty() {
-            order.push(key);
-        }
-        group.push(p);
-    }
-    order
+    found
         .iter()
-        .map(|key| {
-            let group = &groups[key];
-            let first = group[0];
-            let mut places: Vec<String> = group
+        .map(|p| {
+            let mut places: Vec<String> = p
+                .locations
                 .iter()
-                .flat_map(|p| &p.locations)
                 .map(|l| format!("{} ({})", l.name, l.reference))
                 .collect();
             places.sort();
-            places.dedup();
-            let count = places.len();
+            let count = (p.recipients as usize).max(places.len());
             places.truncate(PLACES_SHOWN);
             context! {
-                delivery => &first.delivery_id, case_number => &first.case_number,
-                type_label => super::cases::type_label(&first.case_type), version => first.version,
-                kind => first.kind.as_str(), places => places, count => count,
-                more => count.saturating_sub(PLACES_SHOWN),
-                since => first.delivered_at.as_deref().unwrap_or(&first.created_at).get(0..10),
+                delivery => &p.delivery_id, case_number => &p.case_number,
+                type_label => super::cases::type_label(&p.case_type), version => p.version,
+                kind => p.kind.as_str(), places => places, count => count,
+                more => count.saturating_sub(places.len()),
+                since => p.since.get(0..10),
             }
         })
         .collect()

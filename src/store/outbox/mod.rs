@@ -25,7 +25,7 @@ pub use enqueue::{Known, NewDelivery, Standings};
 pub use lock::CaseLock;
 pub use portal::{
     ActivePoster, Attempt, PosterFilter, Takedown, active_posters, delivery_log, handed_out,
-    takedowns_due,
+    takedowns_count, takedowns_due,
 };
 pub use takedown::{TakedownDone, defer_retarget};
 pub use views::{

@@ -7,21 +7,25 @@ use super::{DeliveryLocation, Kind, State, WithdrawReason, count, locations_of, 
 use crate::partners::PartnerId;
 use crate::store::{CaseId, Store, StoreError, stamp};
 
-/// A poster that should be up: the newest delivery of an active case to one recipient (a location,
-/// or the whole partner), when that delivery is a poster and not a takedown.
+/// A poster that should be up: a case version whose delivery is the newest to at least one of the
+/// partner's recipients (a location, or the whole partner), when that delivery is a poster and not a
+/// takedown. One however many of the partner's stores it is up at.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActivePoster {
+    /// One delivery of it (the first): what its files are asked for by.
     pub delivery_id: String,
     pub case_id: CaseId,
     pub case_number: String,
     pub case_type: String,
     pub version: u32,
+    /// `Updated` when it replaces an older poster at any of them.
     pub kind: Kind,
-    pub state: State,
-    /// The locations it is for; one, when the partner takes a poster per location.
+    /// How many recipients it is up at: locations, or 1 for a partner taking one poster for all.
+    pub recipients: u32,
+    /// Some of the locations it is for: all of a partner-wide delivery's, two of a per-location one.
     pub locations: Vec<DeliveryLocation>,
-    pub created_at: String,
-    pub delivered_at: Option<String>,
+    /// When it first went to the partner (delivered, or queued).
+    pub since: String,
 }
 
 /// Which active posters to show.
@@ -34,37 +38,52 @@ pub struct PosterFilter {
 
 /// The partner's active posters, newest first. A poster still in a reissue's quiet period (not
 /// before `now`) is not shown yet; a failed or superseded one is not up.
+///
+/// One row per poster comes back from the database: a chain with thousands of stores has thousands
+/// of deliveries of one poster, and reading each costs more than the query.
 pub async fn active_posters(
     store: &Store,
     partner: &PartnerId,
     filter: &PosterFilter,
     now: DateTime<Utc>,
 ) -> Result<Vec<ActivePoster>, StoreError> {
+    // the newest live delivery of each recipient (a window over the partner's own rows), then only
+    // those still up: an active case, not a takedown, out of any quiet period; a location filter
+    // narrows it in the database (a per-location delivery by its reference, a partner-wide one by
+    // its list), and is checked exactly below
     let rows = sqlx::query(
-        "SELECT d.id, d.case_id, d.version, d.kind, d.state, d.locations, d.created_at, \
-                d.delivered_at, c.case_number, c.case_type \
-         FROM deliveries d JOIN cases c ON c.id = d.case_id \
-         WHERE d.partner_id = $1 AND c.status = 'active' AND d.kind <> 'withdrawn' \
-           AND d.state NOT IN ('superseded', 'failed') \
-           AND (d.state <> 'pending' OR d.next_attempt_at IS NULL OR d.next_attempt_at <= $2) \
+        "SELECT MIN(x.id) AS id, x.case_id, x.version, MAX(x.kind) AS kind, COUNT(*) AS n, \
+                MIN(x.locations) AS first_locations, MAX(x.locations) AS last_locations, \
+                MIN(COALESCE(x.delivered_at, x.created_at)) AS since, MAX(x.seq) AS newest_seq, \
+                c.case_number, c.case_type \
+         FROM (SELECT d.id, d.case_id, d.version, d.kind, d.state, d.locations, d.created_at, \
+                      d.delivered_at, d.next_attempt_at, d.seq, d.location_ref, \
+                      ROW_NUMBER() OVER (PARTITION BY d.case_id, d.location_ref \
+                                         ORDER BY d.seq DESC) AS newest \
+               FROM deliveries d \
+               WHERE d.partner_id = $1 AND d.state NOT IN ('superseded', 'failed')) x \
+         JOIN cases c ON c.id = x.case_id \
+         WHERE x.newest = 1 AND c.status = 'active' AND x.kind <> 'withdrawn' \
+           AND (x.state <> 'pending' OR x.next_attempt_at IS NULL OR x.next_attempt_at <= $2) \
            AND ($3 IS NULL OR c.case_type = $3) \
-           AND d.seq = (SELECT MAX(n.seq) FROM deliveries n WHERE n.case_id = d.case_id \
-                        AND n.partner_id = d.partner_id AND n.location_ref = d.location_ref \
-                        AND n.state NOT IN ('superseded', 'failed')) \
-         ORDER BY d.seq DESC",
+           AND ($4 IS NULL OR x.location_ref = $4 OR (x.location_ref = '' AND x.locations LIKE $5)) \
+         GROUP BY x.case_id, x.version, c.case_number, c.case_type \
+         ORDER BY MAX(x.seq) DESC",
     )
     .bind(partner.as_str())
     .bind(stamp(now))
     .bind(filter.case_type.clone())
+    .bind(filter.location.clone())
+    .bind(filter.location.as_ref().map(|r| format!("%{}%", json_ref(r))))
     .fetch_all(store.pool())
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let poster = active_poster(row)?;
-        let wanted = filter
-            .location
-            .as_deref()
-            .is_none_or(|want| poster.locations.iter().any(|l| l.reference == want));
+        // a partner-wide delivery matched by its list: the reference must be one of its own
+        let wanted = filter.location.as_deref().is_none_or(|want| {
+            poster.recipients > 1 || poster.locations.iter().any(|l| l.reference == want)
+        });
         if wanted {
             out.push(poster);
         }
@@ -75,6 +94,19 @@ pub async fn active_posters(
 fn active_poster(row: &sqlx::any::AnyRow) -> Result<ActivePoster, StoreError> {
     let bad = StoreError::BadRow;
     let case_id: String = row.try_get("case_id")?;
+    let parse = |column: &str| -> Result<Vec<DeliveryLocation>, StoreError> {
+        let json: String = row.try_get(column)?;
+        serde_json::from_str(&json).map_err(|source| StoreError::Corrupt {
+            what: "delivery locations",
+            source,
+        })
+    };
+    let mut locations = parse("first_locations")?;
+    for l in parse("last_locations")? {
+        if !locations.contains(&l) {
+            locations.push(l);
+        }
+    }
     Ok(ActivePoster {
         delivery_id: row.try_get("id")?,
         case_id: case_id.parse().map_err(|_| bad("case id"))?,
@@ -82,11 +114,30 @@ fn active_poster(row: &sqlx::any::AnyRow) -> Result<ActivePoster, StoreError> {
         case_type: row.try_get("case_type")?,
         version: count(row, "version")?,
         kind: Kind::parse(row.try_get("kind")?).ok_or(bad("kind"))?,
-        state: State::parse(row.try_get("state")?).ok_or(bad("state"))?,
-        locations: locations_of(row)?,
-        created_at: row.try_get("created_at")?,
-        delivered_at: row.try_get("delivered_at")?,
+        recipients: count(row, "n")?,
+        locations,
+        since: row.try_get("since")?,
     })
+}
+
+/// How a location reference appears in a delivery's `locations` JSON: `"ref":"S12"`.
+fn json_ref(reference: &str) -> String {
+    format!(
+        "\"ref\":{}",
+        serde_json::to_string(reference).expect("a string serialises")
+    )
+}
+
+/// How many withdrawn posters the partner has yet to confirm are down.
+pub async fn takedowns_count(store: &Store, partner: &PartnerId) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM deliveries WHERE partner_id = $1 AND kind = 'withdrawn' \
+         AND state IN ('pending', 'sending', 'delivered', 'failed')",
+    )
+    .bind(partner.as_str())
+    .fetch_one(store.pool())
+    .await?;
+    Ok(row.try_get("n")?)
 }
 
 /// A poster to take down: a withdrawal the partner has not yet confirmed.
