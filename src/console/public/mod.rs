@@ -27,7 +27,7 @@ pub struct PageQuery {
 }
 
 /// The case behind `code` and its current version, if it is still an open appeal.
-pub(super) async fn appeal(app: &AppState, code: &str) -> Result<Appeal, ConsoleError> {
+async fn appeal(app: &AppState, code: &str) -> Result<Appeal, ConsoleError> {
     let id = app
         .store
         .case_by_public_code(code)
@@ -44,13 +44,13 @@ pub(super) async fn appeal(app: &AppState, code: &str) -> Result<Appeal, Console
     Ok(Appeal::Open(id, Box::new(version)))
 }
 
-pub(super) enum Appeal {
+enum Appeal {
     Open(CaseId, Box<VersionRecord>),
     Ended,
 }
 
 /// The language asked for when the case has it, else the case's first.
-pub(super) fn language(version: &VersionRecord, asked: Option<&str>) -> Lang {
+fn language(version: &VersionRecord, asked: Option<&str>) -> Lang {
     let langs = &version.document.languages;
     asked
         .and_then(Lang::parse)
@@ -61,7 +61,7 @@ pub(super) fn language(version: &VersionRecord, asked: Option<&str>) -> Lang {
 
 /// Every answer of the public page: never indexed, never kept by a cache (a closed case must
 /// vanish at once).
-pub(super) fn public(mut response: Response, lang: Lang) -> Response {
+fn public(mut response: Response, lang: Lang) -> Response {
     let headers = response.headers_mut();
     headers.insert(
         "x-robots-tag",
@@ -141,7 +141,7 @@ pub async fn poster(
 
 /// A closed case's page: a thank-you, nothing else. "Found" is never said: a family may not want
 /// that public.
-pub(super) fn ended(console: &Console, asked: Option<&str>) -> Result<Response, ConsoleError> {
+fn ended(console: &Console, asked: Option<&str>) -> Result<Response, ConsoleError> {
     let lang = asked.and_then(Lang::parse).unwrap_or(Lang::En);
     let html = console.pages.render(
         "public_ended.html",
@@ -152,7 +152,7 @@ pub(super) fn ended(console: &Console, asked: Option<&str>) -> Result<Response, 
 
 /// A number as a `tel:` link: the digits in brackets when it gives them ("1-800-THE-LOST
 /// (1-800-843-5678)"), else its digits with letters read off a phone's keypad.
-pub(super) fn tel_href(printed: &str) -> String {
+fn tel_href(printed: &str) -> String {
     let inside = printed
         .split_once('(')
         .and_then(|(_, rest)| rest.split_once(')'))

@@ -24,8 +24,11 @@ use crate::tips::{SeenWhen, TipForm, image_type, limits};
 /// than a few; a script sends hundreds.
 pub const PER_ADDRESS: usize = 10;
 
-/// The form's body at most: the photo and the text around it.
-pub const BODY_MAX: usize = limits::PHOTO + 1_000_000;
+/// The form's body at most. Twice the photo limit: a photo somewhat too large is read to its end and
+/// answered with a message beside the field (a server that stops reading an upload early resets the
+/// connection, and the sender sees an error page of their browser instead); beyond this the
+/// connection is closed.
+pub const BODY_MAX: usize = 2 * limits::PHOTO + 1_000_000;
 
 /// A `from` value a QR code may carry: letters, digits, `-`, `_` and `.`, short.
 pub fn is_source(s: &str) -> bool {
@@ -160,16 +163,26 @@ struct Sent {
 
 async fn read(mut multipart: Multipart) -> Sent {
     let mut sent = Sent::default();
-    while let Ok(Some(field)) = multipart.next_field().await {
+    while let Ok(Some(mut field)) = multipart.next_field().await {
         let name = field.name().unwrap_or_default().to_string();
         if name == "photo" {
-            match field.bytes().await {
-                Ok(b) if b.is_empty() => {}
-                Ok(b) => sent.photo = Some(b.to_vec()),
-                Err(_) => {
-                    sent.photo_too_large = true;
-                    break;
+            let mut bytes = Vec::new();
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) if bytes.len() + chunk.len() <= limits::PHOTO => {
+                        bytes.extend_from_slice(&chunk);
+                    }
+                    // too large: the rest is read and dropped, so the answer reaches the sender
+                    Ok(Some(_)) => sent.photo_too_large = true,
+                    Ok(None) => break,
+                    Err(_) => {
+                        sent.photo_too_large = true;
+                        return sent;
+                    }
                 }
+            }
+            if !bytes.is_empty() && !sent.photo_too_large {
+                sent.photo = Some(bytes);
             }
             continue;
         }
