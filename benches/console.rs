@@ -4,10 +4,11 @@
 //!
 //! Run: `cargo bench --bench console`. Figures go in BENCHMARKS.md.
 
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Instant;
 
 use lookout::app;
-use lookout::config::Config;
 use lookout::posters::PreparedPhoto;
 use lookout::store::{Actor, Role, Store};
 use serde_json::json;
@@ -15,14 +16,6 @@ use serde_json::json;
 const CASES: usize = 10_000;
 const ROUNDS: usize = 200;
 const PASSWORD: &str = "correct horse battery staple";
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 /// 10,000 cases straight through the store (the API's create path is measured by `api`), every
 /// tenth with a second version, the demo partner network and an admin account.
@@ -78,75 +71,15 @@ async fn seed(store: &Store) {
     );
 }
 
-/// The service on its own runtime (2 worker threads, as `lookout serve` here), seeded.
-fn start_server(dir: &std::path::Path) -> String {
-    let url = format!("sqlite://{}", dir.join("bench.db").display());
-    let (ready, started) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let store = Store::open(&url).await.unwrap();
-            seed(&store).await;
-            let config = Config {
-                database_url: url.into(),
-                ..Config::default()
-            };
-            let state = app::state(store.clone(), &config).expect("state");
-            let listener = lookout::server::bind("127.0.0.1:0".parse().unwrap())
-                .await
-                .unwrap();
-            ready
-                .send(format!("http://{}", listener.local_addr().unwrap()))
-                .unwrap();
-            lookout::server::serve(listener, state, std::future::pending())
-                .await
-                .unwrap();
-        });
-    });
-    started.recv().unwrap()
-}
-
-fn csrf(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    html[at..at + html[at..].find('"').unwrap()].to_string()
-}
-
 fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let base = start_server(dir.path());
+    let base = support::serve_seeded(dir.path(), |_, store| async move { seed(&store).await });
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        let c = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let page = c
-            .get(format!("{base}/sign-in"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let res = c
-            .post(format!("{base}/sign-in"))
-            .form(&[
-                ("csrf", csrf(&page).as_str()),
-                ("email", "bench@example.org"),
-                ("password", PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303, "signed in");
+        let c = support::signed_in(&base, "bench@example.org", PASSWORD).await;
         let list = c
             .get(format!("{base}/cases"))
             .send()
@@ -177,29 +110,10 @@ fn main() {
             "/admin/tokens".to_string(),
             "/admin/audit".to_string(),
         ];
-        println!("page | p50 ms | p99 ms | max ms | bytes");
-        let mut worst = Duration::ZERO;
-        for path in &pages {
-            let url = format!("{base}{path}");
-            let mut times = Vec::with_capacity(ROUNDS);
-            let mut bytes = 0;
-            for _ in 0..ROUNDS {
-                let start = Instant::now();
-                let res = c.get(&url).send().await.unwrap();
-                assert_eq!(res.status(), 200, "{path}");
-                bytes = res.bytes().await.unwrap().len();
-                times.push(start.elapsed());
-            }
-            times.sort();
-            let p99 = percentile(&times, 0.99);
-            worst = worst.max(p99);
-            println!(
-                "{path} | {:.2} | {:.2} | {:.2} | {bytes}",
-                ms(percentile(&times, 0.5)),
-                ms(p99),
-                ms(*times.last().unwrap())
-            );
-        }
-        println!("worst p99: {:.2} ms (target ≤ 50 ms)", ms(worst));
+        let worst = support::time_pages(&c, &base, &pages, ROUNDS).await;
+        println!(
+            "worst p99: {:.2} ms (target ≤ 50 ms)",
+            worst.as_secs_f64() * 1e3
+        );
     });
 }

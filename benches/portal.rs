@@ -8,7 +8,7 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use lookout::app;
 use lookout::cases::parse_case;
@@ -22,14 +22,6 @@ const LOCATIONS: usize = 5_000;
 const CASES: usize = 40;
 const ROUNDS: usize = 200;
 const PASSWORD: &str = "correct horse battery staple";
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 /// 5,000 stores on a grid over the contiguous states (some fall in the sea: a grid, not a map).
 fn stores(id: &PartnerId) -> Vec<Location> {
@@ -104,77 +96,22 @@ async fn seed(state: &app::AppState, store: &Store) -> usize {
     found.iter().map(|p| p.recipients as usize).sum()
 }
 
-/// The service on its own runtime (2 worker threads, as `lookout serve` here), seeded.
-fn start_server(dir: &std::path::Path) -> String {
-    let url = format!("sqlite://{}", dir.join("bench.db").display());
-    let (ready, started) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let store = Store::open(&url).await.unwrap();
-            let config = support::config(&url);
-            let state = app::state(store.clone(), &config).expect("state");
-            let started = Instant::now();
-            let deliveries = seed(&state, &store).await;
-            println!(
-                "seeded {LOCATIONS} locations and {CASES} cases: {deliveries} posters up at the chain's stores ({:.1} s)",
-                started.elapsed().as_secs_f64()
-            );
-            let listener = lookout::server::bind("127.0.0.1:0".parse().unwrap())
-                .await
-                .unwrap();
-            ready
-                .send(format!("http://{}", listener.local_addr().unwrap()))
-                .unwrap();
-            lookout::server::serve(listener, state, std::future::pending())
-                .await
-                .unwrap();
-        });
-    });
-    started.recv().unwrap()
-}
-
-fn csrf(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    html[at..at + html[at..].find('"').unwrap()].to_string()
-}
-
 fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let base = start_server(dir.path());
+    let base = support::serve_seeded(dir.path(), |state, store| async move {
+        let started = Instant::now();
+        let deliveries = seed(&state, &store).await;
+        println!(
+            "seeded {LOCATIONS} locations and {CASES} cases: {deliveries} posters up at the chain's stores ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
+    });
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        let c = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let page = c
-            .get(format!("{base}/sign-in"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let res = c
-            .post(format!("{base}/sign-in"))
-            .form(&[
-                ("csrf", csrf(&page).as_str()),
-                ("email", "manager@chain.example"),
-                ("password", PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303, "signed in");
+        let c = support::signed_in(&base, "manager@chain.example", PASSWORD).await;
         // a store with posters up: the first location of the first poster row
         let list = c
             .get(format!("{base}/portal"))
@@ -195,26 +132,7 @@ fn main() {
             "/portal/log".to_string(),
             "/portal/settings".to_string(),
         ];
-        println!("page | p50 ms | p99 ms | max ms | bytes");
-        for path in &pages {
-            let url = format!("{base}{path}");
-            let mut times = Vec::with_capacity(ROUNDS);
-            let mut bytes = 0;
-            for _ in 0..ROUNDS {
-                let start = Instant::now();
-                let res = c.get(&url).send().await.unwrap();
-                assert_eq!(res.status(), 200, "{path}");
-                bytes = res.bytes().await.unwrap().len();
-                times.push(start.elapsed());
-            }
-            times.sort();
-            println!(
-                "{path} | {:.2} | {:.2} | {:.2} | {bytes}",
-                ms(percentile(&times, 0.5)),
-                ms(percentile(&times, 0.99)),
-                ms(*times.last().unwrap())
-            );
-        }
+        support::time_pages(&c, &base, &pages, ROUNDS).await;
         // one store's print pack: the first asks render each poster; then they are cached
         let url = format!("{base}/portal/locations/{store_ref}/pack.pdf");
         let mut times = Vec::new();
@@ -231,8 +149,8 @@ fn main() {
         times.sort();
         println!(
             "print pack of {store_ref} ({pages_in} posters): first {:.1} ms (renders), then p50 {:.1} ms",
-            ms(first),
-            ms(percentile(&times, 0.5))
+            first.as_secs_f64() * 1e3,
+            times[times.len() / 2].as_secs_f64() * 1e3
         );
     });
 }

@@ -222,6 +222,14 @@ async fn a_partner_prints_uploads_and_tests_its_webhook_in_a_browser() {
         b.wait_for_text("Delivery settings", 10).await;
         b.accessible().await;
         b.shot("settings").await;
+        b.client
+            .execute(
+                "document.getElementById('cadence').scrollIntoView()",
+                vec![],
+            )
+            .await
+            .unwrap();
+        b.shot("settings-cadence").await;
         b.click("#send-ping").await;
         b.wait_for_text("HTTP 204 No Content", 15).await;
         b.accessible().await;

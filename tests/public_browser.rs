@@ -1,7 +1,8 @@
 //! The public page in a real browser (headless chromium through chromedriver), checked with
 //! axe-core: a member of the public opens a case's page as its QR code leads them, switches it to
-//! Spanish, sends a tip with the keyboard and mouse, and is thanked; a case manager finds the tip on
-//! the case's console page with the poster it came from. Once the case is resolved the page shows
+//! Spanish, sends a tip with the keyboard and mouse, and is thanked; sending on, it is held back
+//! after ten with the hotline to call; a case manager finds the tips in the case list and on the
+//! case's console page with the poster they came from. Once the case is resolved the page shows
 //! the thank-you alone.
 
 #[path = "support/browser.rs"]
@@ -74,12 +75,51 @@ async fn a_member_of_the_public_sends_a_tip_in_a_browser() {
     assert_eq!(tips[0].source.as_deref(), Some("letter.sample-retail"));
     assert_eq!(tips[0].lang, "en");
 
+    // the same browser keeps sending: after ten tips it is told plainly to wait, or to call
+    browser::run(&b, async {
+        for n in 2..=11 {
+            b.goto(&app.url(&format!("/c/{code}"))).await;
+            b.wait_for_text("Tell us what you saw", 10).await;
+            for (css, text) in [
+                ("#tip-what", format!("Sighting number {n}")),
+                ("#tip-where", "Main St".into()),
+            ] {
+                b.client
+                    .find(Locator::Css(css))
+                    .await
+                    .unwrap()
+                    .send_keys(&text)
+                    .await
+                    .unwrap();
+            }
+            b.click("input[name=when][value=earlier]").await;
+            b.click(".tip-form button[type=submit]").await;
+            let expect = if n <= 10 {
+                "Thank you: your tip was received"
+            } else {
+                "Too many tips from here just now"
+            };
+            b.wait_for_text(expect, 10).await;
+        }
+        b.accessible().await;
+        b.shot("busy").await;
+    })
+    .await;
+    assert_eq!(app.store.tips(case_id).await.unwrap().len(), 10);
+
     browser::run(&b, async {
         // the case manager sees it on the case page
         b.goto(&app.url("/sign-in")).await;
         b.keys(&format!("casey@example.org\t{}\n", console::PASSWORD))
             .await;
         b.wait_for_text("Cases", 10).await;
+        b.goto(&app.url("/cases")).await;
+        b.wait_for_text("10 new tips", 10).await;
+        b.accessible().await;
+        b.shot("cases").await;
+        b.goto(&app.url(&format!("/cases/{id}"))).await;
+        b.wait_for_text("10 new tips from the public page", 10)
+            .await;
         b.goto(&app.url(&format!("/cases/{id}#tips"))).await;
         b.wait_for_text("Bus stop on King St", 10).await;
         b.wait_for_text("letter.sample-retail", 10).await;

@@ -103,3 +103,102 @@ pub async fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+/// The service over a fresh SQLite file in `dir` (configured by [`config`]), seeded by `seed`, on a
+/// runtime of its own with two worker threads (as `lookout serve` here); its base URL once it
+/// listens. Pages are then asked for from another runtime, as a browser would.
+pub fn serve_seeded<F, Fut>(dir: &std::path::Path, seed: F) -> String
+where
+    F: FnOnce(app::AppState, Store) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let url = format!("sqlite://{}", dir.join("bench.db").display());
+    let (ready, started) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let store = Store::open(&url).await.unwrap();
+            let state = app::state(store.clone(), &config(&url)).expect("state");
+            seed(state.clone(), store).await;
+            let listener = lookout::server::bind("127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap();
+            ready
+                .send(format!("http://{}", listener.local_addr().unwrap()))
+                .unwrap();
+            lookout::server::serve(listener, state, std::future::pending())
+                .await
+                .unwrap();
+        });
+    });
+    started.recv().unwrap()
+}
+
+/// A client signed in to the console at `base` through its form; it keeps the session cookie and
+/// does not follow redirects.
+pub async fn signed_in(base: &str, email: &str, password: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = c
+        .get(format!("{base}/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = &page[at..at + page[at..].find('"').unwrap()];
+    let res = c
+        .post(format!("{base}/sign-in"))
+        .form(&[("csrf", csrf), ("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "signed in as {email}");
+    c
+}
+
+/// Each page of `pages` asked for `rounds` times in turn by `c`: a table of p50, p99 and max per
+/// page; returns the worst p99.
+pub async fn time_pages(
+    c: &reqwest::Client,
+    base: &str,
+    pages: &[String],
+    rounds: usize,
+) -> Duration {
+    let percentile =
+        |sorted: &[Duration], p: f64| sorted[((sorted.len() as f64 - 1.0) * p).round() as usize];
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!("page | p50 ms | p99 ms | max ms | bytes");
+    let mut worst = Duration::ZERO;
+    for path in pages {
+        let url = format!("{base}{path}");
+        let mut times = Vec::with_capacity(rounds);
+        let mut bytes = 0;
+        for _ in 0..rounds {
+            let start = Instant::now();
+            let res = c.get(&url).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+            bytes = res.bytes().await.unwrap().len();
+            times.push(start.elapsed());
+        }
+        times.sort();
+        let p99 = percentile(&times, 0.99);
+        worst = worst.max(p99);
+        println!(
+            "{path} | {:.2} | {:.2} | {:.2} | {bytes}",
+            ms(percentile(&times, 0.5)),
+            ms(p99),
+            ms(*times.last().unwrap())
+        );
+    }
+    worst
+}

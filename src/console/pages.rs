@@ -37,6 +37,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "portal_log.html",
     "portal_locations.html",
     "portal_settings.html",
+    "public_base.html",
     "public_case.html",
     "public_ended.html",
     "public_thanks.html",

@@ -26,7 +26,8 @@ pub struct PageQuery {
     from: Option<String>,
 }
 
-/// The case behind `code` and its current version, if it is still an open appeal.
+/// The case behind `code`, its current version, and whether its appeal is still open (not closed,
+/// not erased).
 async fn appeal(app: &AppState, code: &str) -> Result<Appeal, ConsoleError> {
     let id = app
         .store
@@ -38,15 +39,18 @@ async fn appeal(app: &AppState, code: &str) -> Result<Appeal, ConsoleError> {
         .case_version(id, None)
         .await?
         .ok_or(ConsoleError::NotFound)?;
-    if version.erased_at.is_some() || !version.document.is_active() {
-        return Ok(Appeal::Ended);
-    }
-    Ok(Appeal::Open(id, Box::new(version)))
+    let open = version.erased_at.is_none() && version.document.is_active();
+    Ok(Appeal {
+        id,
+        version: Box::new(version),
+        open,
+    })
 }
 
-enum Appeal {
-    Open(CaseId, Box<VersionRecord>),
-    Ended,
+struct Appeal {
+    id: CaseId,
+    version: Box<VersionRecord>,
+    open: bool,
 }
 
 /// The language asked for when the case has it, else the case's first.
@@ -79,10 +83,10 @@ pub async fn page(
     Path(code): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, ConsoleError> {
-    let version = match appeal(&app, &code).await? {
-        Appeal::Open(_, v) => v,
-        Appeal::Ended => return ended(&console, q.lang.as_deref()),
-    };
+    let Appeal { version, open, .. } = appeal(&app, &code).await?;
+    if !open {
+        return ended(&console, q.lang.as_deref());
+    }
     let lang = language(&version, q.lang.as_deref());
     let source = q.from.filter(|s| tips::is_source(s));
     let form = context! { v => context! { source => source }, e => context! {} };
@@ -129,10 +133,10 @@ pub async fn poster(
     Path(code): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, ConsoleError> {
-    let (id, version) = match appeal(&app, &code).await? {
-        Appeal::Open(id, v) => (id, v),
-        Appeal::Ended => return Ok(StatusCode::GONE.into_response()),
-    };
+    let Appeal { id, version, open } = appeal(&app, &code).await?;
+    if !open {
+        return Ok(StatusCode::GONE.into_response());
+    }
     let lang = language(&version, q.lang.as_deref());
     let file = app.poster_source.print_preview(id, &version, lang).await?;
     let response = ([(header::CONTENT_TYPE, "image/png")], file.bytes.clone()).into_response();

@@ -212,22 +212,7 @@ pub async fn send(
     Path(code): Path<String>,
     multipart: Multipart,
 ) -> Result<Response, ConsoleError> {
-    let (id, version, open) = match appeal(&app, &code).await? {
-        Appeal::Open(id, v) => (id, v, true),
-        Appeal::Ended => {
-            let id = app
-                .store
-                .case_by_public_code(&code)
-                .await?
-                .ok_or(ConsoleError::NotFound)?;
-            let v = app
-                .store
-                .case_version(id, None)
-                .await?
-                .ok_or(ConsoleError::NotFound)?;
-            (id, Box::new(v), false)
-        }
-    };
+    let Appeal { id, version, open } = appeal(&app, &code).await?;
     let sent = read(multipart).await;
     let lang = language(&version, Some(sent.lang.as_str()));
     let w = words(lang);
@@ -254,10 +239,8 @@ pub async fn send(
         return Ok(response);
     }
     let source = Some(sent.source.clone()).filter(|s| is_source(s));
-    let mut problems: Vec<(&str, String)> = match sent.form.check() {
-        Ok(_) => Vec::new(),
-        Err(p) => p,
-    };
+    let checked = sent.form.check();
+    let mut problems: Vec<(&str, String)> = checked.clone().err().unwrap_or_default();
     let photo = match &sent.photo {
         Some(bytes) => match image_type(bytes) {
             Some(t) => Some(TipPhoto {
@@ -303,10 +286,11 @@ pub async fn send(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let tip = sent
-        .form
-        .check()
-        .map_err(|_| ConsoleError::Internal("tip".into()))?;
+    let Ok(tip) = checked else {
+        return Err(ConsoleError::Internal(
+            "a tip with problems was not shown again".into(),
+        ));
+    };
     let origin = TipOrigin {
         case: id,
         version: version.meta.version,
