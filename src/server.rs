@@ -61,6 +61,12 @@ pub async fn serve(
         crate::app::SWEEP_EVERY,
         state.settings.retention,
     ));
+    let visits = state.visits.clone();
+    let counting = tokio::spawn(
+        visits
+            .clone()
+            .flush_every(store.clone(), crate::app::visits::FLUSH_EVERY),
+    );
     let deadline = state.settings.shutdown_deadline;
     // `/metrics` without a token, on an address the operator keeps private
     let metrics = match state.settings.metrics_listen {
@@ -104,6 +110,10 @@ pub async fn serve(
     }
     scheduler.abort();
     sweeper.abort();
+    counting.abort();
+    if let Err(e) = visits.flush(&store).await {
+        tracing::warn!(error = %e, "page visits counted since the last write are lost");
+    }
     // finish the sends in flight and record them; what is left stays queued for the next start
     stop.notify_one();
     if tokio::time::timeout(deadline, worker).await.is_err() {

@@ -12,9 +12,13 @@ mod common;
 mod console;
 #[path = "common/posters.rs"]
 mod posters;
+#[path = "support/tips.rs"]
+mod tips;
 
 use common::{Backend, TestApp, spawn_app};
-use lookout::store::{CaseId, Role};
+use lookout::posters::Format;
+use lookout::store::{CaseId, Role, Via};
+use tips::send_tip;
 
 async fn get(app: &TestApp, path: &str) -> reqwest::Response {
     reqwest::Client::new()
@@ -26,43 +30,13 @@ async fn get(app: &TestApp, path: &str) -> reqwest::Response {
 
 /// What the QR code of the case's letter poster says, read from the PDF as a phone would.
 async fn qr_of_letter_poster(app: &TestApp, id: &str) -> Option<String> {
-    if !(posters::have("pdftoppm") && posters::have("zbarimg")) {
-        return None;
-    }
     let res = app
         .get(&format!("/v1/cases/{id}/posters/letter"), &app.manager)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let pdf = res.bytes().await.unwrap();
-    let (dir, path) = posters::write_temp(&pdf, "pdf");
-    let png = dir.path().join("page");
-    let (ok, out) = posters::run(
-        "pdftoppm",
-        &[
-            "-png",
-            "-r",
-            "150",
-            "-singlefile",
-            path.to_str().unwrap(),
-            png.to_str().unwrap(),
-        ],
-    );
-    assert!(ok, "pdftoppm: {out}");
-    // stdout alone: zbarimg may warn on stderr about the desktop bus it does not need
-    let out = std::process::Command::new("zbarimg")
-        .args(["--quiet", "--raw"])
-        .arg(dir.path().join("page.png"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    assert!(
-        out.status.success(),
-        "zbarimg found no code: {text} {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(text)
+    posters::qr_of_pdf(&res.bytes().await.unwrap())
 }
 
 async fn the_public_page_shows_the_appeal_until_the_case_ends(backend: Backend) {
@@ -164,49 +138,7 @@ async fn the_public_page_shows_the_appeal_until_the_case_ends(backend: Backend) 
 }
 both!(the_public_page_shows_the_appeal_until_the_case_ends);
 
-/// A tip form as a browser sends it: its fields, and a photo when given.
-fn tip_form(fields: &[(&str, &str)], photo: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
-    let boundary = "----lookout-tip-form";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some((name, bytes)) = photo {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-async fn send_tip(
-    client: &reqwest::Client,
-    app: &TestApp,
-    code: &str,
-    fields: &[(&str, &str)],
-    photo: Option<(&str, &[u8])>,
-) -> (u16, String) {
-    let (kind, body) = tip_form(fields, photo);
-    let res = client
-        .post(app.url(&format!("/c/{code}/tips")))
-        .header("content-type", kind)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
-}
-
-const SIGHTING: [(&str, &str); 6] = [
+const SIGHTING: [(&str, &str); 5] = [
     (
         "what",
         "A girl like the one on the poster, red coat, with a tall man",
@@ -215,7 +147,6 @@ const SIGHTING: [(&str, &str); 6] = [
     ("when", "within_hour"),
     ("time", "about 3:15 pm"),
     ("phone", "1-555-555-0199"),
-    ("from", "letter.sample-retail.s1"),
 ];
 
 async fn a_tip_reaches_the_case_managers(backend: Backend) {
@@ -226,9 +157,18 @@ async fn a_tip_reaches_the_case_managers(backend: Backend) {
     let id = case["id"].as_str().unwrap().to_string();
     let case_id: CaseId = id.parse().unwrap();
     let code = app.store.public_code(case_id).await.unwrap();
+    let via = app
+        .store
+        .via_code(&Via {
+            partner_id: "test-partner".into(),
+            location_ref: "s1".into(),
+            format: Format::Letter,
+        })
+        .await
+        .unwrap();
     let public = reqwest::Client::new();
     // the page carries the form, and what the QR code said it came from
-    let html = get(&app, &format!("/c/{code}?from=letter.sample-retail.s1"))
+    let html = get(&app, &format!("/c/{code}?from={via}"))
         .await
         .text()
         .await
@@ -238,17 +178,19 @@ async fn a_tip_reaches_the_case_managers(backend: Backend) {
         "{html}"
     );
     assert!(
-        html.contains("name=\"from\" value=\"letter.sample-retail.s1\""),
+        html.contains(&format!("name=\"from\" value=\"{via}\"")),
         "{html}"
     );
 
     // an urgent sighting with a photo, kept byte for byte
     let photo = lookout::app::portrait_jpeg(7);
+    let mut sighting = SIGHTING.to_vec();
+    sighting.push(("from", &via));
     let (status, html) = send_tip(
         &public,
         &app,
         &code,
-        &SIGHTING,
+        &sighting,
         Some(("IMG_0001.JPG", &photo)),
     )
     .await;
@@ -260,7 +202,7 @@ async fn a_tip_reaches_the_case_managers(backend: Backend) {
     let tip = &tips[0];
     assert!(tip.urgent && tip.has_photo && !tip.after_close);
     assert_eq!(tip.case_version, 1);
-    assert_eq!(tip.source.as_deref(), Some("letter.sample-retail.s1"));
+    assert_eq!(tip.source.as_deref(), Some(via.as_str()));
     assert_eq!(tip.time.as_deref(), Some("about 3:15 pm"));
 
     // the case managers see it, its photo as sent, and handle it
@@ -272,7 +214,7 @@ async fn a_tip_reaches_the_case_managers(backend: Backend) {
     for want in [
         "Urgent: seen within the last hour.",
         "Bus stop on King St",
-        "letter.sample-retail.s1",
+        "Test Partner, location s1, letter poster",
         &format!("/cases/{id}/tips/{}/photo", tip.id),
     ] {
         assert!(page.contains(want), "{want}: {page}");

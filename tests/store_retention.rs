@@ -84,6 +84,32 @@ async fn a_closed_case_is_erased_after_its_retention_period(backend: Backend) {
         )
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // a tip with its sender's number and a photo, sent while the appeal was open
+    let closed_id: lookout::store::CaseId = closed.parse().unwrap();
+    let tip = lookout::tips::TipForm {
+        what: "Saw Robin at the bus stop".into(),
+        place: "King St".into(),
+        when: "today".into(),
+        phone: "1-555-555-0199".into(),
+        ..Default::default()
+    }
+    .check()
+    .unwrap();
+    let origin = lookout::store::TipOrigin {
+        case: closed_id,
+        version: 2,
+        lang: lookout::cases::Lang::En,
+        source: None,
+        after_close: false,
+    };
+    let photo = lookout::store::TipPhoto {
+        content_type: "image/jpeg".into(),
+        bytes: lookout::app::portrait_jpeg(4),
+    };
+    app.store
+        .add_tip(&origin, &tip, Some(&photo), Utc::now())
+        .await
+        .unwrap();
     for id in [&closed, &other] {
         assert_eq!(app.resolve(id).await.status(), 200);
     }
@@ -101,6 +127,7 @@ async fn a_closed_case_is_erased_after_its_retention_period(backend: Backend) {
 
     // after it, both closed cases are erased, and the active one is untouched
     lookout::app::sweep_once(&app.store, now + Duration::days(RETENTION + 1), retention).await;
+    assert_eq!(app.store.tips(closed_id).await.unwrap().len(), 1, "kept");
     for (id, number, name) in [
         (&closed, "2026-RET-01", "Robin Sample-Closed"),
         (&other, "2026-RET-02", "Alex Sample-Other"),
@@ -119,6 +146,14 @@ async fn a_closed_case_is_erased_after_its_retention_period(backend: Backend) {
             assert!(!text.contains(gone), "{gone:?} survived: {text}");
         }
         assert!(left["erased_at"].is_string(), "{left}");
+        // the tips keep when they came and how they were handled, nothing they said
+        for t in app.store.tips(id.parse().unwrap()).await.unwrap() {
+            assert!(
+                t.what.is_empty() && t.place.is_empty() && t.phone.is_none(),
+                "{t:?}"
+            );
+            assert!(!t.has_photo, "{t:?}");
+        }
         assert_eq!(left["case"]["case_number"], number);
         assert_eq!(left["case"]["case_type"], "endangered_missing");
         assert_eq!(left["status"], "resolved");

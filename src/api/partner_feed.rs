@@ -26,7 +26,7 @@ use crate::dispatch::links::{LinkError, LinkQuery};
 use crate::dispatch::worker::{About, Earlier, cap_alert, webhook_payload};
 use crate::partners::{Partner, PartnerId};
 use crate::store::outbox::{self, DeliveryView, Kind, State as DState};
-use crate::store::{Actor, CaseFilter, CaseId, VersionRecord};
+use crate::store::{Actor, CaseFilter, CaseId, VersionRecord, Via};
 use crate::targeting::{RegionExtras, region_for};
 
 const FEED_MAX: i64 = 500;
@@ -249,7 +249,22 @@ pub async fn poster(
     }
     let v = Versions::default().get(&app, &d).await?;
     let case: CaseId = d.case_id.parse().map_err(|_| ApiError::Internal)?;
-    serve(&app, &caller.actor(), case, &v, lang, format, &headers).await
+    let via = Via {
+        partner_id: d.partner_id.clone(),
+        location_ref: d.location_ref.clone().unwrap_or_default(),
+        format,
+    };
+    serve(
+        &app,
+        &caller.actor(),
+        case,
+        &v,
+        lang,
+        format,
+        Some(&via),
+        &headers,
+    )
+    .await
 }
 
 /// The `sender` of CAP messages: the public host, or the service's name.
@@ -393,6 +408,18 @@ pub async fn signed_poster(
     if case.status != CaseStatus::Active.as_str() {
         return Err(ApiError::NotFound("poster (the case is closed)"));
     }
+    // a link sent in a delivery hands out that partner's own poster
+    let via = match &link.delivery {
+        Some(d) => outbox::delivery(&app.store, d)
+            .await?
+            .filter(|d| d.case_id == case.id)
+            .map(|d| Via {
+                partner_id: d.partner_id,
+                location_ref: d.location_ref.unwrap_or_default(),
+                format: link.format,
+            }),
+        None => None,
+    };
     serve(
         &app,
         &Actor::System("link"),
@@ -400,6 +427,7 @@ pub async fn signed_poster(
         &v,
         link.lang,
         link.format,
+        via.as_ref(),
         &headers,
     )
     .await

@@ -18,7 +18,7 @@ use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery};
 use crate::cases::Lang;
 use crate::posters::Format;
-use crate::store::{Actor, CaseId, VersionRecord};
+use crate::store::{Actor, CaseId, VersionRecord, Via};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,10 +72,22 @@ pub async fn poster(
         .case_version(id, q.version)
         .await?
         .ok_or(ApiError::NotFound("case version"))?;
-    serve(&app, &caller.actor(), id, &version, lang, format, &headers).await
+    serve(
+        &app,
+        &caller.actor(),
+        id,
+        &version,
+        lang,
+        format,
+        None,
+        &headers,
+    )
+    .await
 }
 
 /// The poster file as an HTTP response, with its ETag; 304 when the client has it already.
+/// `via`: the partner (and location) it is for, whose own poster it then is.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn serve(
     app: &AppState,
     actor: &Actor,
@@ -83,18 +95,31 @@ pub(super) async fn serve(
     version: &VersionRecord,
     lang: Lang,
     format: Format,
+    via: Option<&Via>,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let key = app.poster_source.key(version, lang, format)?;
-    let etag = format!("\"{key}\"");
+    if via.is_none() {
+        // the shared poster's key is known before anything is drawn
+        let key = app.poster_source.key(version, lang, format)?;
+        let etag = format!("\"{key}\"");
+        if etag_matches(headers, &etag) {
+            return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+        }
+    }
+    let source = &app.poster_source;
+    let poster = match via {
+        Some(via) => {
+            source
+                .for_partner(actor, id, version, lang, format, via)
+                .await?
+        }
+        None => source.get(actor, id, version, lang, format).await?,
+    };
+    let etag = format!("\"{}\"", poster.key);
     if etag_matches(headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
     }
-    let poster = app
-        .poster_source
-        .get(actor, id, version, lang, format)
-        .await?
-        .file;
+    let poster = poster.file;
     let filename = format!(
         "{}-{}-{}-v{}.{}",
         version

@@ -206,7 +206,7 @@ async fn seed_case(store: &Store, c: &DemoCase) -> Result<bool, AppError> {
             "photos": [{"photo_id": photo.id, "caption": "Drawn sample portrait"}]
         }],
         "travel": "vehicle",
-        "contact": {"agency": "Sample County Sheriff (demo)", "phone": "1-555-555-0100", "region": region},
+        "contact": {"agency": "Sample County Sheriff (demo)", "phone": "1-555-555-0100", "region": region, "email": "tips@sheriff.sample.example"},
         "languages": ["en", "es"]
     });
     let bytes = serde_json::to_vec(&doc).expect("plain data serialises");

@@ -9,6 +9,7 @@ pub mod partner_settings;
 mod portrait;
 mod state;
 mod test_send;
+pub mod visits;
 
 pub use crate::distribution::{IndexError, TargetingIndex, WATCH_EVERY};
 pub use crate::poster_files::{

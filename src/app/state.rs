@@ -28,6 +28,8 @@ pub struct AppState {
     pub distributor: Distributor,
     /// What the pull API, the poster links and `/metrics` share with the dispatch worker.
     pub dispatch: Arc<DispatchState>,
+    /// Public page visits counted since they were last written.
+    pub visits: Arc<super::visits::Visits>,
 }
 
 /// The dispatch side of the service.
@@ -116,6 +118,7 @@ impl AppState {
             targeting,
             distributor,
             dispatch: Arc::new(dispatch),
+            visits: Arc::default(),
         })
     }
 

@@ -32,6 +32,7 @@ impl Case {
                 agency: String::new(),
                 phone: String::new(),
                 region: None,
+                email: None,
             },
             languages: self.languages.clone(),
         }

@@ -423,6 +423,9 @@ pub struct Contact {
     pub phone: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// Where tips are forwarded: the investigating agency's address. Never printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 impl Case {

@@ -168,6 +168,14 @@ pub fn validate_case(case: &Case, today: NaiveDate) -> Result<(), CaseError> {
         limits::SHORT_TEXT,
         false,
     );
+    if let Some(email) = &case.contact.email
+        && email.parse::<lettre::Address>().is_err()
+    {
+        v.fail(
+            "contact.email",
+            "an email address, such as tips@agency.example",
+        );
+    }
     v.count("languages", case.languages.len(), 1, Lang::ALL.len());
     for (i, l) in case.languages.iter().enumerate() {
         if case.languages[..i].contains(l) {

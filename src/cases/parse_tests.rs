@@ -99,3 +99,11 @@ fn bare_date_is_accepted_for_missing_since() {
     let case = with(|v| v["missing_since"] = "2026-11-18".into()).unwrap();
     assert_eq!(case.missing_since.local_date().to_string(), "2026-11-18");
 }
+
+#[test]
+fn the_agency_email_for_tips_is_optional_and_checked() {
+    let case = with(|v| v["contact"]["email"] = "tips@apd.example".into()).unwrap();
+    assert_eq!(case.contact.email.as_deref(), Some("tips@apd.example"));
+    let err = with(|v| v["contact"]["email"] = "the detective".into()).unwrap_err();
+    assert!(err.to_string().starts_with("contact.email:"), "{err}");
+}

@@ -329,6 +329,7 @@ pub async fn show(
         None
     };
     let tips = super::tips::context_of(&app, id).await?;
+    let reach = super::reach::of_case(&app, id).await?;
     let html = console.pages.render(
         "case.html",
         context! {
@@ -337,6 +338,7 @@ pub async fn show(
             type_label => type_label(case.case_type.as_str()), names => names(case),
             langs => langs, formats => formats, versions => versions, targeting => targeting,
             in_flight => in_flight, approval => approval, public_page => public_page, tips => tips,
+            reach => reach, agency_email => &case.contact.email,
             erased => record.erased_at.as_deref().map(short), ..distribution,
         },
     )?;

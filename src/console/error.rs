@@ -27,6 +27,8 @@ pub enum ConsoleError {
     Busy,
     #[error("the page took too long")]
     TimedOut,
+    #[error("the case has no agency email to forward a tip to")]
+    NoAgencyEmail,
 }
 
 impl From<crate::poster_files::PosterError> for ConsoleError {
@@ -67,6 +69,11 @@ impl ConsoleError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "This took too long",
                 "The page was stopped before it finished. What was saved before stays saved. Reload the page; if it keeps happening, tell your administrator the time it happened.",
+            ),
+            ConsoleError::NoAgencyEmail => (
+                StatusCode::CONFLICT,
+                "No address to forward to",
+                "This case has no email address for the investigating agency, so the tip was not forwarded and nothing changed. Edit the case, fill in Contact, Email for tips, and forward the tip again.",
             ),
             _ => (
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -12,6 +12,7 @@ mod error;
 mod pages;
 mod portal;
 mod public;
+mod reach;
 mod session;
 mod sign_in;
 mod test_send;
@@ -168,6 +169,7 @@ pub fn routes(console: Arc<Console>) -> Router<AppState> {
         )
         .route("/cases/{id}/distribution", get(cases::distribution))
         .route("/cases/{id}/tips/{tip}", post(tips::handle))
+        .route("/cases/{id}/tips/{tip}/forward", post(tips::forward))
         .route("/cases/{id}/tips/{tip}/photo", get(tips::photo))
         .route("/cases/{id}/posters/{format}", get(cases::poster))
         .route("/cases/{id}/targeting.svg", get(actions::map))

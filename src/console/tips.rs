@@ -12,24 +12,84 @@ use serde::Deserialize;
 use super::ConsoleError;
 use super::session::Viewer;
 use crate::app::AppState;
-use crate::store::{CaseId, TipRecord};
+use std::collections::HashMap;
+
+use crate::partners::PartnerId;
+use crate::store::{CaseId, TipMessageKind, TipRecord};
 use crate::tips::TipState;
 
-/// The case page's tips, newest first, urgent ones marked.
+/// The case page's tips, newest first, urgent ones marked, each with the poster it came from and
+/// the messages sent about it.
 pub(super) async fn context_of(
     app: &AppState,
     id: CaseId,
 ) -> Result<minijinja::Value, ConsoleError> {
     let tips = app.store.tips(id).await?;
     let who = super::who::Names::load(app).await?;
-    let rows: Vec<_> = tips.iter().map(|t| row(t, &who)).collect();
+    let mut messages: HashMap<String, Vec<minijinja::Value>> = HashMap::new();
+    for (tip, m) in app.store.tip_messages(id).await? {
+        messages.entry(tip).or_default().push(context! {
+            forward => m.kind == TipMessageKind::Forward, to => m.recipients.join(", "),
+            state => m.state, attempts => m.attempts, error => m.last_error,
+            sent_at => m.sent_at.as_deref().and_then(|s| s.get(0..16)).map(|s| s.replace('T', " ")),
+        });
+    }
+    let mut vias = Vias::default();
+    let mut rows = Vec::with_capacity(tips.len());
+    for t in &tips {
+        let via = vias.words(app, t.source.as_deref()).await?;
+        let sent = messages.remove(&t.id).unwrap_or_default();
+        rows.push(row(t, &who, via, sent));
+    }
     let new = tips.iter().filter(|t| t.state == TipState::New).count();
     let states: Vec<&str> = TipState::ALL.iter().map(|s| s.as_str()).collect();
     Ok(context! { rows => rows, new => new, states => states })
 }
 
-fn row(t: &TipRecord, who: &super::who::Names) -> minijinja::Value {
+/// Via codes in words (partner name, location, format), each looked up once per page.
+#[derive(Default)]
+pub(super) struct Vias {
+    known: HashMap<String, Option<String>>,
+}
+
+impl Vias {
+    pub(super) async fn words(
+        &mut self,
+        app: &AppState,
+        code: Option<&str>,
+    ) -> Result<Option<String>, ConsoleError> {
+        let Some(code) = code else { return Ok(None) };
+        if let Some(w) = self.known.get(code) {
+            return Ok(w.clone());
+        }
+        let words = match app.store.via(code).await? {
+            Some(via) => {
+                let name = match PartnerId::parse(&via.partner_id) {
+                    Ok(p) => app.store.partner(&p).await?.map(|r| r.partner.name),
+                    Err(_) => None,
+                };
+                let mut w = name.unwrap_or_else(|| via.partner_id.clone());
+                if !via.location_ref.is_empty() {
+                    w.push_str(&format!(", location {}", via.location_ref));
+                }
+                w.push_str(&format!(", {} poster", via.format.as_str()));
+                Some(w)
+            }
+            None => None,
+        };
+        self.known.insert(code.to_string(), words.clone());
+        Ok(words)
+    }
+}
+
+fn row(
+    t: &TipRecord,
+    who: &super::who::Names,
+    via: Option<String>,
+    messages: Vec<minijinja::Value>,
+) -> minijinja::Value {
     context! {
+        via => via, messages => messages,
         id => &t.id, received => t.received_at.get(0..16).map(|s| s.replace('T', " ")),
         version => t.case_version, what => &t.what, place => &t.place, when => t.when,
         time => &t.time, urgent => t.urgent, name => &t.name, phone => &t.phone, email => &t.email,
@@ -74,6 +134,47 @@ pub async fn handle(
     if !done {
         return Err(ConsoleError::NotFound);
     }
+    Ok(Redirect::to(&format!("/cases/{id}#tip-{tip}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Forwarding {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// A case manager forwards a tip to the investigating agency's address on the case: queued in
+/// the outbox (durable, retried, audited) and the tip marked forwarded.
+pub async fn forward(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path((id, tip)): Path<(String, String)>,
+    Form(f): Form<Forwarding>,
+) -> Result<Response, ConsoleError> {
+    viewer.check(&f.csrf)?;
+    let id: CaseId = id.parse().map_err(|_| ConsoleError::NotFound)?;
+    let version = app
+        .store
+        .case_version(id, None)
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
+    // the form is offered only when the case has an address; a stale page learns it here
+    let Some(to) = version.document.contact.email.clone() else {
+        return Err(ConsoleError::NoAgencyEmail);
+    };
+    let note: String = f.note.trim().chars().take(NOTE_MAX).collect();
+    let note = (!note.is_empty()).then_some(note);
+    let now = app.distributor.clock().now();
+    let done = app
+        .store
+        .forward_tip(id, &tip, &to, note.as_deref(), &viewer.actor(), now)
+        .await?;
+    if !done {
+        return Err(ConsoleError::NotFound);
+    }
+    tracing::info!(case_id = %id, tip = %tip, "tip forwarded to the agency");
     Ok(Redirect::to(&format!("/cases/{id}#tip-{tip}")).into_response())
 }
 

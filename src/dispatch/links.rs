@@ -40,6 +40,9 @@ pub struct PosterLink {
     pub format: Format,
     pub lang: Lang,
     pub expires: DateTime<Utc>,
+    /// The delivery the link was sent in: its poster is the partner's own, whose QR code counts
+    /// the visits and tips it brings for them.
+    pub delivery: Option<String>,
 }
 
 /// The query part of a link, as the poster route receives it.
@@ -48,6 +51,9 @@ pub struct LinkQuery {
     pub lang: String,
     pub exp: i64,
     pub sig: String,
+    /// [`PosterLink::delivery`].
+    #[serde(default)]
+    pub to: Option<String>,
 }
 
 /// Signs and verifies poster links. Holds the key; Debug does not print it.
@@ -103,10 +109,15 @@ impl LinkSigner {
             ]);
         let exp = link.expires.timestamp();
         let sig = B64URL.encode(self.tag(link, exp));
-        url.query_pairs_mut()
-            .append_pair("lang", link.lang.code())
+        let mut query = url.query_pairs_mut();
+        query.append_pair("lang", link.lang.code());
+        if let Some(d) = &link.delivery {
+            query.append_pair("to", d);
+        }
+        query
             .append_pair("exp", &exp.to_string())
             .append_pair("sig", &sig);
+        drop(query);
         url.into()
     }
 
@@ -130,6 +141,7 @@ impl LinkSigner {
             format,
             lang,
             expires,
+            delivery: query.to.clone(),
         };
         // Signature before expiry: only a genuine link learns that it has expired.
         self.mac(&link, query.exp)
@@ -175,6 +187,7 @@ impl LinkSigner {
                 .and_then(|e| e.parse().ok())
                 .ok_or(LinkError::Malformed("exp"))?,
             sig: get("sig").ok_or(LinkError::Malformed("sig"))?,
+            to: get("to"),
         };
         self.verify(case, version, format, &query, now)
     }
@@ -192,6 +205,13 @@ impl LinkSigner {
         ] {
             mac.update(&(field.len() as u64).to_be_bytes());
             mac.update(field.as_bytes());
+        }
+        // after the fixed fields, so a link without one signs as it always did
+        if let Some(d) = &link.delivery {
+            for field in ["delivery", d.as_str()] {
+                mac.update(&(field.len() as u64).to_be_bytes());
+                mac.update(field.as_bytes());
+            }
         }
         mac
     }
@@ -218,7 +238,29 @@ mod tests {
             format: Format::Letter,
             lang: Lang::Es,
             expires: now() + chrono::Duration::days(7),
+            delivery: None,
         }
+    }
+
+    #[test]
+    fn a_delivery_is_signed_with_its_link() {
+        let signer = LinkSigner::new("https://lookout.example.org", KEY).unwrap();
+        let mine = PosterLink {
+            delivery: Some("d-1".into()),
+            ..link()
+        };
+        let url = signer.sign(&mine);
+        assert_eq!(signer.verify_url(&url, now()), Ok(mine));
+        let other = url.replace("to=d-1", "to=d-2");
+        assert_eq!(
+            signer.verify_url(&other, now()),
+            Err(LinkError::BadSignature)
+        );
+        let dropped = url.replace("to=d-1&", "");
+        assert_eq!(
+            signer.verify_url(&dropped, now()),
+            Err(LinkError::BadSignature)
+        );
     }
 
     #[test]
@@ -284,6 +326,7 @@ mod tests {
             lang: "fr".into(),
             exp: 0,
             sig: "AAAA".into(),
+            to: None,
         };
         assert_eq!(
             s.verify("C", 1, Format::A4, &q, now()),

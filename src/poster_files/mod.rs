@@ -23,7 +23,7 @@ use crate::posters::{
 /// Pixels to the point of the print preview: a letter page is 1224 × 1584.
 const PREVIEW_ZOOM: f32 = 2.0;
 use crate::store::{
-    Actor, AuditEvent, CachedPoster, CaseId, PhotoId, Store, StoreError, VersionRecord,
+    Actor, AuditEvent, CachedPoster, CaseId, PhotoId, Store, StoreError, VersionRecord, Via,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +65,12 @@ impl PosterSettings {
             public_url.map(|u| format!("{}/c/{CODE_PLACEHOLDER}", u.trim_end_matches('/')))
         })
     }
+}
+
+/// `url` with the via code as its `from` parameter.
+fn with_via(url: &str, code: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}from={code}")
 }
 
 #[derive(Clone)]
@@ -163,6 +169,42 @@ impl PosterSource {
         Ok(Poster { key, file })
     }
 
+    /// The poster of version `v` made for one partner (and location): its QR code and printed
+    /// address carry the partner's via code, so the visits and tips it brings are counted for
+    /// them. Kept in memory only: every partner has its own, and each is quick to draw again.
+    /// Without a page address of this service's own, the shared poster serves.
+    pub async fn for_partner(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        v: &VersionRecord,
+        lang: Lang,
+        format: Format,
+        via: &Via,
+    ) -> Result<Poster, PosterError> {
+        let ours = matches!(&self.settings.case_page_url, Some(t) if t.contains(CODE_PLACEHOLDER));
+        if !ours {
+            return self.get(actor, id, v, lang, format).await;
+        }
+        let code = self.store.via_code(via).await?;
+        let key = format!("{}-{code}", self.key(v, lang, format)?);
+        if let Some(file) = self.memory.get(&key) {
+            return Ok(Poster { key, file });
+        }
+        let mark = v.sample.then_some(Mark::Sample);
+        let bytes = self
+            .draw(id, v, lang, mark, Some(code), move |input| {
+                render(input, format)
+            })
+            .await?;
+        let file = Arc::new(CachedPoster {
+            content_type: format.content_type().to_string(),
+            bytes,
+        });
+        self.memory.put(&key, file.clone());
+        Ok(Poster { key, file })
+    }
+
     async fn load_or_render(
         &self,
         actor: &Actor,
@@ -214,7 +256,7 @@ impl PosterSource {
         }
         let mark = v.sample.then_some(Mark::Sample);
         let bytes = self
-            .draw(id, v, lang, mark, |input| {
+            .draw(id, v, lang, mark, None, |input| {
                 render_preview(input, Format::Letter, PREVIEW_ZOOM)
             })
             .await?;
@@ -246,18 +288,21 @@ impl PosterSource {
         format: Format,
         mark: Option<Mark>,
     ) -> Result<Vec<u8>, PosterError> {
-        self.draw(id, version, lang, mark, move |input| render(input, format))
-            .await
+        self.draw(id, version, lang, mark, None, move |input| {
+            render(input, format)
+        })
+        .await
     }
 
     /// Run `write` over the poster input of `version` on the CPU limit: the one place a poster of
-    /// this source is drawn, whatever the writer.
+    /// this source is drawn, whatever the writer. `via`: the via code its page address carries.
     async fn draw(
         &self,
         id: CaseId,
         version: &VersionRecord,
         lang: Lang,
         mark: Option<Mark>,
+        via: Option<String>,
         write: impl FnOnce(&PosterInput<'_>) -> Result<Vec<u8>, RenderError> + Send + 'static,
     ) -> Result<Vec<u8>, PosterError> {
         let photos = self.load_photos(version).await?;
@@ -265,7 +310,11 @@ impl PosterSource {
         // the QR code opens the case's public page: its short address, made at first use
         let page_url = match &self.settings.case_page_url {
             Some(t) if t.contains(CODE_PLACEHOLDER) => {
-                Some(t.replace(CODE_PLACEHOLDER, &self.store.public_code(id).await?))
+                let url = t.replace(CODE_PLACEHOLDER, &self.store.public_code(id).await?);
+                Some(match via {
+                    Some(code) => with_via(&url, &code),
+                    None => url,
+                })
             }
             other => other.clone(),
         };

@@ -93,6 +93,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0014_portal_indexes.sql"),
         include_str!("../../migrations/postgres/0014_portal_indexes.sql"),
     ),
+    (
+        15,
+        "reach",
+        include_str!("../../migrations/sqlite/0015_reach.sql"),
+        include_str!("../../migrations/postgres/0015_reach.sql"),
+    ),
 ];
 
 pub(super) fn migrator(backend: Backend) -> Migrator {

@@ -7,14 +7,19 @@ use sqlx::Row;
 use super::{CaseId, Store, StoreError, now};
 
 /// Letters and digits that cannot be mistaken for one another when typed from a poster.
-const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+pub(super) const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
 const CODE_LEN: usize = 10;
 
 /// A new code: 10 of 31 symbols, about 49 bits from the operating system's random source.
 fn new_code() -> String {
+    random_code(CODE_LEN)
+}
+
+/// `len` symbols of [`ALPHABET`] from the operating system's random source.
+pub(super) fn random_code(len: usize) -> String {
     use rand::Rng;
     let mut rng = rand::rng();
-    (0..CODE_LEN)
+    (0..len)
         .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
         .collect()
 }

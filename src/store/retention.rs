@@ -1,7 +1,8 @@
 //! Retention: a closed case's personal details are erased a set time after it closed. Its versions
 //! keep their numbers, authors and changed fields, with a document holding only the number, type,
 //! status, day and agency; its photos (those no other case shows) and cached posters are deleted;
-//! the search finds it by number only. The erasure is audited.
+//! the search finds it by number only; its tips lose their words, senders and photos. The erasure
+//! is audited.
 
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
@@ -74,6 +75,7 @@ impl Store {
             .bind(id.to_string())
             .execute(tx.conn())
             .await?;
+        erase_tips(tx.conn(), id).await?;
         let event = AuditEvent {
             actor: &ACTOR,
             action: "case.erase",
@@ -85,6 +87,32 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// A case's tips lose what they said and who sent them, and their photos; each keeps when it came,
+/// how it was handled and the poster that brought it, so the reach counts stand. A message about
+/// one that is still queued is never sent.
+async fn erase_tips(conn: &mut AnyConnection, id: CaseId) -> Result<(), StoreError> {
+    let case = id.to_string();
+    sqlx::query("DELETE FROM tip_photos WHERE tip_id IN (SELECT id FROM tips WHERE case_id = $1)")
+        .bind(&case)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE tips SET seen_what = '', seen_where = '', seen_time = NULL, contact_name = NULL, \
+         contact_phone = NULL, contact_email = NULL, note = NULL WHERE case_id = $1",
+    )
+    .bind(&case)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE tip_messages SET state = 'failed', last_error = 'the case was erased', \
+         lease_owner = NULL, lease_until = NULL WHERE case_id = $1 AND state IN ('pending', 'sending')",
+    )
+    .bind(&case)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Replace every version's document by its erased form; returns the photo ids they showed.

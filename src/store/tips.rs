@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::audit::{AuditEvent, record};
+use super::tip_messages::{TipMessageKind, enqueue};
 use super::{Actor, CaseId, Store, StoreError, flag, stamp};
 use crate::cases::Lang;
 use crate::tips::{NewTip, SeenWhen, TipState};
@@ -126,8 +127,17 @@ impl Store {
                 .execute(tx.conn())
                 .await?;
         }
+        let public = Actor::System("public");
+        if tip.when.urgent() && !origin.after_close {
+            // a sighting within the hour: the case managers on the case are told at once
+            let to = Store::case_managers_on(&mut tx, origin.case).await?;
+            if !to.is_empty() {
+                let kind = TipMessageKind::Urgent;
+                enqueue(&mut tx, &id, origin.case, kind, &to, &public, now).await?;
+            }
+        }
         let event = AuditEvent {
-            actor: &Actor::System("public"),
+            actor: &public,
             action: "tip.receive",
             case_id: Some(origin.case),
             subject: Some(id.clone()),
@@ -147,6 +157,17 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(tip).collect()
+    }
+
+    /// Tip `id` of case `case`.
+    pub async fn tip(&self, case: CaseId, id: &str) -> Result<Option<TipRecord>, StoreError> {
+        let sql = format!("{TIP_SELECT} WHERE t.id = $1 AND t.case_id = $2");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(case.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(tip).transpose()
     }
 
     /// The photo of tip `id` of case `case`, as it was sent.

@@ -51,6 +51,8 @@ pub struct TestApp {
     pub database_url: String,
     /// Where emails are written when no SMTP server is configured.
     pub outbox: std::path::PathBuf,
+    /// The public page visits the running app has counted and not yet written.
+    pub visits: std::sync::Arc<lookout::app::visits::Visits>,
     _dir: tempfile::TempDir,
     postgres: Option<PgDatabase>,
 }
@@ -208,6 +210,7 @@ pub async fn spawn_app_on(
     tune(&mut config);
     let outbox = config.outbox_dir.clone();
     let state = app::state_with_clock(store.clone(), &config, clock).expect("state");
+    let visits = state.visits.clone();
     tokio::spawn(lookout::server::serve(
         listener,
         state,
@@ -243,6 +246,7 @@ pub async fn spawn_app_on(
         client: reqwest::Client::new(),
         database_url,
         outbox,
+        visits,
         _dir: dir,
         postgres: pg,
     })

@@ -190,3 +190,38 @@ pub fn pdf_text(pdf: &[u8]) -> String {
 pub fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// What the QR code on the first page of `pdf` says, read as a phone would (poppler draws the page,
+/// zbarimg reads it); `None` only off CI, when the tools are missing.
+pub fn qr_of_pdf(pdf: &[u8]) -> Option<String> {
+    if !(have("pdftoppm") && have("zbarimg")) {
+        return None;
+    }
+    let (dir, path) = write_temp(pdf, "pdf");
+    let png = dir.path().join("page");
+    let (ok, out) = run(
+        "pdftoppm",
+        &[
+            "-png",
+            "-r",
+            "150",
+            "-singlefile",
+            path.to_str().unwrap(),
+            png.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "pdftoppm: {out}");
+    // stdout alone: zbarimg may warn on stderr about the desktop bus it does not need
+    let out = Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(dir.path().join("page.png"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        out.status.success(),
+        "zbarimg found no code: {text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(text)
+}

@@ -125,6 +125,7 @@ pub async fn show(
             |l| context! { reference => &l.reference, name => &l.name, lat => l.lat, lon => l.lon },
         )
         .collect();
+    let reach = crate::console::reach::of_partner(&app, &id).await?;
     let html = console.pages.render(
         "partner.html",
         context! {
@@ -136,6 +137,7 @@ pub async fn show(
             case_types => p.case_types.len(), daily_cap => p.daily_cap,
             cadence => p.cadence.describe(),
             health => health, locations => shown, location_count => locations.len(),
+            reach => reach,
         },
     )?;
     Ok(html.into_response())

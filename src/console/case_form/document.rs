@@ -234,7 +234,7 @@ pub fn document(v: &mut Fields, languages: &[String], errors: &mut Fields) -> Va
         doc["destinations"] = json!(destinations);
     }
     let mut contact = json!({});
-    for key in ["agency", "phone", "region"] {
+    for key in ["agency", "phone", "region", "email"] {
         if let Some(x) = v
             .get(&format!("contact.{key}"))
             .filter(|x| !x.trim().is_empty())

@@ -130,6 +130,7 @@ pub fn fields_of(case: &Case) -> (Fields, Vec<String>) {
         "contact.region".into(),
         case.contact.region.as_ref(),
     );
+    put(&mut v, "contact.email".into(), case.contact.email.as_ref());
     let languages = case
         .languages
         .iter()

@@ -25,7 +25,7 @@ use crate::posters::Format;
 use crate::store::outbox::{
     ActivePoster, PosterFilter, active_posters, delivery, handed_out, takedowns_count,
 };
-use crate::store::{CachedPoster, CaseId};
+use crate::store::{CachedPoster, CaseId, Via};
 
 /// The viewer's partner as the service holds it now (formats, languages, name).
 pub(super) fn own_partner(app: &AppState, viewer: &PartnerViewer) -> Result<Partner, ConsoleError> {
@@ -171,7 +171,13 @@ pub async fn poster_file(
         .case_id
         .parse()
         .map_err(|_| ConsoleError::Internal("case id".into()))?;
-    let (case_number, file) = poster_bytes(&app, &viewer, id, d.version, lang, format).await?;
+    // one download serves every store the poster was for: the partner's own code, no store's
+    let via = Via {
+        partner_id: viewer.partner.to_string(),
+        location_ref: String::new(),
+        format,
+    };
+    let (case_number, file) = poster_bytes(&app, &viewer, id, d.version, lang, &via).await?;
     // the partner has it now: when the case ends, it is told to take it down
     let now = app.distributor.clock().now();
     handed_out(&app.store, &viewer.partner, id, d.version, now).await?;
@@ -195,15 +201,15 @@ pub async fn poster_file(
         .into_response())
 }
 
-/// One poster of a case version as the partner receives it, with its case number. The version must
-/// still be there: a poster of an erased or missing case is not found.
+/// One poster of a case version as the partner receives it (its own, carrying `via`), with its case
+/// number. The version must still be there: a poster of an erased or missing case is not found.
 pub(super) async fn poster_bytes(
     app: &AppState,
     viewer: &PartnerViewer,
     case: CaseId,
     version: u32,
     lang: Lang,
-    format: Format,
+    via: &Via,
 ) -> Result<(String, Arc<CachedPoster>), ConsoleError> {
     let record = app
         .store
@@ -212,7 +218,7 @@ pub(super) async fn poster_bytes(
         .ok_or(ConsoleError::NotFound)?;
     let poster = app
         .poster_source
-        .get(&viewer.actor(), case, &record, lang, format)
+        .for_partner(&viewer.actor(), case, &record, lang, via.format, via)
         .await?;
     Ok((record.document.case_number.clone(), poster.file))
 }

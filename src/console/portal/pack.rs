@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::console::ConsoleError;
 use crate::console::session::PartnerViewer;
 use crate::posters::{Format, pack};
+use crate::store::Via;
 use crate::store::outbox::{PosterFilter, active_posters, handed_out};
 
 #[derive(Deserialize, Default)]
@@ -61,8 +62,14 @@ pub async fn download(
         return Ok(Redirect::to(&to).into_response());
     }
     let mut files = Vec::with_capacity(posters.len());
+    // this wall's own posters: a lead they bring is traced to this store
+    let via = Via {
+        partner_id: viewer.partner.to_string(),
+        location_ref: location.reference.clone(),
+        format,
+    };
     for p in &posters {
-        let (_, file) = poster_bytes(&app, &viewer, p.case_id, p.version, lang, format).await?;
+        let (_, file) = poster_bytes(&app, &viewer, p.case_id, p.version, lang, &via).await?;
         files.push(file);
     }
     let title = format!("Posters for {} ({})", location.name, location.reference);

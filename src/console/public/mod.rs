@@ -15,7 +15,7 @@ use super::{Console, ConsoleError};
 use crate::app::AppState;
 use crate::cases::Lang;
 use crate::dispatch::payload::CaseSummary;
-use crate::store::{CaseId, VersionRecord};
+use crate::store::{CaseId, VersionRecord, is_via_code};
 
 pub mod tips;
 
@@ -83,12 +83,15 @@ pub async fn page(
     Path(code): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, ConsoleError> {
-    let Appeal { version, open, .. } = appeal(&app, &code).await?;
+    let Appeal { id, version, open } = appeal(&app, &code).await?;
     if !open {
         return ended(&console, q.lang.as_deref());
     }
     let lang = language(&version, q.lang.as_deref());
-    let source = q.from.filter(|s| tips::is_source(s));
+    let source = q.from.filter(|s| is_via_code(s));
+    let now = app.distributor.clock().now();
+    app.visits
+        .count(id, source.as_deref().unwrap_or_default(), now);
     let form = context! { v => context! { source => source }, e => context! {} };
     render(&app, &console, &code, &version, lang, form, StatusCode::OK)
 }

@@ -30,14 +30,6 @@ pub const PER_ADDRESS: usize = 10;
 /// connection is closed.
 pub const BODY_MAX: usize = 2 * limits::PHOTO + 1_000_000;
 
-/// A `from` value a QR code may carry: letters, digits, `-`, `_` and `.`, short.
-pub fn is_source(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-}
-
 /// What the form says, in each language.
 #[derive(Serialize)]
 pub struct Words {
@@ -238,7 +230,11 @@ pub async fn send(
         );
         return Ok(response);
     }
-    let source = Some(sent.source.clone()).filter(|s| is_source(s));
+    // a via code that stands for nothing (typed, or made up) is not kept
+    let source = match app.store.via(&sent.source).await? {
+        Some(_) => Some(sent.source.clone()),
+        None => None,
+    };
     let checked = sent.form.check();
     let mut problems: Vec<(&str, String)> = checked.clone().err().unwrap_or_default();
     let photo = match &sent.photo {

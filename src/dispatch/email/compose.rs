@@ -22,8 +22,10 @@ use minijinja::{Environment, UndefinedBehavior, context};
 use serde::Serialize;
 
 mod digest;
+mod tip;
 
 pub use digest::{DigestEmail, DigestEntry};
+pub use tip::{TipEmail, TipFacts};
 
 use super::EmailError;
 use crate::cases::Lang;
@@ -31,6 +33,14 @@ use crate::dispatch::payload::{CaseSummary, EventType, PosterFile, WithdrawReaso
 
 /// The templates, compiled in so a deployed binary cannot lose them.
 const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "tip.en.txt",
+        include_str!("../../../templates/email/tip.en.txt"),
+    ),
+    (
+        "tip.en.html",
+        include_str!("../../../templates/email/tip.en.html"),
+    ),
     (
         "subject.en.txt",
         include_str!("../../../templates/email/subject.en.txt"),

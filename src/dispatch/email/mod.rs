@@ -6,7 +6,7 @@ mod transport;
 
 pub use compose::{
     Audience, Composer, DigestEmail, DigestEntry, DkimSettings, EmailInput, LocationLine,
-    PdfAttachment,
+    PdfAttachment, TipEmail, TipFacts,
 };
 pub use transport::{Mailer, PoolSettings, SmtpSecurity, SmtpSettings};
 

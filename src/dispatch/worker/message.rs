@@ -84,6 +84,7 @@ pub fn poster_files(a: &About<'_>, links: &LinkSigner) -> Vec<PosterFile> {
                 format,
                 lang,
                 expires,
+                delivery: Some(a.delivery_id.to_string()),
             };
             files.push(PosterFile {
                 format,

@@ -13,6 +13,7 @@ mod liveness;
 mod message;
 mod metrics;
 mod send;
+mod tips;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -170,6 +171,8 @@ impl Worker {
             if last_digests.elapsed() >= DIGEST_POLL {
                 last_digests = Instant::now();
                 self.start_digests(&slots, &done_tx).await;
+                // tips are few: sent in turn, each within a poll of being queued
+                self.send_tip_messages().await;
             }
             // wait for a free slot before claiming, so nothing is claimed that cannot be sent now
             let first = tokio::select! {

@@ -16,7 +16,7 @@ use crate::partners::{Delivery, Partner, PartnerId};
 use crate::poster_files::issue_date;
 use crate::posters::Format;
 use crate::store::outbox::{Channel, Claimed, Kind};
-use crate::store::{Actor, CachedPoster, CaseId, VersionRecord};
+use crate::store::{Actor, CachedPoster, CaseId, VersionRecord, Via};
 
 /// Versions never change once written, so they are kept in memory while deliveries of them go out.
 #[derive(Default)]
@@ -240,9 +240,15 @@ impl Worker {
         lang: Lang,
         format: Format,
     ) -> Result<Arc<CachedPoster>, SendOutcome> {
+        // the partner's own poster: its QR code says whose wall it was seen on
+        let via = Via {
+            partner_id: c.partner_id.clone(),
+            location_ref: c.location_ref.clone(),
+            format,
+        };
         match self
             .posters
-            .get(&ACTOR, c.case_id, version, lang, format)
+            .for_partner(&ACTOR, c.case_id, version, lang, format, &via)
             .await
         {
             Ok(p) => Ok(p.file),

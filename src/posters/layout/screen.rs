@@ -234,8 +234,27 @@ fn compose<'a>(
     let h = pen.measure_fitted(&call, inner.w, hot, hot.size * 0.6)
         + pen.measure(&second, inner.w, small);
     fits &= h <= inner.h;
+    // the case's page as text, where the footer has room for it: a screen has no QR code to scan
+    let address = page_address(ctx.input.case_page_url, &case.case_number)
+        .filter(|a| h + pen.measure(a, inner.w, small) <= inner.h);
+    let h = h + address
+        .as_ref()
+        .map_or(0.0, |a| pen.measure(a, inner.w, small));
     let y = inner.y + (inner.h - h).max(0.0) / 2.0;
     let y = pen.fitted(&call, inner.x, y, inner.w, hot, hot.size * 0.6);
-    pen.paragraph(&second, inner.x, y, inner.w, small);
+    let y = pen.paragraph(&second, inner.x, y, inner.w, small);
+    if let Some(a) = address {
+        pen.paragraph(&a, inner.x, y, inner.w, small);
+    }
     Ok((pen.elements, fits))
+}
+
+/// The case page's address as printed: without its scheme, which nobody types.
+fn page_address(url: Option<&str>, case_number: &str) -> Option<String> {
+    let url = url?.replace("{case_number}", case_number);
+    let bare = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(&url);
+    Some(bare.to_string())
 }
