@@ -168,12 +168,24 @@ async fn a_member_of_the_public_sends_a_tip_in_a_browser() {
     let text = String::from_utf8_lossy(&forwarded.data).to_string();
     assert!(text.contains("Bus stop on King St"), "{text}");
     assert!(text.contains("Test Partner, letter poster"), "{text}");
+    // the worker records the send just after the server took it
+    for _ in 0..200 {
+        let sent = app.store.tip_messages(case_id).await.unwrap();
+        if sent.iter().any(|(_, m)| m.state == "sent") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     browser::run(&b, async {
-        b.goto(&app.url(&format!("/cases/{id}#tip-{first}"))).await;
+        // the page again (not only its anchor, which a browser would scroll to without a load)
+        b.goto(&app.url(&format!("/cases/{id}"))).await;
         b.wait_for_text(&format!("To {AGENCY}: sent"), 10).await;
         b.wait_for_text("Reach", 10).await;
         b.accessible().await;
+        b.goto(&app.url(&format!("/cases/{id}#tip-{first}"))).await;
         b.shot("console-forwarded").await;
+        b.goto(&app.url(&format!("/cases/{id}#reach"))).await;
+        b.shot("console-reach").await;
     })
     .await;
 

@@ -35,6 +35,8 @@ CREATE TABLE tip_messages (
     -- the addresses, as a JSON list
     recipients      TEXT NOT NULL,
     requested_by    TEXT NOT NULL,
+    -- what the case manager wrote for the agency with a forwarded tip
+    note            TEXT,
     state           TEXT NOT NULL,
     attempts        BIGINT NOT NULL,
     next_attempt_at TEXT NOT NULL,

@@ -98,15 +98,16 @@ pub(super) async fn serve(
     via: Option<&Via>,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    if via.is_none() {
-        // the shared poster's key is known before anything is drawn
-        let key = app.poster_source.key(version, lang, format)?;
-        let etag = format!("\"{key}\"");
-        if etag_matches(headers, &etag) {
-            return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
-        }
-    }
     let source = &app.poster_source;
+    // the key is known before anything is drawn
+    let key = match via {
+        Some(via) => source.partner_key(version, lang, format, via).await?,
+        None => source.key(version, lang, format)?,
+    };
+    let etag = format!("\"{key}\"");
+    if etag_matches(headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
     let poster = match via {
         Some(via) => {
             source
@@ -115,10 +116,6 @@ pub(super) async fn serve(
         }
         None => source.get(actor, id, version, lang, format).await?,
     };
-    let etag = format!("\"{}\"", poster.key);
-    if etag_matches(headers, &etag) {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
-    }
     let poster = poster.file;
     let filename = format!(
         "{}-{}-{}-v{}.{}",

@@ -42,8 +42,12 @@ impl Visits {
     pub async fn flush(&self, store: &Store) -> Result<(), StoreError> {
         let taken = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
         if let Err(e) = store.add_visits(&taken).await {
+            // kept for the next write, within the same bound as counting
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            for (k, n) in taken {
+            for (mut k, n) in taken {
+                if pending.len() >= MAX_KEYS && !pending.contains_key(&k) {
+                    k.via = String::new();
+                }
                 *pending.entry(k).or_insert(0) += n;
             }
             return Err(e);

@@ -45,6 +45,8 @@ pub struct Console {
     pub(crate) tip_throttle: throttle::Throttle,
     /// Session cookies only over https when the service is reached by https.
     pub(crate) secure_cookies: bool,
+    /// The public pages' parsed versions and rendered pages.
+    pub(crate) public: public::cache::PublicCache,
 }
 
 impl Console {
@@ -54,6 +56,7 @@ impl Console {
             throttle: throttle::Throttle::default(),
             tip_throttle: throttle::Throttle::default(),
             secure_cookies,
+            public: Default::default(),
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::app::AppState;
 use std::collections::HashMap;
 
 use crate::partners::PartnerId;
-use crate::store::{CaseId, TipMessageKind, TipRecord};
+use crate::store::{CaseId, Forwarded, TipMessageKind, TipRecord};
 use crate::tips::TipState;
 
 /// The case page's tips, newest first, urgent ones marked, each with the poster it came from and
@@ -28,8 +28,10 @@ pub(super) async fn context_of(
     let who = super::who::Names::load(app).await?;
     let mut messages: HashMap<String, Vec<minijinja::Value>> = HashMap::new();
     for (tip, m) in app.store.tip_messages(id).await? {
+        let forwarded = m.kind == TipMessageKind::Forward && m.state != "failed";
         messages.entry(tip).or_default().push(context! {
-            forward => m.kind == TipMessageKind::Forward, to => m.recipients.join(", "),
+            forward => m.kind == TipMessageKind::Forward, forwarded => forwarded,
+            to => m.recipients.join(", "),
             state => m.state, attempts => m.attempts, error => m.last_error,
             sent_at => m.sent_at.as_deref().and_then(|s| s.get(0..16)).map(|s| s.replace('T', " ")),
         });
@@ -167,14 +169,18 @@ pub async fn forward(
     let note: String = f.note.trim().chars().take(NOTE_MAX).collect();
     let note = (!note.is_empty()).then_some(note);
     let now = app.distributor.clock().now();
-    let done = app
+    match app
         .store
         .forward_tip(id, &tip, &to, note.as_deref(), &viewer.actor(), now)
-        .await?;
-    if !done {
-        return Err(ConsoleError::NotFound);
+        .await?
+    {
+        Forwarded::Queued => {
+            tracing::info!(case_id = %id, tip = %tip, "tip forwarded to the agency")
+        }
+        // a second click, or a colleague's: the page shows the forward already under way
+        Forwarded::Already => {}
+        Forwarded::NoSuchTip => return Err(ConsoleError::NotFound),
     }
-    tracing::info!(case_id = %id, tip = %tip, "tip forwarded to the agency");
     Ok(Redirect::to(&format!("/cases/{id}#tip-{tip}")).into_response())
 }
 

@@ -169,6 +169,28 @@ impl PosterSource {
         Ok(Poster { key, file })
     }
 
+    /// Whether the posters' page address is this service's own public page, which counts via
+    /// codes (a configured outside address has no use for them).
+    fn counts_vias(&self) -> bool {
+        matches!(&self.settings.case_page_url, Some(t) if t.contains(CODE_PLACEHOLDER))
+    }
+
+    /// The content key of the poster of `v` made for `via`, without drawing it (for an ETag).
+    pub async fn partner_key(
+        &self,
+        v: &VersionRecord,
+        lang: Lang,
+        format: Format,
+        via: &Via,
+    ) -> Result<String, PosterError> {
+        let shared = self.key(v, lang, format)?;
+        if !self.counts_vias() {
+            return Ok(shared);
+        }
+        let code = self.store.via_code(via).await?;
+        Ok(format!("{shared}-{code}"))
+    }
+
     /// The poster of version `v` made for one partner (and location): its QR code and printed
     /// address carry the partner's via code, so the visits and tips it brings are counted for
     /// them. Kept in memory only: every partner has its own, and each is quick to draw again.
@@ -182,15 +204,14 @@ impl PosterSource {
         format: Format,
         via: &Via,
     ) -> Result<Poster, PosterError> {
-        let ours = matches!(&self.settings.case_page_url, Some(t) if t.contains(CODE_PLACEHOLDER));
-        if !ours {
+        if !self.counts_vias() {
             return self.get(actor, id, v, lang, format).await;
         }
-        let code = self.store.via_code(via).await?;
-        let key = format!("{}-{code}", self.key(v, lang, format)?);
+        let key = self.partner_key(v, lang, format, via).await?;
         if let Some(file) = self.memory.get(&key) {
             return Ok(Poster { key, file });
         }
+        let code = key.rsplit('-').next().unwrap_or_default().to_string();
         let mark = v.sample.then_some(Mark::Sample);
         let bytes = self
             .draw(id, v, lang, mark, Some(code), move |input| {

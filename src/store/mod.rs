@@ -47,9 +47,10 @@ pub use instances::{
 pub use partners::PartnerRecord;
 pub use photos::PhotoMeta;
 pub use posters::CachedPoster;
+pub use public_pages::PublicCase;
 pub use reach::{ReachRow, Via, VisitKey, is_via_code};
 pub use sweep::{IDEMPOTENCY_TTL, Swept};
-pub use tip_messages::{TipMessage, TipMessageKind, TipMessageResult, TipMessageView};
+pub use tip_messages::{Forwarded, TipMessage, TipMessageKind, TipMessageResult, TipMessageView};
 pub use tips::{TipOrigin, TipPhoto, TipRecord};
 pub use tokens::{NewToken, TokenInfo};
 pub use users::{SessionInfo, UserRecord};

@@ -5,6 +5,15 @@
 use sqlx::Row;
 
 use super::{CaseId, Store, StoreError, now};
+use crate::cases::CaseStatus;
+
+/// The case behind a public page code, as [`Store::public_case`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublicCase {
+    pub id: CaseId,
+    pub version: i64,
+    pub open: bool,
+}
 
 /// Letters and digits that cannot be mistaken for one another when typed from a poster.
 pub(super) const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
@@ -58,6 +67,32 @@ impl Store {
             .fetch_optional(self.pool())
             .await?;
         Ok(row.map(|r| r.try_get("code")).transpose()?)
+    }
+
+    /// What a public page asks first, in one query: the case behind `code`, its current version,
+    /// and whether its appeal is open (active, not erased).
+    pub async fn public_case(&self, code: &str) -> Result<Option<PublicCase>, StoreError> {
+        if !is_code(code) {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT p.case_id, c.current_version, c.status, c.erased_at \
+             FROM public_pages p JOIN cases c ON c.id = p.case_id WHERE p.code = $1",
+        )
+        .bind(code)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let id: String = r.try_get("case_id")?;
+        let status: String = r.try_get("status")?;
+        let erased: Option<String> = r.try_get("erased_at")?;
+        Ok(Some(PublicCase {
+            id: id
+                .parse()
+                .map_err(|_| StoreError::BadRow("public page case"))?,
+            version: r.try_get("current_version")?,
+            open: status == CaseStatus::Active.as_str() && erased.is_none(),
+        }))
     }
 
     /// The case whose public page is `code`.

@@ -51,24 +51,26 @@ pub struct ReachRow {
 impl Store {
     /// The via code of `via`, made now if it has none.
     pub async fn via_code(&self, via: &Via) -> Result<String, StoreError> {
-        if let Some(code) = self.existing_via(via).await? {
-            return Ok(code);
+        // a new code that happens to be taken already is drawn again
+        for _ in 0..4 {
+            if let Some(code) = self.existing_via(via).await? {
+                return Ok(code);
+            }
+            let mut tx = self.write().await?;
+            // two first uses at once: one insert wins, the other reads what it wrote
+            sqlx::query(
+                "INSERT INTO via_codes (code, partner_id, location_ref, format, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(random_code(VIA_LEN))
+            .bind(&via.partner_id)
+            .bind(&via.location_ref)
+            .bind(via.format.as_str())
+            .bind(now())
+            .execute(tx.conn())
+            .await?;
+            tx.commit().await?;
         }
-        let mut tx = self.write().await?;
-        // two first uses at once: one insert wins, the other reads what it wrote
-        sqlx::query(
-            "INSERT INTO via_codes (code, partner_id, location_ref, format, created_at) \
-             VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (partner_id, location_ref, format) DO NOTHING",
-        )
-        .bind(random_code(VIA_LEN))
-        .bind(&via.partner_id)
-        .bind(&via.location_ref)
-        .bind(via.format.as_str())
-        .bind(now())
-        .execute(tx.conn())
-        .await?;
-        tx.commit().await?;
         self.existing_via(via)
             .await?
             .ok_or(StoreError::BadRow("via code"))

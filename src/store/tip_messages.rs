@@ -43,6 +43,8 @@ pub struct TipMessage {
     pub case_id: CaseId,
     pub kind: TipMessageKind,
     pub recipients: Vec<String>,
+    /// For the agency, with a forwarded tip.
+    pub note: Option<String>,
     /// Including this one.
     pub attempts: u32,
     pub lease_owner: String,
@@ -60,6 +62,15 @@ pub struct TipMessageView {
     pub sent_at: Option<String>,
 }
 
+/// What [`Store::forward_tip`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forwarded {
+    Queued,
+    /// A forward of this tip was queued or sent before: nothing more.
+    Already,
+    NoSuchTip,
+}
+
 /// How an attempt ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TipMessageResult {
@@ -69,28 +80,35 @@ pub enum TipMessageResult {
 }
 
 /// Queues a message in `tx`, due at once.
+/// A message to queue: about which tip, what kind, to whom, with what note.
+pub(super) struct Outgoing<'a> {
+    pub tip: &'a str,
+    pub case: CaseId,
+    pub kind: TipMessageKind,
+    pub recipients: &'a [String],
+    pub note: Option<&'a str>,
+}
+
 pub(super) async fn enqueue(
     tx: &mut WriteTx,
-    tip: &str,
-    case: CaseId,
-    kind: TipMessageKind,
-    recipients: &[String],
+    m: Outgoing<'_>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
     let id = format!("tipmsg_{}", uuid::Uuid::now_v7().simple());
     let at = stamp(now);
     sqlx::query(
-        "INSERT INTO tip_messages (id, tip_id, case_id, kind, recipients, requested_by, state, \
-         attempts, next_attempt_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $7)",
+        "INSERT INTO tip_messages (id, tip_id, case_id, kind, recipients, requested_by, note, \
+         state, attempts, next_attempt_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $8)",
     )
     .bind(&id)
-    .bind(tip)
-    .bind(case.to_string())
-    .bind(kind.as_str())
-    .bind(serde_json::to_string(recipients).expect("strings serialise"))
+    .bind(m.tip)
+    .bind(m.case.to_string())
+    .bind(m.kind.as_str())
+    .bind(serde_json::to_string(m.recipients).expect("strings serialise"))
     .bind(actor.to_string())
+    .bind(m.note)
     .bind(&at)
     .execute(tx.conn())
     .await?;
@@ -110,6 +128,7 @@ fn message(r: &sqlx::any::AnyRow) -> Result<TipMessage, StoreError> {
         kind: TipMessageKind::parse(&kind).ok_or(StoreError::BadRow("tip message kind"))?,
         recipients: serde_json::from_str(&recipients)
             .map_err(|_| StoreError::BadRow("tip message recipients"))?,
+        note: r.try_get("note")?,
         attempts: u32::try_from(r.try_get::<i64, _>("attempts")?)
             .map_err(|_| StoreError::BadRow("tip message attempts"))?,
         lease_owner: r.try_get("lease_owner")?,
@@ -117,9 +136,9 @@ fn message(r: &sqlx::any::AnyRow) -> Result<TipMessage, StoreError> {
 }
 
 impl Store {
-    /// Forwards tip `tip` of `case` to `to` (the agency's address): the message is queued, the tip
-    /// marked forwarded with `note`, and both audited, in one transaction. False when the case
-    /// has no such tip.
+    /// Forwards tip `tip` of `case` to `to` (the agency's address) with `note` for the agency: the
+    /// message is queued, the tip marked forwarded, both audited, in one transaction. A tip with a
+    /// forward queued or sent already is left as it is (a second click sends nothing twice).
     pub async fn forward_tip(
         &self,
         case: CaseId,
@@ -128,13 +147,22 @@ impl Store {
         note: Option<&str>,
         actor: &Actor,
         now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Forwarded, StoreError> {
         let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "UPDATE tips SET state = 'forwarded', note = COALESCE($1, note), handled_by = $2, \
-             handled_at = $3 WHERE id = $4 AND case_id = $5",
+        let earlier = sqlx::query(
+            "SELECT id FROM tip_messages WHERE tip_id = $1 AND kind = 'forward' \
+               AND state IN ('pending', 'sending', 'sent') LIMIT 1",
         )
-        .bind(note)
+        .bind(tip)
+        .fetch_optional(tx.conn())
+        .await?;
+        if earlier.is_some() {
+            return Ok(Forwarded::Already);
+        }
+        let done = sqlx::query(
+            "UPDATE tips SET state = 'forwarded', handled_by = $1, handled_at = $2 \
+             WHERE id = $3 AND case_id = $4",
+        )
         .bind(actor.to_string())
         .bind(stamp(now))
         .bind(tip)
@@ -142,18 +170,17 @@ impl Store {
         .execute(tx.conn())
         .await?;
         if done.rows_affected() == 0 {
-            return Ok(false);
+            return Ok(Forwarded::NoSuchTip);
         }
-        let id = enqueue(
-            &mut tx,
+        let to = [to.to_string()];
+        let outgoing = Outgoing {
             tip,
             case,
-            TipMessageKind::Forward,
-            &[to.to_string()],
-            actor,
-            now,
-        )
-        .await?;
+            kind: TipMessageKind::Forward,
+            recipients: &to,
+            note,
+        };
+        let id = enqueue(&mut tx, outgoing, actor, now).await?;
         let event = AuditEvent {
             actor,
             action: "tip.forward",
@@ -163,11 +190,12 @@ impl Store {
         };
         record(tx.conn(), event).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Forwarded::Queued)
     }
 
     /// The addresses of the case managers on `case`: those who made any of its versions or handled
-    /// any of its tips; when there are none, every case manager. Disabled accounts never.
+    /// any of its tips; when there are none, every case manager and administrator. Disabled
+    /// accounts never.
     pub(super) async fn case_managers_on(
         tx: &mut WriteTx,
         case: CaseId,
@@ -188,8 +216,8 @@ impl Store {
             .collect::<Result<_, _>>()?;
         if emails.is_empty() {
             let rows = sqlx::query(
-                "SELECT email FROM users WHERE disabled_at IS NULL AND role = 'case_manager' \
-                 ORDER BY email",
+                "SELECT email FROM users WHERE disabled_at IS NULL \
+                   AND role IN ('case_manager', 'admin') ORDER BY email",
             )
             .fetch_all(tx.conn())
             .await?;
@@ -218,7 +246,8 @@ impl Store {
         if any.is_none() {
             return Ok(Vec::new());
         }
-        let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+        let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::hours(1));
+        let until = now + lease;
         let mut tx = self.write_relaxed().await?;
         // a lease that ran out (a worker died mid-send) is due again
         sqlx::query(
@@ -228,19 +257,26 @@ impl Store {
         .bind(stamp(now))
         .execute(tx.conn())
         .await?;
-        let rows = sqlx::query(
+        // two instances never take the same message: the rows are locked as they are chosen
+        let lock = match self.backend() {
+            super::Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            super::Backend::Sqlite => "",
+        };
+        let sql = format!(
             "UPDATE tip_messages SET state = 'sending', lease_owner = $1, lease_until = $2, \
                  attempts = attempts + 1, updated_at = $3 \
-             WHERE id IN (SELECT id FROM tip_messages WHERE state = 'pending' \
-                 AND next_attempt_at <= $3 ORDER BY next_attempt_at LIMIT $4) \
-             RETURNING id, tip_id, case_id, kind, recipients, attempts, lease_owner",
-        )
-        .bind(owner)
-        .bind(stamp(until))
-        .bind(stamp(now))
-        .bind(limit)
-        .fetch_all(tx.conn())
-        .await?;
+             WHERE state = 'pending' AND id IN (SELECT id FROM tip_messages \
+                 WHERE state = 'pending' AND next_attempt_at <= $3 \
+                 ORDER BY next_attempt_at LIMIT $4 {lock}) \
+             RETURNING id, tip_id, case_id, kind, recipients, note, attempts, lease_owner"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(owner)
+            .bind(stamp(until))
+            .bind(stamp(now))
+            .bind(limit)
+            .fetch_all(tx.conn())
+            .await?;
         tx.commit().await?;
         rows.iter().map(message).collect()
     }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::audit::{AuditEvent, record};
-use super::tip_messages::{TipMessageKind, enqueue};
+use super::tip_messages::{Outgoing, TipMessageKind, enqueue};
 use super::{Actor, CaseId, Store, StoreError, flag, stamp};
 use crate::cases::Lang;
 use crate::tips::{NewTip, SeenWhen, TipState};
@@ -131,9 +131,25 @@ impl Store {
         if tip.when.urgent() && !origin.after_close {
             // a sighting within the hour: the case managers on the case are told at once
             let to = Store::case_managers_on(&mut tx, origin.case).await?;
-            if !to.is_empty() {
-                let kind = TipMessageKind::Urgent;
-                enqueue(&mut tx, &id, origin.case, kind, &to, &public, now).await?;
+            if to.is_empty() {
+                // nobody to tell: the audit log says so, and the case list shows the new tip
+                let event = AuditEvent {
+                    actor: &public,
+                    action: "tip.urgent.nobody",
+                    case_id: Some(origin.case),
+                    subject: Some(id.clone()),
+                    version: Some(origin.version),
+                };
+                record(tx.conn(), event).await?;
+            } else {
+                let outgoing = Outgoing {
+                    tip: &id,
+                    case: origin.case,
+                    kind: TipMessageKind::Urgent,
+                    recipients: &to,
+                    note: None,
+                };
+                enqueue(&mut tx, outgoing, &public, now).await?;
             }
         }
         let event = AuditEvent {

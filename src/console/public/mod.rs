@@ -17,7 +17,11 @@ use crate::cases::Lang;
 use crate::dispatch::payload::CaseSummary;
 use crate::store::{CaseId, VersionRecord, is_via_code};
 
+pub mod cache;
 pub mod tips;
+
+use bytes::Bytes;
+use cache::PageKey;
 
 #[derive(Deserialize, Default)]
 pub struct PageQuery {
@@ -27,29 +31,37 @@ pub struct PageQuery {
 }
 
 /// The case behind `code`, its current version, and whether its appeal is still open (not closed,
-/// not erased).
-async fn appeal(app: &AppState, code: &str) -> Result<Appeal, ConsoleError> {
-    let id = app
+/// not erased). Whether it is open is asked every time; the version's record is parsed once.
+async fn appeal(app: &AppState, console: &Console, code: &str) -> Result<Appeal, ConsoleError> {
+    let found = app
         .store
-        .case_by_public_code(code)
+        .public_case(code)
         .await?
         .ok_or(ConsoleError::NotFound)?;
-    let version = app
-        .store
-        .case_version(id, None)
-        .await?
-        .ok_or(ConsoleError::NotFound)?;
-    let open = version.erased_at.is_none() && version.document.is_active();
+    let version = match console.public.version(found.id, found.version) {
+        Some(v) => v,
+        None => {
+            let v = app
+                .store
+                .case_version(found.id, Some(found.version))
+                .await?
+                .ok_or(ConsoleError::NotFound)?;
+            let v = Arc::new(v);
+            console.public.keep_version(found.id, v.clone());
+            v
+        }
+    };
+    let open = found.open && version.erased_at.is_none() && version.document.is_active();
     Ok(Appeal {
-        id,
-        version: Box::new(version),
+        id: found.id,
+        version,
         open,
     })
 }
 
 struct Appeal {
     id: CaseId,
-    version: Box<VersionRecord>,
+    version: Arc<VersionRecord>,
     open: bool,
 }
 
@@ -83,17 +95,60 @@ pub async fn page(
     Path(code): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, ConsoleError> {
-    let Appeal { id, version, open } = appeal(&app, &code).await?;
+    let Appeal { id, version, open } = appeal(&app, &console, &code).await?;
     if !open {
         return ended(&console, q.lang.as_deref());
     }
     let lang = language(&version, q.lang.as_deref());
-    let source = q.from.filter(|s| is_via_code(s));
+    let source = known_via(&app, &console, q.from).await?;
     let now = app.distributor.clock().now();
     app.visits
         .count(id, source.as_deref().unwrap_or_default(), now);
+    // a crowd from one billboard asks for the same page: drawn once a day per version
+    let key = PageKey {
+        case: id,
+        version: version.meta.version,
+        lang,
+        via: source.clone(),
+        day: now.date_naive(),
+    };
+    if let Some(html) = console.public.page(&key) {
+        return Ok(public(html_response(StatusCode::OK, html), lang));
+    }
     let form = context! { v => context! { source => source }, e => context! {} };
-    render(&app, &console, &code, &version, lang, form, StatusCode::OK)
+    let html = Bytes::from(page_html(&app, &console, &code, &version, lang, form)?);
+    console.public.keep_page(key, html.clone());
+    Ok(public(html_response(StatusCode::OK, html), lang))
+}
+
+/// `from` when it is a via code the database knows (a made-up one counts as no code: it can
+/// neither grow the visit counts nor reach a tip).
+async fn known_via(
+    app: &AppState,
+    console: &Console,
+    from: Option<String>,
+) -> Result<Option<String>, ConsoleError> {
+    let Some(code) = from.filter(|s| is_via_code(s)) else {
+        return Ok(None);
+    };
+    let known = match console.public.via_known(&code) {
+        Some(k) => k,
+        None => {
+            let k = app.store.via(&code).await?.is_some();
+            console.public.keep_via(&code, k);
+            k
+        }
+    };
+    Ok(known.then_some(code))
+}
+
+fn html_response(status: StatusCode, html: Bytes) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
 }
 
 /// The appeal page of `version` in `lang`, with the tip form as `form` says (`v`: values typed,
@@ -107,6 +162,18 @@ fn render(
     form: minijinja::Value,
     status: StatusCode,
 ) -> Result<Response, ConsoleError> {
+    let html = page_html(app, console, code, version, lang, form)?;
+    Ok(public(html_response(status, Bytes::from(html)), lang))
+}
+
+fn page_html(
+    app: &AppState,
+    console: &Console,
+    code: &str,
+    version: &VersionRecord,
+    lang: Lang,
+    form: minijinja::Value,
+) -> Result<String, ConsoleError> {
     let today = app.distributor.clock().now().date_naive();
     let org = &app.settings.organisation;
     let case = CaseSummary::from_case(&version.document, today, &org.hotline);
@@ -127,16 +194,17 @@ fn render(
             sample => version.sample, whens => tips::whens(lang), ..form,
         },
     )?;
-    Ok(public((status, html).into_response(), lang))
+    Ok(html.0)
 }
 
 /// The poster as an image, the same the partners print.
 pub async fn poster(
     State(app): State<AppState>,
+    Extension(console): Extension<Arc<Console>>,
     Path(code): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, ConsoleError> {
-    let Appeal { id, version, open } = appeal(&app, &code).await?;
+    let Appeal { id, version, open } = appeal(&app, &console, &code).await?;
     if !open {
         return Ok(StatusCode::GONE.into_response());
     }

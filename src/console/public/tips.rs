@@ -18,7 +18,7 @@ use crate::app::AppState;
 use crate::cases::Lang;
 use crate::console::{Console, ConsoleError};
 use crate::store::{TipOrigin, TipPhoto};
-use crate::tips::{SeenWhen, TipForm, image_type, limits};
+use crate::tips::{NewTip, SeenWhen, TipForm, image_type, limits};
 
 /// Tips one address may send in the throttle's window (15 minutes): a witness rarely sends more
 /// than a few; a script sends hundreds.
@@ -204,7 +204,7 @@ pub async fn send(
     Path(code): Path<String>,
     multipart: Multipart,
 ) -> Result<Response, ConsoleError> {
-    let Appeal { id, version, open } = appeal(&app, &code).await?;
+    let Appeal { id, version, open } = appeal(&app, &console, &code).await?;
     let sent = read(multipart).await;
     let lang = language(&version, Some(sent.lang.as_str()));
     let w = words(lang);
@@ -286,6 +286,18 @@ pub async fn send(
         return Err(ConsoleError::Internal(
             "a tip with problems was not shown again".into(),
         ));
+    };
+    // an erased case keeps nothing personal: a late tip keeps what was seen, not who sent it
+    let (tip, photo) = if version.erased_at.is_some() {
+        let anonymous = NewTip {
+            name: None,
+            phone: None,
+            email: None,
+            ..tip
+        };
+        (anonymous, None)
+    } else {
+        (tip, photo)
     };
     let origin = TipOrigin {
         case: id,

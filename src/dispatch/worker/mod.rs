@@ -100,6 +100,8 @@ pub struct Worker {
     fence: watch::Sender<u64>,
     /// False while the heartbeat is not being renewed: nothing new is claimed.
     beating: AtomicBool,
+    /// A turn of tip messages is being sent.
+    tips_busy: AtomicBool,
     local: LocalProcess,
 }
 
@@ -129,6 +131,7 @@ impl Worker {
             claims: AtomicU64::new(0),
             fence: watch::Sender::new(0),
             beating: AtomicBool::new(false),
+            tips_busy: AtomicBool::new(false),
             local: LocalProcess::current(),
         }
     }
@@ -171,8 +174,15 @@ impl Worker {
             if last_digests.elapsed() >= DIGEST_POLL {
                 last_digests = Instant::now();
                 self.start_digests(&slots, &done_tx).await;
-                // tips are few: sent in turn, each within a poll of being queued
-                self.send_tip_messages().await;
+                // tips' messages in a task of their own, one turn at a time: a slow SMTP server
+                // never holds up the posters and takedowns
+                if !self.tips_busy.swap(true, Ordering::AcqRel) {
+                    let worker = self.clone();
+                    tokio::spawn(async move {
+                        worker.send_tip_messages().await;
+                        worker.tips_busy.store(false, Ordering::Release);
+                    });
+                }
             }
             // wait for a free slot before claiming, so nothing is claimed that cannot be sent now
             let first = tokio::select! {

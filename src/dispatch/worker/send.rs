@@ -181,7 +181,9 @@ impl Worker {
             (None, None)
         } else {
             let pdf = self.poster(c, version, lang, Format::Letter).await;
-            let square = self.poster(c, version, lang, Format::Square).await;
+            // the inline picture is looked at, not scanned or printed: the shared one serves, so a
+            // chain of stores costs one drawing of it, not one a store
+            let square = self.shared_poster(c, version, lang, Format::Square).await;
             match (pdf, square) {
                 (Ok(p), Ok(s)) => (Some(p), Some(s)),
                 (Err(o), _) | (_, Err(o)) => return o,
@@ -233,6 +235,19 @@ impl Worker {
             .await
     }
 
+    /// The shared poster of `version`, as every partner's inline picture shows it.
+    async fn shared_poster(
+        &self,
+        c: &Claimed,
+        version: &VersionRecord,
+        lang: Lang,
+        format: Format,
+    ) -> Result<Arc<CachedPoster>, SendOutcome> {
+        let got = self.posters.get(&ACTOR, c.case_id, version, lang, format);
+        file_or_outcome(got.await)
+    }
+
+    /// The partner's own poster of `version`: its QR code says whose wall it was seen on.
     pub(super) async fn poster(
         &self,
         c: &Claimed,
@@ -240,22 +255,27 @@ impl Worker {
         lang: Lang,
         format: Format,
     ) -> Result<Arc<CachedPoster>, SendOutcome> {
-        // the partner's own poster: its QR code says whose wall it was seen on
         let via = Via {
             partner_id: c.partner_id.clone(),
             location_ref: c.location_ref.clone(),
             format,
         };
-        match self
+        let got = self
             .posters
-            .for_partner(&ACTOR, c.case_id, version, lang, format, &via)
-            .await
-        {
-            Ok(p) => Ok(p.file),
-            Err(crate::poster_files::PosterError::Store(e)) => {
-                Err(SendOutcome::retry(None, format!("database: {e}")))
-            }
-            Err(e) => Err(SendOutcome::failed(format!("poster: {e}"))),
+            .for_partner(&ACTOR, c.case_id, version, lang, format, &via);
+        file_or_outcome(got.await)
+    }
+}
+
+/// A poster's file, or what becomes of the send without it: a database error is tried again.
+fn file_or_outcome(
+    got: Result<crate::poster_files::Poster, crate::poster_files::PosterError>,
+) -> Result<Arc<CachedPoster>, SendOutcome> {
+    match got {
+        Ok(p) => Ok(p.file),
+        Err(crate::poster_files::PosterError::Store(e)) => {
+            Err(SendOutcome::retry(None, format!("database: {e}")))
         }
+        Err(e) => Err(SendOutcome::failed(format!("poster: {e}"))),
     }
 }

@@ -10,40 +10,48 @@ use crate::partners::PartnerId;
 use crate::store::{StoreError, TipMessage, TipMessageKind, TipMessageResult, TipRecord};
 use crate::tips::SeenWhen;
 
-/// Messages taken at once: tips come one at a time.
-const TIP_BATCH: i64 = 10;
+/// Messages sent in one turn, at most; the rest wait a second for the next.
+const TIP_TURN: usize = 20;
 
 impl Worker {
-    /// Claims due tip messages and sends each, recording how it went.
+    /// Claims due tip messages one at a time (each under a lease of its own, so a slow SMTP server
+    /// cannot run a later one's lease out) and sends each, recording how it went.
     pub(super) async fn send_tip_messages(&self) {
         let owner = format!("{}/tips", self.owner());
-        let claimed = match self
-            .store
-            .claim_tip_messages(&owner, self.clock.now(), self.settings.lease, TIP_BATCH)
-            .await
-        {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming tip messages failed");
-                return;
-            }
-        };
-        for m in claimed {
-            let result = match self.send_tip_message(&m).await {
-                Ok(outcome) => self.judge(&m, outcome),
-                Err(e) => {
-                    tracing::warn!(message = %m.id, error = %e, "a tip message could not be made");
-                    self.judge(&m, SendOutcome::retry(None, format!("database: {e}")))
-                }
-            };
-            tracing::info!(message = %m.id, tip = %m.tip_id, kind = m.kind.as_str(), result = ?result, "tip message attempted");
-            if let Err(e) = self
+        for _ in 0..TIP_TURN {
+            let claimed = match self
                 .store
-                .tip_message_done(&m, &result, self.clock.now())
+                .claim_tip_messages(&owner, self.clock.now(), self.settings.lease, 1)
                 .await
             {
-                tracing::warn!(message = %m.id, error = %e, "recording a tip message failed; its lease will run out");
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming tip messages failed");
+                    return;
+                }
+            };
+            let Some(m) = claimed.into_iter().next() else {
+                return;
+            };
+            self.send_one_tip_message(m).await;
+        }
+    }
+
+    async fn send_one_tip_message(&self, m: TipMessage) {
+        let result = match self.send_tip_message(&m).await {
+            Ok(outcome) => self.judge(&m, outcome),
+            Err(e) => {
+                tracing::warn!(message = %m.id, error = %e, "a tip message could not be made");
+                self.judge(&m, SendOutcome::retry(None, format!("database: {e}")))
             }
+        };
+        tracing::info!(message = %m.id, tip = %m.tip_id, kind = m.kind.as_str(), result = ?result, "tip message attempted");
+        if let Err(e) = self
+            .store
+            .tip_message_done(&m, &result, self.clock.now())
+            .await
+        {
+            tracing::warn!(message = %m.id, error = %e, "recording a tip message failed; its lease will run out");
         }
     }
 
@@ -68,6 +76,11 @@ impl Worker {
             return Ok(SendOutcome::failed("the case is no longer kept"));
         };
         let forward = m.kind == TipMessageKind::Forward;
+        let received = tip
+            .received_at
+            .get(0..16)
+            .unwrap_or(&tip.received_at)
+            .replace('T', " ");
         let photo = if forward && tip.has_photo {
             self.store.tip_photo(m.case_id, &tip.id).await?
         } else {
@@ -87,7 +100,7 @@ impl Worker {
             case_url: Some(&case_url),
             tip_id: &tip.id,
             facts: TipFacts {
-                received_at: tip.received_at.get(0..19).unwrap_or(&tip.received_at),
+                received_at: &received,
                 what: &tip.what,
                 place: &tip.place,
                 when: when_words(tip.when),
@@ -96,7 +109,7 @@ impl Worker {
                 phone: tip.phone.as_deref(),
                 email: tip.email.as_deref(),
                 via: via.as_deref(),
-                note: tip.note.as_deref().filter(|_| forward),
+                note: m.note.as_deref(),
                 after_close: tip.after_close,
             },
             photo: photo
