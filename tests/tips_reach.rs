@@ -253,8 +253,20 @@ async fn leads_are_traced_and_reach_the_investigators(backend: Backend) {
     ] {
         assert!(text.contains(want), "{want}: {text}");
     }
+    // the note went to the agency alone: the tip's own note is the case managers'
     let tips = app.store.tips(case_id).await.unwrap();
     assert_eq!(tips[0].state, lookout::tips::TipState::Forwarded);
+    assert_eq!(tips[0].note, None);
+    // a second click (or a colleague's) sends nothing twice
+    let (status, _) = console::post_form(
+        &app,
+        &c,
+        &format!("/cases/{id}"),
+        &format!("/cases/{id}/tips/{}/forward", tip.id),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 303);
     let sent = app.store.tip_messages(case_id).await.unwrap();
     assert_eq!(sent.len(), 2);
     assert!(sent.iter().all(|(_, m)| m.state == "sent"), "{sent:?}");
