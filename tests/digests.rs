@@ -312,3 +312,40 @@ async fn a_pull_partner_finds_its_digest_in_its_feed(backend: Backend) {
     assert_eq!(items[0]["type"], "poster.withdrawn");
 }
 both!(a_pull_partner_finds_its_digest_in_its_feed);
+
+/// A partner that switches from a weekly digest to every poster at once gets what it held at once,
+/// as one digest, not on the Monday it no longer keeps.
+async fn switching_to_immediate_sends_what_was_held(backend: Backend) {
+    let clock = ManualClock::new(start());
+    let Some(app) = spawn_app_on(backend, clock.shared(), |_| {}).await else {
+        return;
+    };
+    let hook = Receiver::start().await;
+    partner(
+        &app,
+        json!({
+            "id": "switcher", "name": "Switching Signs", "kind": "billboard",
+            "delivery": {"webhook": {"url": hook.url, "secret": common::receiver::SECRET}},
+            "cadence": {"weekly": {"day": "monday", "at": "07:00", "time_zone": "America/Chicago"}}
+        }),
+        (38.8048, -77.0469),
+    )
+    .await;
+    new_case(&app, "2026-DIG-S").await;
+    a_while().await;
+    assert_eq!(hook.requests().len(), 0, "held for Monday");
+    let res = app
+        .patch(
+            "/v1/partners/switcher",
+            &app.admin,
+            &json!({"cadence": "immediate"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let digest = hook.wait_event("poster.digest", 20).await;
+    assert!(digest.id.starts_with("dig_switcher_"), "{}", digest.id);
+    // and a new case goes on its own, at once
+    new_case(&app, "2026-DIG-T").await;
+    hook.wait_event("poster.issued", 20).await;
+}
+both!(switching_to_immediate_sends_what_was_held);

@@ -110,6 +110,18 @@ impl Store {
         if updated == 0 {
             return Err(StoreError::NotFound("partner"));
         }
+        if p.cadence.is_immediate() {
+            // a partner that now takes posters as they come gets what it held for a digest at
+            // once (as one message), not at the digest time it no longer keeps
+            sqlx::query(
+                "UPDATE deliveries SET next_attempt_at = created_at \
+                 WHERE partner_id = $1 AND digest_id IS NOT NULL AND state = 'pending' \
+                   AND attempts = 0",
+            )
+            .bind(p.id.as_str())
+            .execute(tx.conn())
+            .await?;
+        }
         audit_partner(tx.conn(), actor, "partner.update", &p.id).await?;
         tx.commit().await
     }
