@@ -329,7 +329,7 @@ both!(who_may_preview_and_bad_requests);
 
 #[test]
 fn the_targeting_routes_are_served_and_documented() {
-    let doc: Value = serde_json::from_str(lookout::api::OPENAPI).unwrap();
+    let doc: Value = serde_json::from_str(lookout::api::openapi_document()).unwrap();
     let table = lookout::api::route_table();
     for path in ["/v1/cases/{id}/targeting", "/v1/cases/{id}/targeting.svg"] {
         assert!(

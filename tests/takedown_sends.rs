@@ -279,7 +279,7 @@ async fn after_the_resolve_the_pull_api_shows_nothing_of_the_child(backend: Back
     }
     let items = after["deliveries"].as_array().unwrap();
     assert_eq!(items.len(), 2, "{after}");
-    assert_eq!(items[0]["case"]["status"], "withdrawn", "{after}");
+    assert_eq!(items[0]["case"]["status"], "resolved", "{after}");
     assert_eq!(items[1]["type"], "poster.withdrawn", "{after}");
     let takedown = items[1]["id"].as_str().unwrap().to_string();
     // fetched: confirmed, and the takedown is complete

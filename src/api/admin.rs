@@ -4,31 +4,36 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::AppState;
 use super::auth::{Caller, Can};
 use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery, JsonBody, parse_json};
 use super::paging::{self, Page};
+use super::views::{AuditList, NewToken, TokenList};
 use crate::partners::PartnerId;
 use crate::store::{AuditFilter, Role, TokenId};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTokenBody {
     role: Role,
+    /// Required for a partner token, refused for the others.
     #[serde(default)]
     partner_id: Option<PartnerId>,
     #[serde(default)]
+    #[schema(max_length = 100)]
     label: Option<String>,
 }
 
+/// Make an API token; its secret is shown once.
+#[utoipa::path(post, path = "/v1/tokens", tag = "administration", security(("admin" = [])), request_body = NewTokenBody,
+    responses((status = 201, body = NewToken)))]
 pub async fn create_token(
     State(app): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<NewToken>), ApiError> {
     caller.require(Can::Administer)?;
     let body: NewTokenBody = parse_json(&body)?;
     match (body.role, &body.partner_id) {
@@ -64,19 +69,28 @@ pub async fn create_token(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({"id": token.id, "role": body.role, "partner_id": body.partner_id, "token": token.secret}),
-        ),
+        Json(NewToken {
+            id: token.id.to_string(),
+            role: body.role,
+            partner_id: body.partner_id,
+            token: token.secret,
+        }),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: Option<i64>,
 }
 
+/// Tokens, without their secrets.
+#[utoipa::path(get, path = "/v1/tokens", tag = "administration", security(("admin" = [])), params(PageQuery),
+    responses((status = 200, body = TokenList)))]
 pub async fn tokens(
     State(app): State<AppState>,
     caller: Caller,
@@ -92,9 +106,18 @@ pub async fn tokens(
     let next = more
         .then(|| tokens.last().map(|t| paging::encode("tokens", &t.id)))
         .flatten();
-    Ok(Page::new(&uri, json!({"tokens": tokens}), next, more))
+    let link = next.clone();
+    let body = TokenList {
+        tokens,
+        next_cursor: next,
+    };
+    Ok(Page::new(&uri, body, link.as_deref(), more))
 }
 
+/// Revoke a token: it stops working at once.
+#[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "administration", security(("admin" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 204, description = "Revoked")))]
 pub async fn revoke_token(
     State(app): State<AppState>,
     caller: Caller,
@@ -106,16 +129,27 @@ pub async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
+    /// Only entries about this case.
+    #[param(format = Uuid)]
     case_id: Option<String>,
+    /// Only this action, like `case.create`.
     action: Option<String>,
+    /// The older paging parameter, still accepted and not documented: `cursor` replaces it.
+    #[param(ignore)]
     before: Option<i64>,
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: Option<i64>,
 }
 
+/// The audit log, newest first.
+#[utoipa::path(get, path = "/v1/audit", tag = "administration", security(("admin" = [])), params(AuditQuery),
+    responses((status = 200, body = AuditList)))]
 pub async fn audit(
     State(app): State<AppState>,
     caller: Caller,
@@ -156,5 +190,10 @@ pub async fn audit(
                 .map(|e| paging::encode("audit", &e.id.to_string()))
         })
         .flatten();
-    Ok(Page::new(&uri, json!({"entries": entries}), next, more))
+    let link = next.clone();
+    let body = AuditList {
+        entries,
+        next_cursor: next,
+    };
+    Ok(Page::new(&uri, body, link.as_deref(), more))
 }

@@ -6,14 +6,16 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::auth::{Caller, Can};
 use super::error::ApiError;
+use super::error::Problem;
 use super::extract::{ApiPath, ApiQuery, JsonBody, parse_json};
 use super::paging::{self, Page};
+use super::views::{CaseList, CaseView, VersionList, VersionView};
 use crate::cases::{Case, CaseStatus, CaseType, FieldError, PhotoSource, parse_case};
 use crate::cases::{changed_paths, merge_patch};
 use crate::distribution::reissue::ReissueError;
@@ -36,40 +38,12 @@ pub fn case_id(raw: &str) -> Result<CaseId, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound("case"))
 }
 
-fn view(r: &CaseRecord) -> Value {
-    json!({
-        "id": r.id,
-        "version": r.version,
-        "status": r.document.status,
-        "sample": r.sample,
-        "created_at": r.created_at,
-        "updated_at": r.updated_at,
-        "resolution": r.resolution,
-        "erased_at": r.erased_at,
-        "case": shown(&r.document, r.erased_at.is_some()),
-    })
-}
-
-/// The document as the API shows it: an erased case shows only what is left of it.
-fn shown(case: &Case, erased: bool) -> Value {
-    if erased {
-        json!({
-            "case_number": case.case_number,
-            "case_type": case.case_type,
-            "status": case.status,
-            "missing_since": case.missing_since,
-        })
-    } else {
-        json!(case)
-    }
-}
-
 fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"v{version}\"")).expect("ascii")
 }
 
 fn respond(status: StatusCode, r: &CaseRecord) -> Response {
-    let mut res = (status, Json(view(r))).into_response();
+    let mut res = (status, Json(CaseView::of(r))).into_response();
     res.headers_mut().insert(header::ETAG, etag(r.version));
     res
 }
@@ -137,6 +111,17 @@ pub fn idempotency_key(
     }))
 }
 
+/// Report a case: the document is checked whole, its photos uploaded first.
+///
+/// With an `Idempotency-Key`, a retry of the same request answers the same case (and the header
+/// `Idempotent-Replayed: true`) instead of making another.
+#[utoipa::path(post, path = "/v1/cases", tag = "cases", security(("case_manager" = []), ("admin" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "A retry with the same key answers the first request's result")),
+    request_body = Case,
+    responses(
+        (status = 201, body = CaseView, headers(("ETag" = String, description = "\"v<version>\""), ("Location" = String))),
+        (status = 409, description = "The case number is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The document is invalid: each field named", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(app): State<AppState>,
     caller: Caller,
@@ -175,6 +160,9 @@ pub async fn create(
     Ok(res)
 }
 
+/// A case as it is now.
+#[utoipa::path(get, path = "/v1/cases/{id}", tag = "cases", security(("case_manager" = []), ("admin" = [])), params(("id" = String, Path, description = "The case id", format = Uuid)),
+    responses((status = 200, body = CaseView, headers(("ETag" = String, description = "\"v<version>\"")))))]
 pub async fn show(
     State(app): State<AppState>,
     caller: Caller,
@@ -189,17 +177,28 @@ pub async fn show(
     Ok(respond(StatusCode::OK, &record))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    #[param(value_type = Option<CaseStatus>)]
     status: Option<String>,
+    #[param(value_type = Option<CaseType>)]
     case_type: Option<String>,
+    /// The organisation's case number, exactly.
     case_number: Option<String>,
+    /// The older paging parameter, still accepted and not documented: `cursor` replaces it.
+    #[param(ignore)]
     before: Option<String>,
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500, default = 50)]
     limit: Option<i64>,
 }
 
+/// Cases, newest first.
+#[utoipa::path(get, path = "/v1/cases", tag = "cases", security(("case_manager" = []), ("admin" = [])), params(ListQuery),
+    responses((status = 200, body = CaseList)))]
 pub async fn list(
     State(app): State<AppState>,
     caller: Caller,
@@ -252,8 +251,13 @@ pub async fn list(
     cases.truncate(limit as usize);
     let next = more.then(|| cases.last().map(|c| c.id.clone())).flatten();
     let cursor = next.as_deref().map(|id| paging::encode("cases", id));
-    let body = json!({"cases": cases, "next_before": next});
-    Ok(Page::new(&uri, body, cursor, more))
+    let link = cursor.clone();
+    let body = CaseList {
+        cases,
+        next_before: next,
+        next_cursor: cursor,
+    };
+    Ok(Page::new(&uri, body, link.as_deref(), more))
 }
 
 /// `If-Match: "vN"`: the version the client last saw, if it says.
@@ -296,6 +300,15 @@ pub(super) async fn current(
     Ok(record)
 }
 
+/// Correct a case with a JSON merge patch (RFC 7396): a new version, reissued to its partners.
+#[utoipa::path(patch, path = "/v1/cases/{id}", tag = "cases", security(("case_manager" = []), ("admin" = [])),
+    params(("id" = String, Path, description = "The case id", format = Uuid), ("If-Match" = Option<String>, Header, pattern = "^(W/)?\"v[0-9]{1,18}\"$", description = "The ETag last seen, \"v<version>\"")),
+    request_body(content = Object, content_type = "application/merge-patch+json", description = "Members to set; null removes one"),
+    responses(
+        (status = 200, body = CaseView, headers(("ETag" = String))),
+        (status = 409, description = "The case is closed", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The case has moved on from the If-Match version", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The patched document is invalid", body = Problem, content_type = "application/problem+json")))]
 pub async fn update(
     State(app): State<AppState>,
     caller: Caller,
@@ -353,13 +366,22 @@ pub async fn update(
     Err(ApiError::Busy)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
     outcome: Outcome,
+    /// Why, for the record: 1 to 500 characters. Partners are never told it.
+    #[schema(min_length = 1, max_length = 500)]
     reason: String,
 }
 
+/// Close a case: found safe, or closed. Every partner is told to take its poster down at once.
+#[utoipa::path(post, path = "/v1/cases/{id}/resolve", tag = "cases", security(("case_manager" = []), ("admin" = [])),
+    params(("id" = String, Path, description = "The case id", format = Uuid), ("If-Match" = Option<String>, Header, pattern = "^(W/)?\"v[0-9]{1,18}\"$", description = "The ETag last seen")),
+    request_body = ResolveBody,
+    responses(
+        (status = 200, body = CaseView, headers(("ETag" = String))),
+        (status = 409, description = "The case is already closed", body = Problem, content_type = "application/problem+json")))]
 pub async fn resolve(
     State(app): State<AppState>,
     caller: Caller,
@@ -405,25 +427,32 @@ pub async fn resolve(
     Err(ApiError::Busy)
 }
 
+/// Every version of a case: who changed what, and when.
+#[utoipa::path(get, path = "/v1/cases/{id}/versions", tag = "cases", security(("case_manager" = []), ("admin" = [])), params(("id" = String, Path, description = "The case id", format = Uuid)),
+    responses((status = 200, body = VersionList)))]
 pub async fn versions(
     State(app): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<VersionList>, ApiError> {
     caller.require(Can::WorkCases)?;
     let versions = app
         .store
         .versions(case_id(&id)?)
         .await?
         .ok_or(ApiError::NotFound("case"))?;
-    Ok(Json(json!({"versions": versions})))
+    Ok(Json(VersionList { versions }))
 }
 
+/// One version of a case, as it was written.
+#[utoipa::path(get, path = "/v1/cases/{id}/versions/{version}", tag = "cases", security(("case_manager" = []), ("admin" = [])),
+    params(("id" = String, Path, description = "The case id", format = Uuid), ("version" = i64, Path, minimum = 1)),
+    responses((status = 200, body = VersionView)))]
 pub async fn version(
     State(app): State<AppState>,
     caller: Caller,
     ApiPath((id, version)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<VersionView>, ApiError> {
     caller.require(Can::WorkCases)?;
     let id = case_id(&id)?;
     let n: i64 = version
@@ -436,14 +465,7 @@ pub async fn version(
         .case_version(id, Some(n))
         .await?
         .ok_or(ApiError::NotFound("case version"))?;
-    Ok(Json(json!({
-        "version": v.meta.version,
-        "created_at": v.meta.created_at,
-        "actor": v.meta.actor,
-        "changed": v.meta.changed,
-        "erased_at": v.erased_at,
-        "case": shown(&v.document, v.erased_at.is_some()),
-    })))
+    Ok(Json(VersionView::of(&v)))
 }
 
 /// A case whose text the poster fonts cannot show is refused here, with each field named, rather

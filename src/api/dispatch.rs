@@ -5,21 +5,21 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Deserialize;
 
 use super::AppState;
 use super::auth::{Caller, Can};
 use super::cases::case_id;
-use super::error::ApiError;
+use super::error::{ApiError, Problem};
 use super::extract::{ApiPath, OptionalJsonBody, parse_json};
+use super::views::{Dispatched, DistributionView, Distributions, Recipient, TakedownPending};
 use crate::distribution::DispatchError;
 use crate::distribution::reissue::ReissueError;
 use crate::partners::PartnerId;
 use crate::store::outbox::{self, DeliveryView, Kind, PartnerHealth, State as DState};
 use crate::targeting::RegionExtras;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DispatchBody {
     /// USPS codes of states to add to the region.
@@ -47,6 +47,12 @@ impl From<ReissueError> for ApiError {
     }
 }
 
+/// Send the case's poster to the partners in its region (planned again if it was sent before).
+#[utoipa::path(post, path = "/v1/cases/{id}/dispatch", tag = "distribution", security(("case_manager" = []), ("admin" = [])), params(("id" = String, Path, description = "The case id", format = Uuid)),
+    request_body(content = Option<DispatchBody>, description = "Optional: states to add to the region"),
+    responses(
+        (status = 202, body = Dispatched),
+        (status = 409, description = "The case is closed", body = Problem, content_type = "application/problem+json")))]
 pub async fn dispatch(
     State(app): State<AppState>,
     caller: Caller,
@@ -77,33 +83,18 @@ pub async fn dispatch(
             version: Some(i64::from(dist.poster_version)),
         })
         .await?;
-    let body = json!({
-        "case_id": id,
-        "version": dist.poster_version,
-        "states": dist.states,
-        "started_at": dist.started_at,
-        "planned": planned,
-    });
+    let body = Dispatched {
+        case_id: id,
+        version: dist.poster_version,
+        states: dist.states,
+        started_at: dist.started_at,
+        planned,
+    };
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
 
-/// One recipient of a case: what it holds now and everything sent to it.
-#[derive(Serialize)]
-struct RecipientView<'a> {
-    partner_id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    location_ref: Option<&'a str>,
-    /// pending, sending, delivered, failed, acknowledged or withdrawn: where its newest delivery is.
-    state: &'static str,
-    /// The version it holds (its last poster delivered and not withdrawn since).
-    holds: Option<u32>,
-    attempts: u32,
-    last_error: Option<&'a str>,
-    updated_at: &'a str,
-    timeline: Vec<&'a DeliveryView>,
-}
-
-fn summarise<'a>(items: &[&'a DeliveryView]) -> RecipientView<'a> {
+/// One recipient's deliveries, oldest first, as what it holds now.
+fn summarise(items: &[DeliveryView]) -> Recipient {
     let newest = items
         .iter()
         .rev()
@@ -120,23 +111,26 @@ fn summarise<'a>(items: &[&'a DeliveryView]) -> RecipientView<'a> {
         (Kind::Withdrawn, DState::Delivered | DState::Acknowledged) => "withdrawn",
         (_, s) => s.as_str(),
     };
-    RecipientView {
-        partner_id: &newest.partner_id,
-        location_ref: newest.location_ref.as_deref(),
+    Recipient {
+        partner_id: newest.partner_id.clone(),
+        location_ref: newest.location_ref.clone(),
         state,
         holds,
         attempts: items.iter().map(|d| d.attempts).sum(),
-        last_error: newest.last_error.as_deref(),
-        updated_at: &newest.updated_at,
+        last_error: newest.last_error.clone(),
+        updated_at: newest.updated_at.clone(),
         timeline: items.to_vec(),
     }
 }
 
+/// Who has which version of the poster, every delivery, and what is still to come down.
+#[utoipa::path(get, path = "/v1/cases/{id}/distributions", tag = "distribution", security(("case_manager" = []), ("admin" = [])), params(("id" = String, Path, description = "The case id", format = Uuid)),
+    responses((status = 200, body = Distributions)))]
 pub async fn distributions(
     State(app): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Distributions>, ApiError> {
     caller.require(Can::WorkCases)?;
     let id = case_id(&id)?;
     let record = app
@@ -151,58 +145,55 @@ pub async fn distributions(
     for group in
         deliveries.chunk_by(|a, b| a.partner_id == b.partner_id && a.location_ref == b.location_ref)
     {
-        let items: Vec<&DeliveryView> = group.iter().collect();
-        recipients.push(summarise(&items));
+        recipients.push(summarise(group));
     }
-    let disabled: Vec<&PartnerHealth> = health
-        .iter()
+    let disabled: Vec<PartnerHealth> = health
+        .into_iter()
         .filter(|h| h.disabled_at.is_some())
         .filter(|h| recipients.iter().any(|r| r.partner_id == h.partner_id))
         .collect();
     // of a closed case: every recipient whose takedown has not arrived yet
-    let takedown_pending: Vec<Value> = if record.document.is_active() {
+    let takedown_pending: Vec<TakedownPending> = if record.document.is_active() {
         Vec::new()
     } else {
         recipients
             .iter()
             .filter_map(|r| awaiting_takedown(r).map(|d| (r, d)))
-            .map(|(r, d)| {
-                json!({
-                    "partner_id": r.partner_id,
-                    "location_ref": r.location_ref,
-                    "delivery_id": d.id,
-                    "channel": d.channel,
-                    "state": d.state,
-                    "attempts": d.attempts,
-                    "next_attempt_at": d.next_attempt_at,
-                    "last_error": d.last_error,
-                })
+            .map(|(r, d)| TakedownPending {
+                partner_id: r.partner_id.clone(),
+                location_ref: r.location_ref.clone(),
+                delivery_id: d.id.clone(),
+                channel: d.channel,
+                state: d.state,
+                attempts: d.attempts,
+                next_attempt_at: d.next_attempt_at.clone(),
+                last_error: d.last_error.clone(),
             })
             .collect()
     };
-    Ok(Json(json!({
-        "case_id": id,
-        "case_version": record.version,
-        "distribution": dist.map(|d| json!({
-            "active": d.active,
-            "poster_version": d.poster_version,
-            "states": d.states,
-            "started_at": d.started_at,
-            "planned_at": d.planned_at,
-            "next_retarget_at": d.next_retarget_at,
-            "taken_down_at": d.taken_down_at,
-            "takedown_done_at": d.takedown_done_at,
-        })),
-        "recipients": recipients,
-        "disabled_partners": disabled,
-        "takedown_pending": takedown_pending,
-    })))
+    Ok(Json(Distributions {
+        case_id: id,
+        case_version: record.version,
+        distribution: dist.map(|d| DistributionView {
+            active: d.active,
+            poster_version: d.poster_version,
+            states: d.states,
+            started_at: d.started_at,
+            planned_at: d.planned_at,
+            next_retarget_at: d.next_retarget_at,
+            taken_down_at: d.taken_down_at,
+            takedown_done_at: d.takedown_done_at,
+        }),
+        recipients,
+        disabled_partners: disabled,
+        takedown_pending,
+    }))
 }
 
 /// A recipient's takedown (found safe, closed) that has not arrived: queued, being sent, or
 /// given up on.
-fn awaiting_takedown<'a>(r: &RecipientView<'a>) -> Option<&'a DeliveryView> {
-    r.timeline.iter().rev().copied().find(|d| {
+fn awaiting_takedown(r: &Recipient) -> Option<&DeliveryView> {
+    r.timeline.iter().rev().find(|d| {
         d.kind == Kind::Withdrawn
             && d.reason.is_some_and(|r| r.is_final())
             && matches!(d.state, DState::Pending | DState::Sending | DState::Failed)
@@ -210,6 +201,10 @@ fn awaiting_takedown<'a>(r: &RecipientView<'a>) -> Option<&'a DeliveryView> {
 }
 
 /// An operator fixed a partner's endpoint: lift its disablement; its queued deliveries flow again.
+/// Lift a partner's disablement after its endpoint was fixed: its queued deliveries flow again.
+#[utoipa::path(post, path = "/v1/partners/{id}/enable", tag = "partners", security(("admin" = [])),
+    params(("id" = String, Path, description = "The partner id")),
+    responses((status = 204, description = "Enabled")))]
 pub async fn enable_partner(
     State(app): State<AppState>,
     caller: Caller,
@@ -238,6 +233,9 @@ pub async fn enable_partner(
 /// Prometheus text: the queue from the database, outcomes and latency from this process. On the
 /// service's port it needs an admin token; `metrics_listen` serves it without one on an address
 /// the operator keeps private.
+/// Prometheus metrics: deliveries, queue, render and request durations.
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(("admin" = [])),
+    responses((status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(app): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     caller.require(Can::Administer)?;
     open_metrics(State(app)).await

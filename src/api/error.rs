@@ -83,19 +83,27 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// Each problem type is named by a URN of its code: stable, and never fetched by a client.
 const TYPE_PREFIX: &str = "urn:lookout:problem:";
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An RFC 9457 problem document, with `code`, `message`, `field` and `errors` kept for clients
+/// written before it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem<'a> {
+    /// `urn:lookout:problem:` and the code.
     #[serde(rename = "type")]
+    #[schema(examples("urn:lookout:problem:invalid"))]
     kind: String,
     title: &'static str,
     status: u16,
     detail: String,
+    /// The path of the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     instance: Option<String>,
+    /// The problem type's short name: what a client branches on.
     code: &'a str,
     /// The same as `detail`, for clients written before problem documents.
     message: String,
+    /// The field or parameter at fault, by its path (`children[0].name`).
     field: Option<String>,
+    /// Every field at fault, when there are several.
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a [FieldError]>,
 }

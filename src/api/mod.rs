@@ -9,6 +9,7 @@ mod cases;
 mod dispatch;
 mod error;
 mod extract;
+mod openapi;
 mod ops;
 mod paging;
 mod partner_feed;
@@ -16,6 +17,7 @@ mod partners;
 mod photos;
 mod posters;
 mod targeting;
+mod views;
 
 use std::time::Duration;
 
@@ -144,8 +146,10 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
     routes().table
 }
 
-/// The OpenAPI document served at `/openapi.json`.
-pub const OPENAPI: &str = include_str!("openapi.json");
+/// The OpenAPI document served at `/openapi.json`, derived from the code.
+pub fn openapi_document() -> &'static str {
+    openapi::document()
+}
 
 /// What the `metrics_listen` address serves: `/metrics` alone, without a token.
 pub fn metrics_router(state: AppState) -> Router {

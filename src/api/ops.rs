@@ -3,15 +3,15 @@
 use std::any::Any;
 use std::time::Duration;
 
+use super::views::Status;
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::{Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
-use super::error::ApiError;
-use super::{AppState, OPENAPI};
+use super::AppState;
+use super::error::{ApiError, Problem};
 
 /// Middleware: a request still unanswered after the request timeout is stopped (its work dropped,
 /// an open transaction rolled back) and answered 503, in JSON on the API's paths and as a page
@@ -38,18 +38,30 @@ pub async fn deadline(
     }
 }
 
-pub async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
+/// Alive: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Status)))]
+pub async fn healthz() -> Json<Status> {
+    Json(Status { status: "ok" })
 }
 
 /// Ready when the database answers.
-pub async fn readyz(State(app): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+/// Ready: the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, body = Status), (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json")))]
+pub async fn readyz(State(app): State<AppState>) -> Result<Json<Status>, ApiError> {
     app.store.ping().await?;
-    Ok(Json(json!({"status": "ready"})))
+    Ok(Json(Status { status: "ready" }))
 }
 
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
 pub async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        super::openapi::document(),
+    )
+        .into_response()
 }
 
 /// The API's own paths, where an unmatched request is answered in JSON.

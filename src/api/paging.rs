@@ -58,25 +58,21 @@ pub fn start(
     }
 }
 
-/// One page of a list, answered as JSON with `next_cursor` (null on the last page) and the
-/// `Link` to the next page.
+/// One page of a list, answered as JSON (the list's own type, with its `next_cursor`: null on the
+/// last page) and the `Link` to the next page.
 pub struct Page {
     body: Value,
     next_link: Option<String>,
 }
 
 impl Page {
-    /// `body` (an object) with `next_cursor` added; `more` says whether a next page may exist.
-    /// A feed gives its cursor even when nothing more is there yet, to resume from later.
-    pub fn new(uri: &Uri, mut body: Value, next: Option<String>, more: bool) -> Page {
-        let next_link = next.as_deref().filter(|_| more).map(|c| link(uri, c));
-        if let Some(object) = body.as_object_mut() {
-            object.insert(
-                "next_cursor".into(),
-                next.map_or(Value::Null, Value::String),
-            );
+    /// `body` with the `Link` to the page after `next` while `more` says one may exist. A feed gives
+    /// its cursor in the body even when nothing more is there yet, to resume from later.
+    pub fn new(uri: &Uri, body: impl serde::Serialize, next: Option<&str>, more: bool) -> Page {
+        Page {
+            body: serde_json::to_value(body).expect("plain data serialises"),
+            next_link: next.filter(|_| more).map(|c| link(uri, c)),
         }
-        Page { body, next_link }
     }
 }
 

@@ -11,31 +11,38 @@ use axum::http::{HeaderMap, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::AppState;
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, Problem};
 use super::extract::{ApiPath, ApiQuery};
 use super::paging::{self, Page};
 use super::posters::{format_param, lang_param, serve};
+use super::views::{Acked, FeedItem, FeedPage};
 use crate::app::issue_date;
-use crate::cases::CaseStatus;
+use crate::cases::{CaseStatus, Lang};
 use crate::dispatch::cap::{escape, to_xml};
 use crate::dispatch::links::{LinkError, LinkQuery};
+use crate::dispatch::payload::CaseSummary;
 use crate::dispatch::worker::{About, Earlier, cap_alert, webhook_payload};
 use crate::partners::{Partner, PartnerId};
+use crate::posters::Format;
 use crate::store::outbox::{self, DeliveryView, Kind, State as DState};
 use crate::store::{Actor, CaseFilter, CaseId, VersionRecord, Via};
 use crate::targeting::{RegionExtras, region_for};
 
 const FEED_MAX: i64 = 500;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FeedQuery {
+    /// The older paging parameter, still accepted and not documented: `cursor` replaces it.
+    #[param(ignore)]
     after: Option<i64>,
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500, default = 100)]
     limit: Option<i64>,
 }
 
@@ -97,35 +104,36 @@ fn about<'a>(
 }
 
 /// A delivery as the partner reads it: the webhook body plus its feed position and state. Of a
-/// closed case, only its number and that the poster is withdrawn: nothing of the child.
+/// closed case, the body of a withdrawal: its number and status, nothing of the child.
 fn item(
     app: &AppState,
     d: &DeliveryView,
     v: &VersionRecord,
     p: &Partner,
-) -> Result<Value, ApiError> {
+) -> Result<FeedItem, ApiError> {
+    let mut payload = webhook_payload(
+        &about(app, d, v, p, Utc::now())?,
+        &app.dispatch.channels.links,
+    );
     if d.case_closed && d.kind != Kind::Withdrawn {
-        return Ok(json!({
-            "type": crate::dispatch::payload::EventType::from(d.kind),
-            "id": d.id,
-            "version": d.version,
-            "case": {"case_number": v.document.case_number, "status": "withdrawn"},
-            "locations": d.locations.iter().map(|l| &l.reference).collect::<Vec<_>>(),
-            "posters": [],
-            "seq": d.seq,
-            "state": d.state,
-            "created_at": d.created_at,
-        }));
+        let case = &v.document;
+        payload.case = CaseSummary::withdrawn(&case.case_number, case.case_type, d.case_status);
+        payload.posters = Vec::new();
+        payload.pdf_base64 = None;
     }
-    let a = about(app, d, v, p, Utc::now())?;
-    let mut body = serde_json::to_value(webhook_payload(&a, &app.dispatch.channels.links))
-        .map_err(|_| ApiError::Internal)?;
-    body["seq"] = json!(d.seq);
-    body["state"] = json!(d.state);
-    body["created_at"] = json!(d.created_at);
-    Ok(body)
+    Ok(FeedItem {
+        payload,
+        seq: d.seq,
+        state: d.state,
+        created_at: d.created_at.clone(),
+    })
 }
 
+/// The partner's deliveries after a cursor, oldest first: new posters, updates and takedowns.
+///
+/// Fetching a takedown confirms it.
+#[utoipa::path(get, path = "/partner/v1/deliveries", tag = "partner feed", security(("partner" = [])), params(FeedQuery),
+    responses((status = 200, body = FeedPage)))]
 pub async fn deliveries(
     State(app): State<AppState>,
     caller: Caller,
@@ -169,8 +177,13 @@ pub async fn deliveries(
     let next = list.last().map_or(after, |d| d.seq);
     let more = list.len() as i64 == limit;
     let cursor = paging::encode("deliveries", &next.to_string());
-    let body = json!({"deliveries": items, "next_after": next});
-    Ok(Page::new(&uri, body, Some(cursor), more))
+    let link = cursor.clone();
+    let body = FeedPage {
+        deliveries: items,
+        next_after: next,
+        next_cursor: Some(cursor),
+    };
+    Ok(Page::new(&uri, body, Some(&link), more))
 }
 
 /// Takedowns the partner's fetch or acknowledgement completed, for `/metrics`.
@@ -192,22 +205,28 @@ async fn own_delivery(
         .ok_or(ApiError::NotFound("delivery"))
 }
 
+/// One delivery.
+#[utoipa::path(get, path = "/partner/v1/deliveries/{id}", tag = "partner feed", security(("partner" = [])), params(("id" = String, Path, description = "The delivery id")),
+    responses((status = 200, body = FeedItem)))]
 pub async fn delivery(
     State(app): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FeedItem>, ApiError> {
     let partner = partner_of(&app, &caller).await?;
     let d = own_delivery(&app, &partner.id, &id).await?;
     let v = Versions::default().get(&app, &d).await?;
     Ok(Json(item(&app, &d, &v, &partner)?))
 }
 
+/// Confirm a delivery: the poster is up, or (for a takedown) down.
+#[utoipa::path(post, path = "/partner/v1/deliveries/{id}/ack", tag = "partner feed", security(("partner" = [])), params(("id" = String, Path, description = "The delivery id")),
+    responses((status = 200, body = Acked)))]
 pub async fn ack(
     State(app): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Acked>, ApiError> {
     let partner = caller.partner()?.clone();
     own_delivery(&app, &partner, &id).await?;
     let (d, done) = outbox::ack(
@@ -219,17 +238,30 @@ pub async fn ack(
     .await?;
     observe_takedowns(&app, &done);
     let d = d.ok_or(ApiError::NotFound("delivery"))?;
-    Ok(Json(
-        json!({"id": d.id, "state": d.state, "acked_at": d.acked_at}),
-    ))
+    Ok(Json(Acked {
+        id: d.id,
+        state: d.state,
+        acked_at: d.acked_at,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FileQuery {
+    /// One of the partner's languages; default `en`.
+    #[param(value_type = Option<Lang>)]
     lang: Option<String>,
 }
 
+/// A delivery's poster file, as it was sent.
+#[utoipa::path(get, path = "/partner/v1/deliveries/{id}/posters/{format}", tag = "partner feed", security(("partner" = [])),
+    params(("id" = String, Path, description = "The delivery id"), ("format" = Format, Path), FileQuery, ("If-None-Match" = Option<String>, Header)),
+    responses(
+        (status = 200, description = "The poster", headers(("ETag" = String)),
+            content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))),
+        (status = 304, description = "Not modified"),
+        (status = 410, description = "The case is closed", body = Problem, content_type = "application/problem+json")))]
 pub async fn poster(
     State(app): State<AppState>,
     caller: Caller,
@@ -280,6 +312,11 @@ fn parse_time(s: &str) -> DateTime<Utc> {
 }
 
 /// One delivery as a CAP 1.2 alert.
+/// One delivery as an OASIS CAP 1.2 alert (a takedown is a Cancel).
+#[utoipa::path(get, path = "/partner/v1/deliveries/{id}/cap", tag = "partner feed", security(("partner" = [])), params(("id" = String, Path, description = "The delivery id")),
+    responses(
+        (status = 200, description = "A CAP 1.2 alert", content_type = "application/cap+xml", body = String),
+        (status = 410, description = "The case is closed", body = Problem, content_type = "application/problem+json")))]
 pub async fn cap(
     State(app): State<AppState>,
     caller: Caller,
@@ -329,6 +366,9 @@ pub async fn cap(
 }
 
 /// An Atom feed of the partner's newest deliveries, each linking to its CAP alert.
+/// An Atom feed (RFC 4287) of the partner's newest deliveries, each linking to its CAP alert.
+#[utoipa::path(get, path = "/partner/v1/cap", tag = "partner feed", security(("partner" = [])),
+    responses((status = 200, description = "An Atom feed", content_type = "application/atom+xml", body = String)))]
 pub async fn cap_feed(State(app): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let partner = partner_of(&app, &caller).await?;
     let recent = outbox::recent(&app.store, partner.id.as_str(), 100).await?;
@@ -372,6 +412,15 @@ pub async fn cap_feed(State(app): State<AppState>, caller: Caller) -> Result<Res
 }
 
 /// A signed poster link from a message: no token, the signature and its expiry are the permission.
+/// A signed poster link from a message: the signature and its expiry are the permission.
+#[utoipa::path(get, path = "/p/{case_number}/{version}/{format}", tag = "partner feed",
+    params(("case_number" = String, Path), ("version" = u32, Path), ("format" = Format, Path), LinkQuery,
+        ("If-None-Match" = Option<String>, Header)),
+    responses(
+        (status = 200, description = "The poster", headers(("ETag" = String)),
+            content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))),
+        (status = 304, description = "Not modified"),
+        (status = 403, description = "Not a genuine link, or expired", body = Problem, content_type = "application/problem+json")))]
 pub async fn signed_poster(
     State(app): State<AppState>,
     ApiPath((number, version, format)): ApiPath<(String, String, String)>,

@@ -5,38 +5,45 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::AppState;
 use super::auth::{Caller, Can};
-use super::error::ApiError;
+use super::error::{ApiError, Problem};
 use super::extract::{ApiPath, ApiQuery, JsonBody, parse_json};
 use super::paging::{self, Page};
+use super::views::{LocationList, LocationsReplaced, PartnerList, PartnerView};
 use crate::cases::FieldError;
 use crate::cases::merge_patch;
-use crate::partners::{Location, Partner, PartnerId};
+use crate::config::Secret;
+use crate::partners::{Delivery, Location, Partner, PartnerId};
 use crate::store::PartnerRecord;
 
 const MAX_LOCATIONS: usize = 50_000;
+
+/// What a response shows for a webhook secret: they are write-only.
+pub const SECRET_SHOWN: &str = "(set)";
 
 fn partner_id(raw: &str) -> Result<PartnerId, ApiError> {
     PartnerId::parse(raw).map_err(|_| ApiError::NotFound("partner"))
 }
 
 /// The partner as shown: the webhook secrets replaced by a marker.
-fn view(r: &PartnerRecord) -> Value {
-    let mut doc = serde_json::to_value(&r.partner).expect("plain data serialises");
-    if let Some(hook) = doc
-        .pointer_mut("/delivery/webhook")
-        .and_then(Value::as_object_mut)
-    {
-        for k in ["secret", "previous_secret"] {
-            if hook.contains_key(k) {
-                hook.insert(k.into(), json!("(set)"));
-            }
+fn view(r: &PartnerRecord) -> PartnerView {
+    let mut partner = r.partner.clone();
+    if let Delivery::Webhook(hook) = &mut partner.delivery {
+        hook.secret = Secret::new(SECRET_SHOWN);
+        if hook.previous_secret.is_some() {
+            hook.previous_secret = Some(Secret::new(SECRET_SHOWN));
         }
     }
-    json!({"partner": doc, "locations": r.locations, "created_at": r.created_at, "updated_at": r.updated_at})
+    PartnerView {
+        partner,
+        locations: r.locations,
+        created_at: r.created_at.clone(),
+        updated_at: r.updated_at.clone(),
+        delivery_status: None,
+    }
 }
 
 /// What the partner format's types do not check themselves: the same check as a file import.
@@ -45,11 +52,17 @@ fn check(app: &AppState, p: &Partner) -> Result<(), ApiError> {
         .map_err(|(field, reason)| ApiError::Invalid(vec![FieldError::new(field, reason)]))
 }
 
+/// Register a partner (the partner format).
+#[utoipa::path(post, path = "/v1/partners", tag = "partners", security(("admin" = [])), request_body = Partner,
+    responses(
+        (status = 201, body = PartnerView),
+        (status = 409, description = "The id is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid: each field named", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(app): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<PartnerView>), ApiError> {
     caller.require(Can::ManagePartners)?;
     let partner: Partner = parse_json(&body)?;
     check(&app, &partner)?;
@@ -63,14 +76,21 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(&record))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Only active partners.
     active: Option<bool>,
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: Option<i64>,
 }
 
+/// Partners, by id.
+#[utoipa::path(get, path = "/v1/partners", tag = "partners", security(("case_manager" = []), ("admin" = [])), params(ListQuery),
+    responses((status = 200, body = PartnerList)))]
 pub async fn list(
     State(app): State<AppState>,
     caller: Caller,
@@ -93,19 +113,22 @@ pub async fn list(
                 .map(|p| paging::encode("partners", p.partner.id.as_str()))
         })
         .flatten();
-    Ok(Page::new(
-        &uri,
-        json!({"partners": partners.iter().map(view).collect::<Vec<_>>()}),
-        next,
-        more,
-    ))
+    let link = next.clone();
+    let body = PartnerList {
+        partners: partners.iter().map(view).collect(),
+        next_cursor: next,
+    };
+    Ok(Page::new(&uri, body, link.as_deref(), more))
 }
 
+/// One partner, with its delivery health. A partner token reads its own.
+#[utoipa::path(get, path = "/v1/partners/{id}", tag = "partners", security(("case_manager" = []), ("admin" = [])), security(("partner" = [])), params(("id" = String, Path, description = "The partner id", pattern = "^[a-z0-9-]{2,64}$")),
+    responses((status = 200, body = PartnerView)))]
 pub async fn show(
     State(app): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PartnerView>, ApiError> {
     let id = partner_id(&id)?;
     caller.require_partner(&id)?;
     let record = app
@@ -114,18 +137,20 @@ pub async fn show(
         .await?
         .ok_or(ApiError::NotFound("partner"))?;
     let mut body = view(&record);
-    // delivery health: failing since when, disabled and why
-    body["delivery_status"] =
-        json!(crate::store::outbox::partner_health(&app.store, id.as_str()).await?);
+    body.delivery_status = crate::store::outbox::partner_health(&app.store, id.as_str()).await?;
     Ok(Json(body))
 }
 
+/// Change a partner with a JSON merge patch; its id cannot change.
+#[utoipa::path(patch, path = "/v1/partners/{id}", tag = "partners", security(("admin" = [])), params(("id" = String, Path, description = "The partner id", pattern = "^[a-z0-9-]{2,64}$")),
+    request_body(content = Object, content_type = "application/merge-patch+json"),
+    responses((status = 200, body = PartnerView)))]
 pub async fn update(
     State(app): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PartnerView>, ApiError> {
     caller.require(Can::ManagePartners)?;
     let id = partner_id(&id)?;
     let patch: Value = parse_json(&body)?;
@@ -158,9 +183,9 @@ pub async fn update(
 }
 
 /// A location as sent in a bulk list: the partner comes from the path.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LocationDoc {
+pub struct LocationDoc {
     #[serde(rename = "ref")]
     reference: String,
     name: String,
@@ -171,6 +196,7 @@ struct LocationDoc {
     #[serde(default)]
     email: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::partners::coverage_schema)]
     coverage: Option<geo::MultiPolygon<f64>>,
 }
 
@@ -204,12 +230,16 @@ fn location(
     location
 }
 
+/// Replace a partner's locations with this list.
+#[utoipa::path(put, path = "/v1/partners/{id}/locations", tag = "partners", security(("admin" = [])), params(("id" = String, Path, description = "The partner id", pattern = "^[a-z0-9-]{2,64}$")),
+    request_body(content = Vec<LocationDoc>, description = "At most 50,000 locations; each ref once"),
+    responses((status = 200, body = LocationsReplaced)))]
 pub async fn put_locations(
     State(app): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LocationsReplaced>, ApiError> {
     caller.require(Can::ManagePartners)?;
     let id = partner_id(&id)?;
     let docs: Vec<LocationDoc> = parse_json(&body)?;
@@ -242,22 +272,32 @@ pub async fn put_locations(
         .replace_locations(&id, &locations, &caller.actor())
         .await?;
     app.targeting.changed(&app.store).await;
-    Ok(Json(json!({"partner_id": id, "locations": n})))
+    Ok(Json(LocationsReplaced {
+        partner_id: id,
+        locations: n as u64,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub struct PageQuery {
+pub struct LocationsQuery {
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    #[param(minimum = 1, maximum = 10000, default = 1000)]
     limit: Option<i64>,
 }
 
+/// A partner's locations, by ref. A partner token reads its own.
+#[utoipa::path(get, path = "/v1/partners/{id}/locations", tag = "partners", security(("case_manager" = []), ("admin" = [])), security(("partner" = [])),
+    params(("id" = String, Path, description = "The partner id", pattern = "^[a-z0-9-]{2,64}$"), LocationsQuery),
+    responses((status = 200, body = LocationList)))]
 pub async fn locations(
     State(app): State<AppState>,
     caller: Caller,
     uri: Uri,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<LocationsQuery>,
 ) -> Result<Page, ApiError> {
     let id = partner_id(&id)?;
     caller.require_partner(&id)?;
@@ -279,6 +319,11 @@ pub async fn locations(
                 .map(|l| paging::encode("locations", &l.reference))
         })
         .flatten();
-    let body = json!({"partner_id": id, "locations": locations});
-    Ok(Page::new(&uri, body, next, more))
+    let link = next.clone();
+    let body = LocationList {
+        partner_id: id,
+        locations,
+        next_cursor: next,
+    };
+    Ok(Page::new(&uri, body, link.as_deref(), more))
 }

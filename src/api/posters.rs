@@ -20,10 +20,15 @@ use crate::cases::Lang;
 use crate::posters::Format;
 use crate::store::{Actor, CaseId, VersionRecord, Via};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PosterQuery {
+    /// One of the case's languages; default `en`.
+    #[param(value_type = Option<Lang>)]
     lang: Option<String>,
+    /// An earlier version; default the newest.
+    #[param(minimum = 1)]
     version: Option<i64>,
 }
 
@@ -53,6 +58,14 @@ pub(super) fn lang_param(raw: Option<&str>) -> Result<Lang, ApiError> {
     }
 }
 
+/// A poster of the case, in a format and language: PDF for print, PNG or JPEG for screens.
+#[utoipa::path(get, path = "/v1/cases/{id}/posters/{format}", tag = "posters", security(("case_manager" = []), ("admin" = [])),
+    params(("id" = String, Path, description = "The case id", format = Uuid), ("format" = Format, Path), PosterQuery,
+        ("If-None-Match" = Option<String>, Header, description = "An ETag this poster was served with")),
+    responses(
+        (status = 200, description = "The poster", headers(("ETag" = String)),
+            content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))),
+        (status = 304, description = "Not modified")))]
 pub async fn poster(
     State(app): State<AppState>,
     caller: Caller,

@@ -16,6 +16,7 @@ use super::auth::{Caller, Can};
 use super::cases::case_id;
 use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery};
+use super::views::TargetingPreview;
 use crate::cases::parse_instant;
 use crate::store::CaseRecord;
 use crate::targeting::{
@@ -26,7 +27,8 @@ use crate::targeting::{
 /// At most this many states may be added to one preview.
 const MAX_STATES: usize = 60;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TargetingQuery {
     /// The moment to target for (RFC 3339, or a date for midnight UTC); default now.
@@ -111,6 +113,9 @@ async fn compute(
     })
 }
 
+/// Where the poster would go at a moment: the region and the selected locations, as GeoJSON.
+#[utoipa::path(get, path = "/v1/cases/{id}/targeting", tag = "targeting", security(("case_manager" = []), ("admin" = [])), params(("id" = String, Path, description = "The case id", format = Uuid), TargetingQuery),
+    responses((status = 200, description = "A GeoJSON FeatureCollection", content_type = "application/geo+json", body = TargetingPreview)))]
 pub async fn geojson(
     State(app): State<AppState>,
     caller: Caller,
@@ -133,6 +138,9 @@ pub async fn geojson(
         .into_response())
 }
 
+/// The same preview drawn as a map.
+#[utoipa::path(get, path = "/v1/cases/{id}/targeting.svg", tag = "targeting", security(("case_manager" = []), ("admin" = [])), params(("id" = String, Path, description = "The case id", format = Uuid), TargetingQuery),
+    responses((status = 200, description = "An SVG map", content_type = "image/svg+xml", body = String)))]
 pub async fn svg(
     State(app): State<AppState>,
     caller: Caller,

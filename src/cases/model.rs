@@ -1,11 +1,29 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+use utoipa::openapi::{RefOr, Schema};
 
-/// A whole case document. Field names are those of the case format; serialising a `Case`
-/// gives a document that parses back to the same `Case`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A case document, in the case format (`shared/spec/case-format.md`). Field names are the
+/// format's; serialised, a case parses back to the same case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "case_number": "SAMPLE-0001",
+    "case_type": "endangered_missing",
+    "missing_since": "2026-11-18T21:30:00-05:00",
+    "missing_from": {"city": "Alexandria", "region": "VA", "country": "US", "lat": 38.8048, "lon": -77.0469},
+    "circumstances": "SAMPLE: an invented case.",
+    "children": [{
+        "name": "Sample Child", "date_of_birth": "2016-04-02", "sex": "female",
+        "height_cm": 132, "hair": "Brown", "eyes": "Brown",
+        "photos": [{"photo_id": "5f2b0c7d1e9a4b3c8d6e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"}]
+    }],
+    "contact": {"agency": "Sample Police Department", "phone": "1-800-555-0100"},
+    "languages": ["en", "es"]
+}))]
 #[serde(deny_unknown_fields)]
 pub struct Case {
+    #[schema(min_length = 1, max_length = 32, examples("SAMPLE-0001"))]
     pub case_number: String,
     pub case_type: CaseType,
     #[serde(default)]
@@ -15,16 +33,20 @@ pub struct Case {
     pub missing_since: MissingSince,
     pub missing_from: Place,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 1200)]
     pub circumstances: Option<String>,
+    #[schema(min_items = 1, max_items = 3)]
     pub children: Vec<Person>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub companions: Vec<Companion>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 8)]
     pub destinations: Vec<Place>,
     #[serde(default)]
     pub travel: Travel,
     pub contact: Contact,
     #[serde(default = "default_languages")]
+    #[schema(min_items = 1, max_items = 2)]
     pub languages: Vec<Lang>,
 }
 
@@ -32,7 +54,9 @@ fn default_languages() -> Vec<Lang> {
     vec![Lang::En]
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseType {
     EndangeredMissing,
@@ -69,7 +93,7 @@ impl CaseType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     #[default]
@@ -88,7 +112,7 @@ impl CaseStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Travel {
     Foot,
@@ -111,7 +135,9 @@ impl Travel {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Lang {
     En,
@@ -133,7 +159,7 @@ impl Lang {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     Female,
@@ -151,8 +177,9 @@ impl Sex {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = CompanionRole)]
 pub enum Role {
     Abductor,
     Companion,
@@ -213,6 +240,39 @@ impl<'de> Deserialize<'de> for MissingSince {
     }
 }
 
+fn string_schema(format: KnownFormat, description: &str) -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(format)))
+        .description(Some(description))
+        .into()
+}
+
+impl utoipa::PartialSchema for MissingSince {
+    fn schema() -> RefOr<Schema> {
+        OneOfBuilder::new()
+            .item(string_schema(
+                KnownFormat::DateTime,
+                "the instant, RFC 3339",
+            ))
+            .item(string_schema(KnownFormat::Date, "the day only, YYYY-MM-DD"))
+            .description(Some(
+                "When the child was last seen: an RFC 3339 instant, or only a date.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for MissingSince {}
+
+impl utoipa::PartialSchema for Date {
+    fn schema() -> RefOr<Schema> {
+        string_schema(KnownFormat::Date, "YYYY-MM-DD").into()
+    }
+}
+
+impl ToSchema for Date {}
+
 /// A calendar date written `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(pub NaiveDate);
@@ -232,18 +292,23 @@ impl<'de> Deserialize<'de> for Date {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Place {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 80)]
     pub label: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 40)]
     pub city: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 40)]
     pub region: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,
+    #[schema(minimum = -180, maximum = 180)]
     pub lon: f64,
 }
 
@@ -279,8 +344,9 @@ pub struct Photo {
     pub caption: Option<String>,
 }
 
-/// The wire form of a photo: exactly one of `file` and `photo_id`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The wire form of a photo: exactly one of `file` (the CLI, beside the case document) and
+/// `photo_id` (the API, from `POST /v1/photos`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PhotoDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -292,7 +358,21 @@ struct PhotoDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     age_progressed_to: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 80)]
     caption: Option<String>,
+}
+
+// A photo's schema is its wire form's.
+impl utoipa::PartialSchema for Photo {
+    fn schema() -> RefOr<Schema> {
+        <PhotoDoc as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl ToSchema for Photo {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Photo".into()
+    }
 }
 
 impl TryFrom<PhotoDoc> for Photo {
@@ -330,56 +410,76 @@ impl From<Photo> for PhotoDoc {
 }
 
 /// The descriptive fields shared by a child and a companion.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Person {
+    #[schema(min_length = 1, max_length = 80)]
     pub name: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 4)]
     pub aliases: Vec<String>,
     pub date_of_birth: Date,
     pub sex: Sex,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 40)]
     pub race: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(exclusive_minimum = 0)]
     pub height_cm: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(exclusive_minimum = 0)]
     pub weight_kg: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 40)]
     pub hair: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 40)]
     pub eyes: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub marks: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub clothing: Option<String>,
+    #[schema(min_items = 1)]
     pub photos: Vec<Photo>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Companion {
     pub role: Role,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 40)]
     pub relation: Option<String>,
+    #[schema(min_length = 1, max_length = 80)]
     pub name: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 4)]
     pub aliases: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<Date>,
     pub sex: Sex,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 40)]
     pub race: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(exclusive_minimum = 0)]
     pub height_cm: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(exclusive_minimum = 0)]
     pub weight_kg: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 40)]
     pub hair: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 40)]
     pub eyes: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub marks: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub clothing: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub photos: Vec<Photo>,
@@ -387,7 +487,7 @@ pub struct Companion {
     pub vehicle: Option<Vehicle>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Vehicle {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -416,10 +516,12 @@ impl Vehicle {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
+    #[schema(min_length = 1, max_length = 100)]
     pub agency: String,
+    #[schema(min_length = 1, max_length = 32)]
     pub phone: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,

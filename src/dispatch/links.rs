@@ -46,7 +46,8 @@ pub struct PosterLink {
 }
 
 /// The query part of a link, as the poster route receives it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LinkQuery {
     pub lang: String,
     pub exp: i64,

@@ -19,7 +19,7 @@ use crate::cases::{Case, CaseStatus, CaseType, Companion, Lang, Person, Role, Se
 use crate::posters::Format;
 
 /// What happened to the poster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum EventType {
     /// A partner receives this case for the first time.
     #[serde(rename = "poster.issued")]
@@ -54,7 +54,7 @@ impl EventType {
 }
 
 /// Why a poster comes down. Deliberately coarse: how a case ended is nobody's business.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WithdrawReason {
     /// The child was found / recovered.
@@ -66,7 +66,7 @@ pub enum WithdrawReason {
 }
 
 /// The webhook body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WebhookPayload {
     #[serde(rename = "type")]
     pub event: EventType,
@@ -89,7 +89,7 @@ pub struct WebhookPayload {
 }
 
 /// One poster file: a signed link that expires.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PosterFile {
     pub format: Format,
     pub lang: Lang,
@@ -100,7 +100,7 @@ pub struct PosterFile {
 }
 
 /// The case as the poster prints it. On withdrawal only `case_number`, `case_type` and `status`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CaseSummary {
     pub case_number: String,
     pub case_type: CaseType,
@@ -122,7 +122,7 @@ pub struct CaseSummary {
 }
 
 /// A child or companion as printed: no photos' file names, no internal ids.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PersonSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
@@ -156,7 +156,7 @@ pub struct PersonSummary {
     pub vehicle: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ContactSummary {
     pub agency: String,
     pub phone: String,
@@ -265,7 +265,7 @@ impl WebhookPayload {
 /// `webhook-id`) is the digest's. Each entry is the delivery as it would have come alone:
 /// `{"type": "poster.digest", "id": "dig_…", "timestamp": "…", "deliveries": [{"type":
 /// "poster.issued", "id": "msg_…", …}, …]}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DigestPayload {
     #[serde(rename = "type")]
     pub event: String,
@@ -293,7 +293,7 @@ impl DigestPayload {
 
 /// A test message a partner sends itself from its portal, signed like every delivery. It says
 /// nothing of any case: `{"type": "ping", "id": "msg_…", "timestamp": "…", "partner_id": "…"}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PingPayload {
     #[serde(rename = "type")]
     pub event: String,

@@ -38,7 +38,7 @@ pub enum Trigger {
 }
 
 /// What a planning round did.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Planned {
     pub queued: usize,
     pub issued: usize,

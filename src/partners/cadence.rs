@@ -13,7 +13,7 @@ use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, Ti
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Cadence {
     /// Every poster as soon as it is made (after a reissue's quiet period).
@@ -23,14 +23,14 @@ pub enum Cadence {
     Weekly(Weekly),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Daily {
     pub at: TimeOfDay,
     pub time_zone: Zone,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Weekly {
     pub day: Day,
@@ -109,6 +109,19 @@ impl fmt::Display for TimeOfDay {
     }
 }
 
+impl utoipa::PartialSchema for TimeOfDay {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .pattern(Some("^([01][0-9]|2[0-3]):[0-5][0-9]$"))
+            .description(Some("a time of day, HH:MM (24-hour)"))
+            .examples(["07:00"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TimeOfDay {}
+
 impl Serialize for TimeOfDay {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -140,6 +153,18 @@ impl fmt::Display for Zone {
     }
 }
 
+impl utoipa::PartialSchema for Zone {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some("an IANA time zone"))
+            .examples(["America/New_York"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Zone {}
+
 impl Serialize for Zone {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.0.name())
@@ -153,7 +178,7 @@ impl<'de> Deserialize<'de> for Zone {
 }
 
 /// A day of the week, `monday` … `sunday`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Day {
     Monday,

@@ -7,7 +7,7 @@ use crate::config::Secret;
 use crate::posters::Format;
 
 /// A partner's stable id, `[a-z0-9-]{2,64}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct PartnerId(String);
 
@@ -42,7 +42,7 @@ impl std::fmt::Display for PartnerId {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PartnerKind {
     Retail,
@@ -54,7 +54,7 @@ pub enum PartnerKind {
 }
 
 /// How a partner receives posters: exactly one channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Delivery {
     Email(Vec<String>),
@@ -63,12 +63,14 @@ pub enum Delivery {
     Pull(bool),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Webhook {
     pub url: String,
     /// `whsec_<base64>`.
+    /// `whsec_` and 24 to 64 random bytes in base64. Write-only: a response shows `(set)`.
     #[serde(serialize_with = "expose_secret")]
+    #[schema(value_type = String, pattern = "^(whsec_[A-Za-z0-9+/]{32,88}={0,2}|\\(set\\))$")]
     pub secret: Secret,
     /// The previous secret while it is being rotated: both signatures are sent.
     #[serde(
@@ -76,6 +78,7 @@ pub struct Webhook {
         skip_serializing_if = "Option::is_none",
         serialize_with = "expose_secret_opt"
     )]
+    #[schema(value_type = Option<String>, pattern = "^(whsec_[A-Za-z0-9+/]{32,88}={0,2}|\\(set\\))$")]
     pub previous_secret: Option<Secret>,
     /// When the previous secret stops signing: the end of a rotation's grace period. Without it,
     /// the previous secret signs until it is removed.
@@ -118,7 +121,7 @@ fn expose_secret_opt<S: serde::Serializer>(s: &Option<Secret>, ser: S) -> Result
 }
 
 /// A partner as registered (`partners.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Partner {
     pub id: PartnerId,
@@ -189,7 +192,7 @@ impl Partner {
 }
 
 /// One place where a partner shows posters: a store, a billboard, an office, or a coverage area.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Location {
     pub partner_id: PartnerId,
     /// The partner's own reference (store number), unique within the partner.
@@ -206,7 +209,35 @@ pub struct Location {
     pub email: Option<String>,
     /// A coverage area (newspaper circulation, TV market) in lon/lat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = coverage_schema)]
     pub coverage: Option<geo::MultiPolygon<f64>>,
+}
+
+/// A coverage area as it is written: polygons of an `exterior` ring and `interiors` rings, each
+/// ring a list of `{x: lon, y: lat}` points.
+pub fn coverage_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let ring = || {
+        ArrayBuilder::new().items(
+            ObjectBuilder::new()
+                .property("x", ObjectBuilder::new().schema_type(Type::Number))
+                .property("y", ObjectBuilder::new().schema_type(Type::Number))
+                .required("x")
+                .required("y"),
+        )
+    };
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .property("exterior", ring())
+                .property("interiors", ArrayBuilder::new().items(ring()))
+                .required("exterior"),
+        )
+        .description(Some(
+            "A coverage area (a newspaper's circulation, a TV market): polygons in lon (x) and lat (y), \
+             finite, closed and not crossing themselves.",
+        ))
+        .into()
 }
 
 #[cfg(test)]

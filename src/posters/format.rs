@@ -1,7 +1,19 @@
 use serde::{Deserialize, Serialize};
 
 /// The poster formats: two for print (PDF), four for screens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// PDF, US Letter 8.5×11 in.

@@ -58,7 +58,7 @@ pub(crate) async fn record_all(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,

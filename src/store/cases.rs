@@ -14,7 +14,7 @@ mod create;
 pub(crate) use create::CreateQueue;
 
 /// How a case ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     FoundSafe,
@@ -44,7 +44,7 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Resolution {
     pub outcome: Outcome,
     pub reason: String,
@@ -66,7 +66,8 @@ pub struct CaseRecord {
 }
 
 /// One line of a case list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = CaseListItem)]
 pub struct CaseSummary {
     pub id: String,
     pub case_number: String,
@@ -94,7 +95,7 @@ pub struct CaseFilter {
 }
 
 /// A version's record without its document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct VersionMeta {
     pub version: i64,
     pub created_at: String,

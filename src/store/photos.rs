@@ -10,7 +10,7 @@ use super::idempotency::{Claim, IdempotencyKey, claim, complete};
 use super::{Actor, PhotoId, Store, StoreError, now, values};
 use crate::posters::PreparedPhoto;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PhotoMeta {
     pub id: PhotoId,
     pub width: u32,

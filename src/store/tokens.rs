@@ -17,7 +17,7 @@ pub struct NewToken {
 }
 
 /// A token as listed: never its secret or hash.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub id: String,
     pub role: String,

@@ -52,7 +52,7 @@ pub struct PartnerSelection {
     pub locations: Vec<SelectedLocation>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     /// The partner does not take this case type.
@@ -64,7 +64,7 @@ pub enum SkipReason {
 }
 
 /// Locations inside the region that will not get the poster, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Skipped {
     pub partner_id: PartnerId,
     pub name: String,

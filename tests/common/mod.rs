@@ -3,6 +3,7 @@
 //! of each role and a registered partner.
 #![allow(dead_code)]
 
+pub mod contract;
 pub mod outbox;
 pub mod receiver;
 

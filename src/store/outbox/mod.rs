@@ -66,8 +66,9 @@ pub struct Standing {
 }
 
 /// Why a poster is withdrawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = TakedownReason)]
 pub enum WithdrawReason {
     FoundSafe,
     Closed,
@@ -82,8 +83,9 @@ impl WithdrawReason {
 }
 
 /// What a delivery tells the partner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = DeliveryKind)]
 pub enum Kind {
     Issued,
     Updated,
@@ -107,8 +109,9 @@ impl Kind {
 }
 
 /// Where a delivery stands. `pending` with attempts is a delivery being retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = DeliveryState)]
 pub enum State {
     Pending,
     Sending,
@@ -147,7 +150,7 @@ impl State {
 }
 
 /// How a partner takes its posters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Email,
@@ -181,7 +184,7 @@ impl Channel {
 }
 
 /// A location a delivery is about, as stored with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeliveryLocation {
     #[serde(rename = "ref")]
     pub reference: String,

@@ -10,10 +10,11 @@ use super::{
     Channel, DeliveryLocation, Distribution, Kind, State, WithdrawReason, count, distributions,
     locations_of, parse_reason,
 };
+use crate::cases::CaseStatus;
 use crate::store::{CaseId, Store, StoreError, flag, stamp};
 
 /// One delivery as operators and partners see it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DeliveryView {
     pub id: String,
     /// The partner's feed position (the pull API's cursor).
@@ -39,12 +40,15 @@ pub struct DeliveryView {
     /// The case is resolved or closed: nothing of the child may be shown with this delivery.
     #[serde(skip)]
     pub case_closed: bool,
+    /// The case's status now (not the delivered version's).
+    #[serde(skip)]
+    pub case_status: CaseStatus,
 }
 
 const SELECT: &str = "SELECT d.id, d.seq, d.case_id, d.partner_id, d.location_ref, d.version, \
      d.kind, d.reason, d.channel, d.locations, d.state, d.attempts, d.next_attempt_at, \
      d.last_error, d.created_at, d.updated_at, d.delivered_at, d.acked_at, \
-     c.status <> 'active' AS case_closed \
+     c.status <> 'active' AS case_closed, c.status AS case_status \
      FROM deliveries d JOIN cases c ON c.id = d.case_id";
 
 fn view(row: &sqlx::any::AnyRow) -> Result<DeliveryView, StoreError> {
@@ -71,6 +75,12 @@ fn view(row: &sqlx::any::AnyRow) -> Result<DeliveryView, StoreError> {
         delivered_at: row.try_get("delivered_at")?,
         acked_at: row.try_get("acked_at")?,
         case_closed: flag(row, "case_closed")?,
+        case_status: match row.try_get::<String, _>("case_status")?.as_str() {
+            "active" => CaseStatus::Active,
+            "resolved" => CaseStatus::Resolved,
+            "cancelled" => CaseStatus::Cancelled,
+            _ => return Err(bad("case status")),
+        },
     })
 }
 
@@ -222,7 +232,7 @@ pub async fn ack(
 }
 
 /// A partner's delivery health.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PartnerHealth {
     pub partner_id: String,
     pub failing_since: Option<String>,
