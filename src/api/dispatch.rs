@@ -62,7 +62,10 @@ pub async fn dispatch(
     caller.require(Can::WorkCases)?;
     let id = case_id(&id)?;
     let body: DispatchBody = match body {
-        Some(b) if !b.iter().all(u8::is_ascii_whitespace) => parse_json(&b)?,
+        Some(b) if !b.iter().all(u8::is_ascii_whitespace) => {
+            // `null` is no body, as the document's optional body allows
+            parse_json::<Option<DispatchBody>>(&b)?.unwrap_or_default()
+        }
         _ => DispatchBody::default(),
     };
     let codes: Vec<&str> = body.states.iter().map(String::as_str).collect();

@@ -6,8 +6,11 @@ use std::sync::OnceLock;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::SchemaType;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, HeaderBuilder, ObjectBuilder, PathsBuilder, Ref, Type};
+use utoipa::openapi::{
+    ContentBuilder, HeaderBuilder, ObjectBuilder, PathsBuilder, Ref, RefOr, Schema, Type,
+};
 use utoipa::{Modify, OpenApi};
 
 use super::error::Problem;
@@ -42,7 +45,7 @@ use super::{admin, cases, dispatch, ops, partner_feed, partners, photos, posters
         admin::create_token, admin::tokens, admin::revoke_token, admin::audit,
     ),
     components(schemas(Problem, crate::dispatch::payload::WebhookPayload)),
-    modifiers(&Security, &Problems, &Webhooks),
+    modifiers(&Security, &Problems, &Webhooks, &NoNullParameters),
     tags(
         (name = "cases", description = "Report, correct and close cases"),
         (name = "posters", description = "A case's posters"),
@@ -129,6 +132,56 @@ impl Modify for Problems {
                 });
             }
         }
+    }
+}
+
+/// A query or header parameter is absent or a string: never JSON's `null`, which an optional Rust
+/// field would otherwise document.
+struct NoNullParameters;
+
+impl Modify for NoNullParameters {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        for item in api.paths.paths.values_mut() {
+            for op in operations(item) {
+                for p in op.parameters.iter_mut().flatten() {
+                    if let RefOr::T(p) = p
+                        && let Some(RefOr::T(schema)) = &mut p.schema
+                    {
+                        not_null(schema);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn not_null(schema: &mut Schema) {
+    match schema {
+        Schema::Object(o) => {
+            if let SchemaType::Array(types) = &o.schema_type {
+                let kept: Vec<Type> = types
+                    .iter()
+                    .filter(|t| **t != Type::Null)
+                    .cloned()
+                    .collect();
+                if kept.len() == 1 {
+                    o.schema_type = SchemaType::Type(kept[0].clone());
+                }
+            }
+        }
+        Schema::OneOf(one) => {
+            let is_null = |s: &RefOr<Schema>| matches!(s, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null));
+            one.items.retain(|s| !is_null(s));
+            if one.items.len() == 1 {
+                *schema = match one.items.pop().expect("one item") {
+                    RefOr::T(s) => s,
+                    RefOr::Ref(r) => {
+                        Schema::AllOf(utoipa::openapi::AllOfBuilder::new().item(r).build())
+                    }
+                };
+            }
+        }
+        _ => {}
     }
 }
 

@@ -167,7 +167,12 @@ pub async fn update(
         .ok_or(ApiError::NotFound("partner"))?;
     let mut doc = serde_json::to_value(&record.partner).expect("plain data serialises");
     merge_patch(&mut doc, &patch);
-    let partner: Partner = parse_json(&serde_json::to_vec(&doc).expect("plain data serialises"))?;
+    // the patch was well-formed JSON; a partner it breaks is an invalid change, not bad syntax
+    let partner: Partner = parse_json(&serde_json::to_vec(&doc).expect("plain data serialises"))
+        .map_err(|e| match e {
+            ApiError::Malformed(f) => ApiError::Invalid(vec![f]),
+            e => e,
+        })?;
     if partner.id != id {
         return Err(ApiError::invalid("id", "a partner's id cannot change"));
     }

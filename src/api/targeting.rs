@@ -32,6 +32,7 @@ const MAX_STATES: usize = 60;
 #[serde(deny_unknown_fields)]
 pub struct TargetingQuery {
     /// The moment to target for (RFC 3339, or a date for midnight UTC); default now.
+    #[param(value_type = Option<crate::cases::MissingSince>)]
     at: Option<String>,
     /// USPS codes of states to add to the region, separated by commas.
     states: Option<String>,

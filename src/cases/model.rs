@@ -362,10 +362,25 @@ struct PhotoDoc {
     caption: Option<String>,
 }
 
-// A photo's schema is its wire form's.
+// A photo's schema is the API's form of it: an uploaded photo's id. (The CLI's `file`, a path beside
+// the case document, has no meaning over HTTP and is refused there.)
 impl utoipa::PartialSchema for Photo {
     fn schema() -> RefOr<Schema> {
-        <PhotoDoc as utoipa::PartialSchema>::schema()
+        let RefOr::T(Schema::Object(mut doc)) = <PhotoDoc as utoipa::PartialSchema>::schema()
+        else {
+            unreachable!("a struct's schema is an object")
+        };
+        doc.properties.shift_remove("file");
+        doc.properties.insert(
+            "photo_id".into(),
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[0-9a-f]{64}$"))
+                .description(Some("The id `POST /v1/photos` answered"))
+                .into(),
+        );
+        doc.required = vec!["photo_id".into()];
+        Schema::Object(doc).into()
     }
 }
 
@@ -441,7 +456,7 @@ pub struct Person {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 200)]
     pub clothing: Option<String>,
-    #[schema(min_items = 1)]
+    #[schema(min_items = 1, max_items = 2)]
     pub photos: Vec<Photo>,
 }
 
@@ -482,6 +497,7 @@ pub struct Companion {
     #[schema(max_length = 200)]
     pub clothing: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 2)]
     pub photos: Vec<Photo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vehicle: Option<Vehicle>,
@@ -491,6 +507,7 @@ pub struct Companion {
 #[serde(deny_unknown_fields)]
 pub struct Vehicle {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1900, maximum = 2100)]
     pub year: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub make: Option<String>,

@@ -49,6 +49,7 @@ pub struct PosterLink {
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LinkQuery {
+    #[param(value_type = crate::cases::Lang)]
     pub lang: String,
     pub exp: i64,
     pub sig: String,

@@ -7,9 +7,22 @@ use crate::config::Secret;
 use crate::posters::Format;
 
 /// A partner's stable id, `[a-z0-9-]{2,64}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct PartnerId(String);
+
+impl utoipa::PartialSchema for PartnerId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .pattern(Some("^[a-z0-9-]{2,64}$"))
+            .description(Some("A partner's stable id"))
+            .examples(["northwind-retail"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PartnerId {}
 
 impl PartnerId {
     pub fn parse(s: &str) -> Result<PartnerId, String> {
@@ -231,7 +244,8 @@ pub fn coverage_schema() -> utoipa::openapi::schema::Schema {
             ObjectBuilder::new()
                 .property("exterior", ring())
                 .property("interiors", ArrayBuilder::new().items(ring()))
-                .required("exterior"),
+                .required("exterior")
+                .required("interiors"),
         )
         .description(Some(
             "A coverage area (a newspaper's circulation, a TV market): polygons in lon (x) and lat (y), \
