@@ -287,6 +287,8 @@ async fn every_operation_answers_as_documented(backend: Backend) {
         .await;
     t.call("GET", &format!("{one}/cap"), partner, None, 200)
         .await;
+    let (_, alert) = app.text(&format!("{one}/cap"), &app.partner).await;
+    common::xml::assert_valid_cap(&alert);
     t.call("GET", "/partner/v1/cap", partner, None, 200).await;
     t.call("POST", &format!("{one}/ack"), partner, None, 200)
         .await;
@@ -346,6 +348,21 @@ async fn every_operation_answers_as_documented(backend: Backend) {
     t.call("GET", &one, partner, None, 200).await;
     t.call("GET", &format!("{one}/posters/letter"), partner, None, 410)
         .await;
+    // the takedown is a CAP Cancel, valid too
+    let takedown = after["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["type"] == "poster.withdrawn")
+        .expect("a takedown in the feed");
+    let cancel = format!(
+        "/partner/v1/deliveries/{}/cap",
+        takedown["id"].as_str().unwrap()
+    );
+    let (status, cancel) = app.text(&cancel, &app.partner).await;
+    assert_eq!(status, 200, "{cancel}");
+    assert!(cancel.contains("<msgType>Cancel</msgType>"), "{cancel}");
+    common::xml::assert_valid_cap(&cancel);
 
     // photos
     let jpeg = std::fs::read("tests/fixtures/photos/mara.jpg").unwrap();

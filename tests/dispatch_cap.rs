@@ -8,7 +8,12 @@ use lookout::dispatch::cap::{
 };
 use serde_json::Value;
 
+#[path = "common/xml.rs"]
+mod xml;
+
+/// Read back by Python's ElementTree, after checking it against the OASIS schema.
 fn read_back(xml: &str) -> Value {
+    xml::assert_valid_cap(xml);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("alert.xml");
     std::fs::write(&path, xml).unwrap();

@@ -179,6 +179,7 @@ async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
         xml.contains("<msgType>Alert</msgType>") && xml.contains("<circle>"),
         "{xml}"
     );
+    common::xml::assert_valid_cap(&xml);
     // a partner sees nothing of another's deliveries, a case manager nothing of the partner API
     let other = &got[0].id;
     assert_eq!(
@@ -343,6 +344,7 @@ async fn a_case_reaches_every_kind_of_partner_and_comes_down(backend: Backend) {
         xml.contains("<msgType>Cancel</msgType>") && xml.contains("<references>"),
         "{xml}"
     );
+    common::xml::assert_valid_cap(&xml);
     // the old links stop working once the child is found
     assert_eq!(app.client.get(url).send().await.unwrap().status(), 404);
 

@@ -310,6 +310,7 @@ async fn after_the_resolve_the_pull_api_shows_nothing_of_the_child(backend: Back
     assert_eq!(status, 200);
     assert!(cancel.contains("<msgType>Cancel</msgType>"), "{cancel}");
     assert!(!cancel.contains("Test Child"), "{cancel}");
+    common::xml::assert_valid_cap(&cancel);
     let (_, atom) = app.text("/partner/v1/cap", &app.partner).await;
     assert_eq!(atom.matches("<entry>").count(), 1, "{atom}");
     assert!(atom.contains("Cancel: version"), "{atom}");

@@ -6,6 +6,7 @@
 pub mod contract;
 pub mod outbox;
 pub mod receiver;
+pub mod xml;
 
 use std::net::SocketAddr;
 
