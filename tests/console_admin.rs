@@ -87,6 +87,23 @@ async fn partners_are_listed_mapped_imported_and_enabled(backend: Backend) {
     );
     let id = lookout::partners::PartnerId::parse("gone-mart").unwrap();
     assert_eq!(app.store.locations(&id).await.unwrap().len(), 2);
+    // hostile coverage areas are bad rows here as through the API and the command line
+    let geojson = r#"{"type": "FeatureCollection", "features": [
+  {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[-77.1, 38.7], [1e19, 38.7], [-77.0, 38.8], [-77.1, 38.7]]]},
+   "properties": {"partner_id": "gone-mart", "ref": "FAR", "name": "A coordinate of 1e19"}},
+  {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[-77.1, 38.7], [-77.0, 38.8], [-77.0, 38.7], [-77.1, 38.8], [-77.1, 38.7]]]},
+   "properties": {"partner_id": "gone-mart", "ref": "BOW", "name": "A ring that crosses itself"}},
+  {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[-77.2, 38.7], [-76.9, 38.7], [-76.9, 39.0], [-77.2, 39.0], [-77.2, 38.7]]]},
+   "properties": {"partner_id": "gone-mart", "ref": "METRO", "name": "Metro circulation"}}
+]}"#;
+    let html = import(&app, &c, "areas.geojson", "application/geo+json", geojson).await;
+    assert!(
+        html.contains("2 bad rows skipped") && html.contains("geometry"),
+        "{html}"
+    );
+    assert_eq!(app.store.locations(&id).await.unwrap().len(), 1);
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200, "the service answers after the import");
 }
 both!(partners_are_listed_mapped_imported_and_enabled);
 

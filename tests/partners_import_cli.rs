@@ -184,6 +184,49 @@ async fn geojson_locations_with_a_coverage_area_are_imported() {
     store.close().await;
 }
 
+/// The hostile coverage areas the admin API refuses are bad rows of an import file too, each
+/// named; the good one is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_coverage_areas_are_bad_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("lookout.db").display());
+    let partners = dir.path().join("partners.json");
+    std::fs::write(
+        &partners,
+        r#"[{"id": "daily-courier", "name": "Daily Courier", "kind": "media", "delivery": {"pull": true}}]"#,
+    )
+    .unwrap();
+    assert_eq!(import(&partners, &db).status.code(), Some(0));
+    let file = dir.path().join("courier.geojson");
+    std::fs::write(&file, r#"{"type": "FeatureCollection", "features": [
+  {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[-77.1, 38.7], [1e19, 38.7], [-77.0, 38.8], [-77.1, 38.7]]]},
+   "properties": {"partner_id": "daily-courier", "ref": "FAR", "name": "A coordinate of 1e19"}},
+  {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[-77.1, 38.7], [-77.0, 38.8], [-77.0, 38.7], [-77.1, 38.8], [-77.1, 38.7]]]},
+   "properties": {"partner_id": "daily-courier", "ref": "BOW", "name": "A ring that crosses itself"}},
+  {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[-77.2, 38.7], [-76.9, 38.7], [-76.9, 39.0], [-77.2, 39.0], [-77.2, 38.7]]]},
+   "properties": {"partner_id": "daily-courier", "ref": "METRO", "name": "Metro circulation"}}
+]}"#).unwrap();
+    let out = import(&file, &db);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for row in ["features[0]: geometry", "features[1]: geometry"] {
+        assert!(stderr.contains(row), "{row} in {stderr}");
+    }
+    assert!(
+        text(&out.stdout).contains("imported 1 location for 1 partner; 2 bad rows skipped"),
+        "{}",
+        text(&out.stdout)
+    );
+    let store = Store::open(&db).await.unwrap();
+    let stored = store
+        .locations(&PartnerId::parse("daily-courier").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].reference, "METRO");
+    store.close().await;
+}
+
 /// A webhook over plain http is a bad row, unless the configuration's `allow_private_targets`
 /// covers its address: the same rule the sender keeps.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

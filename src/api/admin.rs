@@ -16,6 +16,7 @@ use crate::store::{AuditFilter, Role, TokenId};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "partner", "partner_id": "northwind-retail", "label": "Northwind IT"}))]
 pub struct NewTokenBody {
     role: Role,
     /// Required for a partner token, refused for the others.

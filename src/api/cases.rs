@@ -368,6 +368,7 @@ pub async fn update(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"outcome": "found_safe", "reason": "Found by a store employee who saw the poster"}))]
 pub struct ResolveBody {
     outcome: Outcome,
     /// Why, for the record: 1 to 500 characters. Partners are never told it.

@@ -21,6 +21,7 @@ use crate::targeting::RegionExtras;
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"states": ["MD", "PA"]}))]
 pub struct DispatchBody {
     /// USPS codes of states to add to the region.
     #[serde(default)]

@@ -190,6 +190,8 @@ pub async fn update(
 /// A location as sent in a bulk list: the partner comes from the path.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"ref": "0412", "name": "SAMPLE Northwind #412 Alexandria",
+                          "lat": 38.8101, "lon": -77.0647, "email": "store412@northwind.example"}))]
 pub struct LocationDoc {
     #[serde(rename = "ref")]
     reference: String,

@@ -113,6 +113,10 @@ pub fn check_coverage(mp: &MultiPolygon<f64>) -> Result<(), Problem> {
 pub fn check_location(l: &Location) -> Result<(), Problem> {
     check_text("ref", &l.reference, MAX_REF)?;
     check_text("name", &l.name, MAX_NAME)?;
+    // an import derives a coverage area's point from the area: a bad area is named before the point
+    if let Some(c) = &l.coverage {
+        check_coverage(c)?;
+    }
     check_lat_lon(l.lat, l.lon)?;
     if let Some(r) = l.reach_m
         && (!r.is_finite() || !(0.0..=MAX_REACH_M).contains(&r))
@@ -124,9 +128,6 @@ pub fn check_location(l: &Location) -> Result<(), Problem> {
     }
     if let Some(e) = &l.email {
         check_email("email", e)?;
-    }
-    if let Some(c) = &l.coverage {
-        check_coverage(c)?;
     }
     Ok(())
 }

@@ -135,6 +135,13 @@ fn expose_secret_opt<S: serde::Serializer>(s: &Option<Secret>, ser: S) -> Result
 
 /// A partner as registered (`partners.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "id": "northwind-retail", "name": "SAMPLE Northwind Retail", "kind": "retail",
+    "delivery": {"webhook": {"url": "https://hooks.northwind.example/lookout",
+                             "secret": "whsec_a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s="}},
+    "per_location": true, "formats": ["letter", "square"], "languages": ["en", "es"],
+    "cadence": {"daily": {"at": "07:00", "time_zone": "America/New_York"}}
+}))]
 #[serde(deny_unknown_fields)]
 pub struct Partner {
     pub id: PartnerId,
