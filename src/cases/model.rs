@@ -157,6 +157,14 @@ impl Lang {
     pub fn parse(s: &str) -> Option<Lang> {
         Lang::ALL.into_iter().find(|l| l.code() == s)
     }
+
+    /// The language as a BCP 47 tag for the US, where the posters are read: `en-US`.
+    pub fn bcp47(self) -> &'static str {
+        match self {
+            Lang::En => "en-US",
+            Lang::Es => "es-US",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

@@ -292,10 +292,7 @@ fn cap_time(t: DateTime<FixedOffset>) -> String {
 }
 
 fn cap_language(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "en-US",
-        Lang::Es => "es-US",
-    }
+    lang.bcp47()
 }
 
 fn element(x: &mut String, depth: usize, name: &str, text: &str) {

@@ -50,7 +50,7 @@ pub fn draw(page: &Page<'_>, fonts: &Fonts) -> Result<RgbImage, RenderError> {
         match e {
             Element::Fill { rect, color } => fill(&mut canvas, *rect, *color),
             Element::Text(run) => text(&mut canvas, fonts, run, 1.0),
-            Element::Photo { rect, photo } => {
+            Element::Photo { rect, photo, .. } => {
                 let prepared = page.photos[*photo];
                 photo_into(&mut canvas, *rect, &prepared.jpeg)?;
             }

@@ -64,14 +64,22 @@ impl Renderer {
         )
     }
 
+    /// A poster's document title, as a reader names it: "MISSING: Mara Ortega, Tomás Ortega · 2026-004217".
+    fn title(&self, input: &PosterInput<'_>) -> String {
+        let case = input.case;
+        let headline = self.langs[&input.lang].headline(case.case_type, &case.children_sexes());
+        let names: Vec<&str> = case.children.iter().map(|c| c.name.as_str()).collect();
+        format!("{headline}: {} · {}", names.join(", "), case.case_number)
+    }
+
     /// One poster in one format. Deterministic: same input, same bytes.
     pub fn render(&self, input: &PosterInput<'_>, format: Format) -> Result<Vec<u8>, RenderError> {
         let page = self.lay_out(input, format)?;
         let fonts = &self.fonts;
         match format {
             Format::Letter | Format::A4 => {
-                let title = format!("{} {}", input.case.case_number, format.as_str());
-                pdf::write(&page, fonts, &title, input.issue_date)
+                let title = self.title(input);
+                pdf::write(&page, fonts, &title, input.lang.bcp47(), input.issue_date)
             }
             Format::Billboard => raster::write(&page, fonts, raster::Encoding::Jpeg),
             Format::Square | Format::Story | Format::Landscape => {
@@ -91,7 +99,13 @@ impl Renderer {
         let t = &self.formats[&format];
         let mut files = Vec::new();
         for page in bulletin::cover_pages(&self.fonts, t.width, t.height, cover) {
-            files.push(pdf::write(&page, &self.fonts, cover.title, cover.date)?);
+            files.push(pdf::write(
+                &page,
+                &self.fonts,
+                cover.title,
+                cover.lang.bcp47(),
+                cover.date,
+            )?);
         }
         let mut all: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
         all.extend_from_slice(posters);

@@ -319,6 +319,8 @@ pub struct Labels {
     pub case_number: String,
     pub issued: String,
     pub scan: String,
+    /// A photo's alternative text in the tagged PDF: "Photo of {name}".
+    pub photo_of: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -8,7 +8,7 @@ use super::super::template::fill;
 use super::pen::{Align, Pen};
 use super::print::Frame;
 use super::words::Words;
-use super::{Ctx, Element, Rect};
+use super::{Ctx, Element, Rect, Role, Tag, section};
 
 /// The contact block and footer, set from the bottom of the page up; returns the contact block's top.
 pub fn footer_and_contact(ctx: &Ctx<'_, '_>, f: &Frame, pen: &mut Pen) -> Result<f32, RenderError> {
@@ -29,6 +29,7 @@ pub fn footer_and_contact(ctx: &Ctx<'_, '_>, f: &Frame, pen: &mut Pen) -> Result
         ],
     );
     let footer = format!("{left}  ·  {right}");
+    pen.tag = Tag::new(section::FOOTER, Role::Text);
     let footer_h = pen.measure(&footer, f.w, footer_style);
     let footer_top = bottom - footer_h;
     pen.paragraph(
@@ -40,6 +41,7 @@ pub fn footer_and_contact(ctx: &Ctx<'_, '_>, f: &Frame, pen: &mut Pen) -> Result
     );
 
     // The contact lines, measured first so the block can be placed above the footer.
+    pen.tag = Tag::new(section::CONTACT, Role::Text);
     let org = &input.organisation;
     let hotline = Words::clean(ctx.fonts, "organisation.hotline", &org.hotline)?;
     let org_name = Words::clean(ctx.fonts, "organisation.name", &org.name)?;

@@ -57,6 +57,43 @@ impl Rect {
     }
 }
 
+/// Where a text run or photo stands in the tagged PDF's structure, which is its reading order:
+/// sections in the order of their numbers, and inside one, in the order drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tag {
+    pub section: u16,
+    pub role: Role,
+}
+
+/// What a run is to someone reading the poster with assistive technology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// The headline.
+    Title,
+    /// A person's name, a companion's role.
+    Heading,
+    #[default]
+    Text,
+}
+
+/// The sections of a poster, in reading order.
+pub mod section {
+    pub const HEADER: u16 = 0;
+    /// Child `i` is `CHILD + i`.
+    pub const CHILD: u16 = 10;
+    pub const CIRCUMSTANCES: u16 = 20;
+    /// Companion `i` is `COMPANION + i`.
+    pub const COMPANION: u16 = 30;
+    pub const CONTACT: u16 = 40;
+    pub const FOOTER: u16 = 50;
+}
+
+impl Tag {
+    pub fn new(section: u16, role: Role) -> Tag {
+        Tag { section, role }
+    }
+}
+
 /// One line of text in one font, size and colour.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextRun {
@@ -68,6 +105,7 @@ pub struct TextRun {
     pub color: Rgb,
     /// From the ascent to the descent, over the measured advance width.
     pub bounds: Rect,
+    pub tag: Tag,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -77,10 +115,13 @@ pub enum Element {
         color: Rgb,
     },
     Text(TextRun),
-    /// `photo` indexes [`Page::photos`]; the rect has the photo's own aspect ratio.
+    /// `photo` indexes [`Page::photos`]; the rect has the photo's own aspect ratio. `alt` is what a
+    /// screen reader says of it ("Photo of …"), `section` where it stands in the reading order.
     Photo {
         rect: Rect,
         photo: usize,
+        alt: String,
+        section: u16,
     },
     /// A QR code: `modules`×`modules` squares, row by row, `true` for dark.
     Qr {
@@ -260,6 +301,7 @@ fn watermark(ctx: &Ctx<'_, '_>, mark: Mark, max_size: f32) -> Element {
             size,
             color: t.colors.watermark,
             bounds: Rect::new(center.0 - w / 2.0, baseline - size, w, size),
+            tag: Tag::default(),
         },
         center,
         angle_deg: (t.height / t.width).atan().to_degrees(),

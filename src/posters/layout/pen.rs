@@ -3,7 +3,7 @@
 use super::super::fonts::{FontKind, Fonts};
 use super::super::template::Rgb;
 use super::super::text::{fit, wrap};
-use super::{Element, Rect, TextRun};
+use super::{Element, Rect, Tag, TextRun};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
@@ -43,6 +43,8 @@ impl Style {
 pub struct Pen<'f> {
     pub fonts: &'f Fonts,
     pub elements: Vec<Element>,
+    /// The tag of the runs drawn from now on.
+    pub tag: Tag,
 }
 
 impl<'f> Pen<'f> {
@@ -50,6 +52,7 @@ impl<'f> Pen<'f> {
         Pen {
             fonts,
             elements: Vec::new(),
+            tag: Tag::default(),
         }
     }
 
@@ -80,6 +83,7 @@ impl<'f> Pen<'f> {
                 size: style.size,
                 color: style.color,
                 bounds: Rect::new(x, baseline - ascent, w, ascent + descent),
+                tag: self.tag,
             }));
         }
         top + pitch

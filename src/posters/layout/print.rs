@@ -13,7 +13,7 @@ use super::contact::footer_and_contact;
 use super::facts::{companion_rows, person_rows};
 use super::pen::{Align, Pen, Style};
 use super::words::Words;
-use super::{Ctx, Element, Page, Rect, watermark};
+use super::{Ctx, Element, Page, Rect, Role, Tag, section, watermark};
 
 const SCALE_STEP: f32 = 0.04;
 
@@ -107,6 +107,7 @@ fn compose<'a>(
     if let Some(text) = &ctx.input.case.circumstances {
         let text = Words::clean(ctx.fonts, "circumstances", text)?;
         starts.push(pen.elements.len());
+        pen.tag = Tag::new(section::CIRCUMSTANCES, Role::Text);
         y = circumstances(&f, &mut pen, &text, y + f.gap());
     }
     if !ctx.input.case.companions.is_empty() {
@@ -143,6 +144,7 @@ fn header(ctx: &Ctx<'_, '_>, f: &Frame, pen: &mut Pen, top: f32) -> Result<f32, 
         .align(Align::Center);
     let inner = f.w - 2.0 * pad;
     let min = f.p.headline_size * f.s * 0.6;
+    pen.tag = Tag::new(section::HEADER, Role::Title);
     let text_h = pen.measure_fitted(&headline, inner, style, min);
     let band_h = (f.p.headline_band * f.s).max(text_h + 2.0 * pad);
     pen.fill(Rect::new(f.x0, top, f.w, band_h), f.c.band);
@@ -154,6 +156,7 @@ fn header(ctx: &Ctx<'_, '_>, f: &Frame, pen: &mut Pen, top: f32) -> Result<f32, 
         style,
         min,
     );
+    pen.tag = Tag::new(section::HEADER, Role::Text);
     let mut y = top + band_h;
     if case.amber_alert {
         let style = f
@@ -201,9 +204,10 @@ fn children<'a>(
     let max_h = f.p.photo_max_height * f.s + f.boost;
     let mut bottom = top;
     if kids.len() == 1 {
+        pen.tag = Tag::new(section::CHILD, Role::Text);
         let pw = f.w * f.p.single_photo_share;
         let slot = Rect::new(f.x0, top, pw, max_h);
-        let photo_bottom = photo_row(ctx, f, pen, "children[0]", &kids[0].photos, slot, photos)?;
+        let photo_bottom = photo_row(ctx, f, pen, "children[0]", &kids[0], slot, photos)?;
         let x = f.x0 + pw + gap;
         let desc_bottom = person(
             ctx,
@@ -223,8 +227,9 @@ fn children<'a>(
     for (i, child) in kids.iter().enumerate() {
         let x = f.x0 + i as f32 * (cw + gap);
         let field = format!("children[{i}]");
+        pen.tag = Tag::new(section::CHILD + i as u16, Role::Text);
         let slot = Rect::new(x, top, cw, max_h);
-        let y = photo_row(ctx, f, pen, &field, &child.photos, slot, photos)?;
+        let y = photo_row(ctx, f, pen, &field, child, slot, photos)?;
         let y = person(ctx, f, pen, &field, child, x, y + f.gap() * 0.5, cw, true)?;
         bottom = bottom.max(y);
     }
@@ -238,10 +243,12 @@ fn photo_row<'a>(
     f: &Frame,
     pen: &mut Pen,
     field: &str,
-    list: &[Photo],
+    owner: &impl Pictured,
     area: Rect,
     photos: &mut Vec<&'a crate::posters::PreparedPhoto>,
 ) -> Result<f32, RenderError> {
+    let list = owner.photos();
+    let alt = fill(&ctx.words.lang.labels.photo_of, &[("name", owner.name())]);
     let (x, top, width, max_height) = (area.x, area.y, area.w, area.h);
     if list.is_empty() {
         return Ok(top);
@@ -266,6 +273,8 @@ fn photo_row<'a>(
         pen.elements.push(Element::Photo {
             rect,
             photo: photos.len() - 1,
+            alt: alt.clone(),
+            section: pen.tag.section,
         });
         let mut y = rect.bottom() + 2.0 * f.s;
         if let Some(age) = photo.age_progressed_to {
@@ -312,7 +321,10 @@ fn person(
         f.p.section_size * 1.3
     };
     let style = f.style(FontKind::Bold, size, f.c.text);
+    let section = pen.tag.section;
+    pen.tag = Tag::new(section, Role::Heading);
     let y = pen.fitted(&name, x, top, width, style, style.size * 0.6);
+    pen.tag = Tag::new(section, Role::Text);
     let rows = person_rows(ctx, field, p)?;
     Ok(facts(f, pen, &rows, x, y + 2.0 * f.s, width))
 }
@@ -348,6 +360,8 @@ fn companions<'a>(
     let mut bottom = top;
     for (i, c) in list.iter().enumerate() {
         let field = format!("companions[{i}]");
+        let part = section::COMPANION + i as u16;
+        pen.tag = Tag::new(part, Role::Heading);
         let x = f.x0 + i as f32 * (cw + gap);
         let bar = f.style(FontKind::Bold, f.p.section_size, f.c.section_text);
         let role = ctx.words.lang.role(c.role).to_string();
@@ -366,20 +380,47 @@ fn companions<'a>(
         pen.fill(Rect::new(x, top, cw, h), f.c.section);
         let y = pen.paragraph(&title, x + pad, top + pad / 2.0, cw - 2.0 * pad, bar) + pad / 2.0;
         let y = y + f.gap() * 0.6;
+        pen.tag = Tag::new(part, Role::Text);
         let pw = if c.photos.is_empty() {
             0.0
         } else {
             (f.p.companion_photo_width * f.s).min(cw * 0.4)
         };
         let slot = Rect::new(x, y, pw, f32::INFINITY);
-        let photo_bottom = photo_row(ctx, f, pen, &field, &c.photos, slot, photos)?;
+        let photo_bottom = photo_row(ctx, f, pen, &field, c, slot, photos)?;
         let tx = if pw > 0.0 { x + pw + f.gap() } else { x };
         let desc = companion_rows(ctx, &field, c)?;
         let name = Words::clean(ctx.fonts, &format!("{field}.name"), &c.name)?;
         let style = f.style(FontKind::Bold, f.p.section_size * 1.3, f.c.text);
+        pen.tag = Tag::new(part, Role::Heading);
         let ny = pen.fitted(&name, tx, y, x + cw - tx, style, style.size * 0.7);
+        pen.tag = Tag::new(part, Role::Text);
         let fy = facts(f, pen, &desc, tx, ny + 2.0 * f.s, x + cw - tx);
         bottom = bottom.max(fy).max(photo_bottom);
     }
     Ok(bottom)
+}
+
+/// Someone with photos on the poster: a child or a companion.
+trait Pictured {
+    fn name(&self) -> &str;
+    fn photos(&self) -> &[Photo];
+}
+
+impl Pictured for Person {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn photos(&self) -> &[Photo] {
+        &self.photos
+    }
+}
+
+impl Pictured for crate::cases::Companion {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn photos(&self) -> &[Photo] {
+        &self.photos
+    }
 }

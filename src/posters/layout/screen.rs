@@ -155,6 +155,8 @@ fn compose<'a>(
         pen.elements.push(Element::Photo {
             rect: r,
             photo: photos.len() - 1,
+            alt: fill(&lang.labels.photo_of, &[("name", &child.name)]),
+            section: super::section::CHILD + i as u16,
         });
         if let Some(t) = caption {
             pen.paragraph(&t, sx, r.bottom() + 2.0, slot_w, cap);

@@ -1,0 +1,236 @@
+//! The tagged PDF's logical structure (ISO 32000-1, 14.7–14.8; what PDF/UA and Section 508 ask of an
+//! exported PDF): each text run and photo is a marked-content sequence numbered by its MCID; the
+//! structure tree groups them, in reading order, into a Document of sections (the header, each
+//! child, the circumstances, each companion, the contact, the footer) of headings, paragraphs and
+//! figures with their alternative text. Everything else on the page is an artifact.
+
+use std::collections::BTreeMap;
+
+use lopdf::{Dictionary, Object, ObjectId, StringFormat};
+use printpdf::{DictItem, Op};
+
+use super::layout::{Role, Tag};
+
+/// What one marked-content sequence is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Marked {
+    Text(Tag),
+    Figure { section: u16, alt: String },
+}
+
+impl Marked {
+    fn section(&self) -> u16 {
+        match self {
+            Marked::Text(t) => t.section,
+            Marked::Figure { section, .. } => *section,
+        }
+    }
+
+    /// The standard structure type (14.8.4).
+    fn structure_type(&self) -> &'static str {
+        match self {
+            Marked::Text(Tag {
+                role: Role::Title, ..
+            }) => "H1",
+            Marked::Text(Tag {
+                role: Role::Heading,
+                ..
+            }) => "H2",
+            Marked::Text(_) => "P",
+            Marked::Figure { .. } => "Figure",
+        }
+    }
+}
+
+/// `/<type> <</MCID n>> BDC`: the start of marked content number `mcid`.
+pub fn begin(mark: &Marked, mcid: usize) -> Op {
+    Op::BeginMarkedContentWithProperties {
+        tag: mark.structure_type().into(),
+        properties: DictItem::Dict {
+            map: BTreeMap::from([("MCID".to_string(), DictItem::Int(mcid as i64))]),
+        },
+    }
+}
+
+/// One structure element to be: its type, its alternative text, its marked content.
+struct Leaf<'m> {
+    kind: &'static str,
+    alt: Option<&'m str>,
+    mcids: Vec<usize>,
+}
+
+/// Sections in reading order, each with its elements: consecutive runs of one type in one section
+/// (the lines of a paragraph, the rows of the facts) are one element; each photo is its own figure.
+fn group(marks: &[Marked]) -> BTreeMap<u16, Vec<Leaf<'_>>> {
+    let mut sections: BTreeMap<u16, Vec<Leaf<'_>>> = BTreeMap::new();
+    for (mcid, m) in marks.iter().enumerate() {
+        let leaves = sections.entry(m.section()).or_default();
+        let kind = m.structure_type();
+        match (leaves.last_mut(), m) {
+            (Some(last), Marked::Text(_)) if last.kind == kind => last.mcids.push(mcid),
+            _ => leaves.push(Leaf {
+                kind,
+                alt: match m {
+                    Marked::Figure { alt, .. } => Some(alt),
+                    Marked::Text(_) => None,
+                },
+                mcids: vec![mcid],
+            }),
+        }
+    }
+    sections
+}
+
+/// A PDF text string that holds any text: UTF-16BE with its byte order mark.
+fn text_string(s: &str) -> Object {
+    let mut bytes = vec![0xFE, 0xFF];
+    bytes.extend(s.encode_utf16().flat_map(u16::to_be_bytes));
+    Object::String(bytes, StringFormat::Hexadecimal)
+}
+
+fn element(kind: &str, parent: ObjectId) -> Dictionary {
+    let mut d = Dictionary::new();
+    d.set("Type", Object::Name(b"StructElem".to_vec()));
+    d.set("S", Object::Name(kind.as_bytes().to_vec()));
+    d.set("P", Object::Reference(parent));
+    d
+}
+
+/// Adds the structure tree for the one page's `marks` (in MCID order), marks the document as tagged,
+/// and gives it its language and its title to show.
+pub fn structure(doc: &mut lopdf::Document, marks: &[Marked], lang: &str) -> Result<(), String> {
+    let page = *doc.get_pages().get(&1).ok_or("the document has no page")?;
+    let root = doc
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(|e| e.to_string())?;
+    let tree = doc.new_object_id();
+    let document = doc.new_object_id();
+    let mut parents = vec![Object::Null; marks.len()];
+    let mut section_refs = Vec::new();
+    for leaves in group(marks).into_values() {
+        let sect = doc.new_object_id();
+        let mut kids = Vec::new();
+        for leaf in leaves {
+            let id = doc.new_object_id();
+            let mut d = element(leaf.kind, sect);
+            d.set("Pg", Object::Reference(page));
+            let mcids: Vec<Object> = leaf
+                .mcids
+                .iter()
+                .map(|&n| Object::Integer(n as i64))
+                .collect();
+            d.set("K", Object::Array(mcids));
+            if let Some(alt) = leaf.alt {
+                d.set("Alt", text_string(alt));
+            }
+            for &n in &leaf.mcids {
+                parents[n] = Object::Reference(id);
+            }
+            doc.objects.insert(id, Object::Dictionary(d));
+            kids.push(Object::Reference(id));
+        }
+        let mut d = element("Sect", document);
+        d.set("K", Object::Array(kids));
+        doc.objects.insert(sect, Object::Dictionary(d));
+        section_refs.push(Object::Reference(sect));
+    }
+    let mut d = element("Document", tree);
+    d.set("K", Object::Array(section_refs));
+    doc.objects.insert(document, Object::Dictionary(d));
+
+    let mut parent_tree = Dictionary::new();
+    parent_tree.set(
+        "Nums",
+        Object::Array(vec![Object::Integer(0), Object::Array(parents)]),
+    );
+    let mut t = Dictionary::new();
+    t.set("Type", Object::Name(b"StructTreeRoot".to_vec()));
+    t.set("K", Object::Reference(document));
+    t.set("ParentTree", Object::Dictionary(parent_tree));
+    t.set("ParentTreeNextKey", Object::Integer(1));
+    doc.objects.insert(tree, Object::Dictionary(t));
+
+    let page_dict = doc
+        .get_object_mut(page)
+        .and_then(Object::as_dict_mut)
+        .map_err(|e| e.to_string())?;
+    page_dict.set("StructParents", Object::Integer(0));
+    page_dict.set("Tabs", Object::Name(b"S".to_vec()));
+
+    let catalog = doc
+        .get_object_mut(root)
+        .and_then(Object::as_dict_mut)
+        .map_err(|e| e.to_string())?;
+    let mut mark_info = Dictionary::new();
+    mark_info.set("Marked", Object::Boolean(true));
+    catalog.set("MarkInfo", Object::Dictionary(mark_info));
+    catalog.set("StructTreeRoot", Object::Reference(tree));
+    catalog.set("Lang", Object::string_literal(lang));
+    let mut prefs = Dictionary::new();
+    prefs.set("DisplayDocTitle", Object::Boolean(true));
+    catalog.set("ViewerPreferences", Object::Dictionary(prefs));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(section: u16, role: Role) -> Marked {
+        Marked::Text(Tag::new(section, role))
+    }
+
+    #[test]
+    fn runs_group_into_elements_and_sections_read_in_order() {
+        let marks = [
+            text(50, Role::Text), // the footer, drawn before the contact block
+            text(0, Role::Title),
+            text(0, Role::Text),
+            text(0, Role::Text),
+            Marked::Figure {
+                section: 10,
+                alt: "Photo of A".into(),
+            },
+            text(10, Role::Heading),
+            text(10, Role::Text),
+            text(10, Role::Text),
+            Marked::Figure {
+                section: 10,
+                alt: "Photo of A, older".into(),
+            },
+            text(40, Role::Text),
+        ];
+        let sections = group(&marks);
+        let order: Vec<u16> = sections.keys().copied().collect();
+        assert_eq!(order, [0, 10, 40, 50]);
+        let shape = |s: u16| -> Vec<(&str, Vec<usize>)> {
+            sections[&s]
+                .iter()
+                .map(|l| (l.kind, l.mcids.clone()))
+                .collect()
+        };
+        assert_eq!(shape(0), [("H1", vec![1]), ("P", vec![2, 3])]);
+        assert_eq!(
+            shape(10),
+            [
+                ("Figure", vec![4]),
+                ("H2", vec![5]),
+                ("P", vec![6, 7]),
+                ("Figure", vec![8])
+            ]
+        );
+        assert_eq!(sections[&10][3].alt, Some("Photo of A, older"));
+        assert_eq!(shape(50), [("P", vec![0])]);
+    }
+
+    #[test]
+    fn text_strings_are_utf16_with_a_byte_order_mark() {
+        let Object::String(bytes, _) = text_string("Tomás") else {
+            panic!()
+        };
+        assert_eq!(&bytes[..2], [0xFE, 0xFF]);
+        assert_eq!(bytes.len(), 2 + 2 * 5);
+    }
+}
