@@ -118,6 +118,9 @@ fn main() {
         Format::Story,
         Format::Landscape,
         Format::Billboard,
+        Format::BillboardPoster,
+        Format::BillboardWide,
+        Format::BillboardSquare,
     ] {
         measure(
             &format!("render {} ({})", format.as_str(), format.extension()),

@@ -109,6 +109,7 @@ async fn posters_render_once_and_are_served_by_content(backend: Backend) {
     for (format, want) in [
         ("square", "image/png"),
         ("billboard", "image/jpeg"),
+        ("billboard_square", "image/jpeg"),
         ("a4", "application/pdf"),
     ] {
         let (status, _, ct, _) =
@@ -139,9 +140,10 @@ async fn posters_render_once_and_are_served_by_content(backend: Backend) {
         .json()
         .await
         .unwrap();
+    // one per poster drawn above (each format and version once), none for a cached fetch
     assert_eq!(
         log["entries"].as_array().unwrap().len(),
-        5,
+        6,
         "one audit record per render, none per cached fetch"
     );
 }

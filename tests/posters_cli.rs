@@ -90,7 +90,7 @@ fn all_writes_every_format_in_every_language_with_the_right_sizes() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 12, "{names:?}");
+    assert_eq!(names.len(), 18, "{names:?}");
     assert!(names.contains(&"2026-004217-letter-en.pdf".to_string()));
     assert!(names.contains(&"2026-004217-billboard-es.jpg".to_string()));
     for (format, w, h, kind) in [
@@ -98,6 +98,9 @@ fn all_writes_every_format_in_every_language_with_the_right_sizes() {
         ("story", 1080, 1920, ImageFormat::Png),
         ("landscape", 1200, 628, ImageFormat::Png),
         ("billboard", 1400, 400, ImageFormat::Jpeg),
+        ("billboard_poster", 840, 400, ImageFormat::Jpeg),
+        ("billboard_wide", 1600, 400, ImageFormat::Jpeg),
+        ("billboard_square", 600, 600, ImageFormat::Jpeg),
     ] {
         let ext = if kind == ImageFormat::Png {
             "png"

@@ -44,10 +44,8 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
 
 pub(super) fn format_param(raw: &str) -> Result<Format, ApiError> {
     Format::parse(raw).ok_or_else(|| {
-        ApiError::parameter(
-            "format",
-            "one of letter, a4, square, story, landscape, billboard",
-        )
+        let all: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+        ApiError::parameter("format", format!("one of {}", all.join(", ")))
     })
 }
 

@@ -26,18 +26,27 @@ pub enum Format {
     Story,
     /// PNG 1200×628.
     Landscape,
-    /// JPEG 1400×400, for digital billboards.
+    /// JPEG 1400×400, for digital billboards (the "bulletin" face).
     Billboard,
+    /// JPEG 840×400, the "poster" face of digital billboards.
+    BillboardPoster,
+    /// JPEG 1600×400 (1:4), a wide digital billboard face.
+    BillboardWide,
+    /// JPEG 600×600, a square digital face (shelters, small roadside screens).
+    BillboardSquare,
 }
 
 impl Format {
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 9] = [
         Format::Letter,
         Format::A4,
         Format::Square,
         Format::Story,
         Format::Landscape,
         Format::Billboard,
+        Format::BillboardPoster,
+        Format::BillboardWide,
+        Format::BillboardSquare,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +57,9 @@ impl Format {
             Format::Story => "story",
             Format::Landscape => "landscape",
             Format::Billboard => "billboard",
+            Format::BillboardPoster => "billboard_poster",
+            Format::BillboardWide => "billboard_wide",
+            Format::BillboardSquare => "billboard_square",
         }
     }
 
@@ -59,10 +71,21 @@ impl Format {
         matches!(self, Format::Letter | Format::A4)
     }
 
+    /// A digital billboard face: JPEG, which their players take.
+    pub fn is_billboard(self) -> bool {
+        matches!(
+            self,
+            Format::Billboard
+                | Format::BillboardPoster
+                | Format::BillboardWide
+                | Format::BillboardSquare
+        )
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Letter | Format::A4 => "application/pdf",
-            Format::Billboard => "image/jpeg",
+            f if f.is_billboard() => "image/jpeg",
             _ => "image/png",
         }
     }
@@ -70,7 +93,7 @@ impl Format {
     pub fn extension(self) -> &'static str {
         match self {
             Format::Letter | Format::A4 => "pdf",
-            Format::Billboard => "jpg",
+            f if f.is_billboard() => "jpg",
             _ => "png",
         }
     }

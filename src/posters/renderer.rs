@@ -81,10 +81,8 @@ impl Renderer {
                 let title = self.title(input);
                 pdf::write(&page, fonts, &title, input.lang.bcp47(), input.issue_date)
             }
-            Format::Billboard => raster::write(&page, fonts, raster::Encoding::Jpeg),
-            Format::Square | Format::Story | Format::Landscape => {
-                raster::write(&page, fonts, raster::Encoding::Png)
-            }
+            f if f.is_billboard() => raster::write(&page, fonts, raster::Encoding::Jpeg),
+            _ => raster::write(&page, fonts, raster::Encoding::Png),
         }
     }
 

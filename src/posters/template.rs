@@ -46,6 +46,18 @@ fn format_source(format: Format) -> (&'static str, &'static str) {
             "billboard.toml",
             include_str!("../../templates/posters/billboard.toml"),
         ),
+        Format::BillboardPoster => (
+            "billboard_poster.toml",
+            include_str!("../../templates/posters/billboard_poster.toml"),
+        ),
+        Format::BillboardWide => (
+            "billboard_wide.toml",
+            include_str!("../../templates/posters/billboard_wide.toml"),
+        ),
+        Format::BillboardSquare => (
+            "billboard_square.toml",
+            include_str!("../../templates/posters/billboard_square.toml"),
+        ),
     }
 }
 
