@@ -473,3 +473,18 @@ fn the_document_describes_security_and_webhooks() {
         assert!(case["properties"][field].is_object(), "{field}");
     }
 }
+
+/// Every example in the document is an instance of the schema it illustrates.
+#[test]
+fn every_example_matches_its_schema() {
+    let doc: Value = serde_json::from_str(lookout::api::openapi_document()).unwrap();
+    let contract = Contract::new(doc.clone());
+    let mut seen = 0;
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        if let Some(example) = schema.get("example") {
+            contract.validate(schema, example, &format!("the example of {name}"));
+            seen += 1;
+        }
+    }
+    assert!(seen >= 8, "only {seen} examples");
+}

@@ -19,11 +19,11 @@ const EXAMPLES: &str = "12";
 
 /// Schema-valid data may still be refused for what a schema cannot say: a case whose child is born
 /// after going missing (422), an opaque cursor made up by the tester (400), a photo whose bytes are
-/// not an image (422). Every such answer must still be documented, which `status_code_conformance`
-/// checks.
+/// not an image (422). A conditional request may be answered 304. Every such answer must still be
+/// documented, which `status_code_conformance` checks.
 const CONFIG: &str = r#"
 [checks.positive_data_acceptance]
-expected-statuses = ["2xx", 400, 401, 403, 404, 409, 410, 412, 422]
+expected-statuses = ["2xx", 304, 400, 401, 403, 404, 409, 410, 412, 422]
 "#;
 
 /// The `st` command: on the PATH, or where pip put Python's scripts (a fresh pip install may not have

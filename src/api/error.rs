@@ -86,6 +86,12 @@ const TYPE_PREFIX: &str = "urn:lookout:problem:";
 /// An RFC 9457 problem document, with `code`, `message`, `field` and `errors` kept for clients
 /// written before it.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "urn:lookout:problem:invalid", "title": "Invalid value", "status": 422,
+    "detail": "children[0].date_of_birth: must not be in the future", "instance": "/v1/cases",
+    "code": "invalid", "message": "children[0].date_of_birth: must not be in the future",
+    "field": "children[0].date_of_birth"
+}))]
 pub struct Problem<'a> {
     /// `urn:lookout:problem:` and the code.
     #[serde(rename = "type")]

@@ -133,6 +133,8 @@ impl VersionView {
 
 /// A new token: its secret is shown this once.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "01938f3e-8a2b-7c41-9d55-2f6a0e1b7c3d", "role": "partner",
+    "partner_id": "northwind-retail", "token": "lk_3q9ZxV0c7mE2rT8uY1wB5nK4hJ6gF0dS"}))]
 pub struct NewToken {
     pub id: String,
     pub role: Role,
@@ -177,6 +179,7 @@ pub struct PartnerList {
 
 /// What replacing a location list did.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"partner_id": "northwind-retail", "locations": 412}))]
 pub struct LocationsReplaced {
     pub partner_id: PartnerId,
     /// How many locations the partner has now.
@@ -192,6 +195,10 @@ pub struct LocationList {
 
 /// A dispatch started (or planned again).
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"case_id": "01938f3e-8a2b-7c41-9d55-2f6a0e1b7c3d", "version": 2,
+    "states": ["MD"], "started_at": "2026-11-19T02:31:00Z",
+    "planned": {"queued": 37, "issued": 35, "updated": 2, "withdrawn": 0,
+                "superseded_recipients": 0, "not_before": "2026-11-19T02:31:00Z", "skipped": []}}))]
 pub struct Dispatched {
     pub case_id: CaseId,
     /// The case version partners are sent.
@@ -288,6 +295,8 @@ pub struct FeedPage {
 
 /// An acknowledged delivery.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "msg_01a2333c7cf373fd8aa74475e847ada6", "state": "acknowledged",
+    "acked_at": "2026-11-19T03:02:11Z"}))]
 pub struct Acked {
     pub id: String,
     pub state: DeliveryState,
