@@ -315,9 +315,12 @@ pub async fn show(
         })
         .collect();
     let langs: Vec<&str> = case.languages.iter().map(|l| l.code()).collect();
-    let formats: Vec<(&str, &str)> = Format::ALL
+    let formats: Vec<(&str, &str, &str)> = Format::ALL
         .iter()
-        .map(|f| (f.as_str(), if f.is_print() { "PDF" } else { "image" }))
+        .map(|f| {
+            let kind = if f.is_print() { "PDF" } else { "image" };
+            (f.as_str(), kind, f.size())
+        })
         .collect();
     let states = super::widened_by(&app, id, &q.states).await?;
     let targeting = targeting_summary(&app, case, &states, q.states.trim());

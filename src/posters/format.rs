@@ -71,6 +71,21 @@ impl Format {
         matches!(self, Format::Letter | Format::A4)
     }
 
+    /// Its size as a person reads it: "8.5×11 in", "1080×1080".
+    pub fn size(self) -> &'static str {
+        match self {
+            Format::Letter => "8.5×11 in",
+            Format::A4 => "210×297 mm",
+            Format::Square => "1080×1080",
+            Format::Story => "1080×1920",
+            Format::Landscape => "1200×628",
+            Format::Billboard => "1400×400",
+            Format::BillboardPoster => "840×400",
+            Format::BillboardWide => "1600×400",
+            Format::BillboardSquare => "600×600",
+        }
+    }
+
     /// A digital billboard face: JPEG, which their players take.
     pub fn is_billboard(self) -> bool {
         matches!(

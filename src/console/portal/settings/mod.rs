@@ -139,7 +139,7 @@ fn lang_name(l: Lang) -> &'static str {
 
 fn format_name(f: Format) -> String {
     let kind = if f.is_print() { "PDF" } else { "image" };
-    format!("{} ({kind})", f.as_str())
+    format!("{} ({} {kind})", f.as_str(), f.size())
 }
 
 /// A secret as the page shows it: its start, never the whole key.
