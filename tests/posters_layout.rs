@@ -7,10 +7,35 @@ mod common;
 use common::*;
 use lookout::cases::{Case, Lang};
 use lookout::config::Organisation;
-use lookout::posters::layout::{Element, Page};
+use lookout::posters::layout::{Element, Page, Role};
 use lookout::posters::{Fonts, Format, lay_out};
 
+/// Names set side by side keep at least 0.8 em between them (two names that almost touch read as one).
+fn names_apart(page: &Page<'_>, what: &str) {
+    let names: Vec<_> = page
+        .texts()
+        .filter(|t| t.tag.role == Role::Heading)
+        .collect();
+    for (i, a) in names.iter().enumerate() {
+        for b in &names[i + 1..] {
+            let same_line = a.bounds.y < b.bounds.bottom() && b.bounds.y < a.bounds.bottom();
+            if !same_line || a.tag.section == b.tag.section {
+                continue;
+            }
+            let apart = (b.bounds.x - a.bounds.right()).max(a.bounds.x - b.bounds.right());
+            let least = 0.8 * a.size.min(b.size);
+            assert!(
+                apart >= least - 0.01,
+                "{what}: {:?} and {:?} are {apart:.1} apart, less than {least:.1}",
+                a.text,
+                b.text
+            );
+        }
+    }
+}
+
 fn check(page: &Page<'_>, what: &str, fonts: &Fonts) {
+    names_apart(page, what);
     let content = page.content_box();
     let photos: Vec<_> = page.photo_rects().collect();
     assert!(!photos.is_empty(), "{what}: no photo");

@@ -9,7 +9,10 @@ use super::super::fonts::FontKind;
 use super::super::template::{BoxSpec, ScreenBoxes, fill};
 use super::pen::{Align, Pen, Style};
 use super::words::Words;
-use super::{Ctx, Element, Page, Rect, watermark};
+use super::{Ctx, Element, Page, Rect, Role, Tag, section, watermark};
+
+/// The least clear space between two names side by side, in the names' own size (ems).
+pub const NAME_GAP: f32 = 0.8;
 
 const SCALE_STEP: f32 = 0.05;
 const LEADING: f32 = 1.18;
@@ -174,6 +177,13 @@ fn compose<'a>(
     } else {
         text.w
     };
+    // Names side by side keep a clear gap: each is set inside its column less a margin of its own,
+    // so two long names never run into one another.
+    let pad = if columns {
+        (name_st.size * NAME_GAP / 2.0).max(gap / 2.0)
+    } else {
+        0.0
+    };
     let mut y = text.y;
     let mut bottom = text.y;
     for (i, child) in case.children.iter().enumerate() {
@@ -181,19 +191,19 @@ fn compose<'a>(
         let age = age_on(child.date_of_birth.0, ctx.input.issue_date).to_string();
         let age = fill(&lang.age_years, &[("age", &age)]);
         let (x, top, align) = if columns {
-            (text.x + i as f32 * (col_w + gap), text.y, Align::Center)
+            (
+                text.x + i as f32 * (col_w + gap) + pad,
+                text.y,
+                Align::Center,
+            )
         } else {
             (text.x, y, Align::Left)
         };
-        let cy = pen.fitted(
-            &name,
-            x,
-            top,
-            col_w,
-            name_st.align(align),
-            name_st.size * 0.6,
-        );
-        y = pen.paragraph(&age, x, cy, col_w, detail.align(align)) + detail.size * 0.25;
+        let w = col_w - 2.0 * pad;
+        pen.tag = Tag::new(section::CHILD + i as u16, Role::Heading);
+        let cy = pen.fitted(&name, x, top, w, name_st.align(align), name_st.size * 0.6);
+        pen.tag = Tag::new(section::CHILD + i as u16, Role::Text);
+        y = pen.paragraph(&age, x, cy, w, detail.align(align)) + detail.size * 0.25;
         bottom = bottom.max(y);
     }
     let mut y = bottom;
