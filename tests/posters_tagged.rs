@@ -137,6 +137,14 @@ fn pdfinfo_reads_a_tagged_poster_in_reading_order() {
         );
     }
     assert!(title.contains(&case.case_number), "{title}");
+    // the same title, and the language, in the XMP metadata where PDF/UA readers look
+    let (ok, xmp) = run("pdfinfo", &["-meta", path]);
+    assert!(ok, "{xmp}");
+    assert!(
+        xmp.contains(&format!("<rdf:li xml:lang=\"x-default\">{title}</rdf:li>"))
+            && xmp.contains("<rdf:li>en-US</rdf:li>"),
+        "{xmp}"
+    );
 
     let (ok, tree) = run("pdfinfo", &["-struct-text", path]);
     assert!(ok, "{tree}");

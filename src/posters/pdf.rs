@@ -80,7 +80,7 @@ pub fn write(
     };
     let mut warnings = Vec::new();
     let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
-    tagged::structure(&mut lo, &marks, lang)
+    tagged::structure(&mut lo, &marks, lang, title)
         .map_err(|e| RenderError::Write(format!("tags: {e}")))?;
     let id = document_id(page);
     lo.trailer.set(

@@ -98,7 +98,12 @@ fn element(kind: &str, parent: ObjectId) -> Dictionary {
 
 /// Adds the structure tree for the one page's `marks` (in MCID order), marks the document as tagged,
 /// and gives it its language and its title to show.
-pub fn structure(doc: &mut lopdf::Document, marks: &[Marked], lang: &str) -> Result<(), String> {
+pub fn structure(
+    doc: &mut lopdf::Document,
+    marks: &[Marked],
+    lang: &str,
+    title: &str,
+) -> Result<(), String> {
     let page = *doc.get_pages().get(&1).ok_or("the document has no page")?;
     let root = doc
         .trailer
@@ -171,7 +176,44 @@ pub fn structure(doc: &mut lopdf::Document, marks: &[Marked], lang: &str) -> Res
     let mut prefs = Dictionary::new();
     prefs.set("DisplayDocTitle", Object::Boolean(true));
     catalog.set("ViewerPreferences", Object::Dictionary(prefs));
+    let metadata = doc.add_object(metadata(title, lang));
+    doc.get_object_mut(root)
+        .and_then(Object::as_dict_mut)
+        .map_err(|e| e.to_string())?
+        .set("Metadata", Object::Reference(metadata));
     Ok(())
+}
+
+/// The XMP metadata stream: the title and language where PDF/UA readers look for them (`dc:title`,
+/// `dc:language`). Left uncompressed, as metadata should be, so any tool can read it.
+fn metadata(title: &str, lang: &str) -> lopdf::Stream {
+    let xml = format!(
+        r#"<?xpacket begin="{bom}" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
+   <dc:format>application/pdf</dc:format>
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>
+   <dc:language><rdf:Bag><rdf:li>{lang}</rdf:li></rdf:Bag></dc:language>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"#,
+        bom = '\u{feff}',
+        title = xml_escape(title),
+        lang = xml_escape(lang),
+    );
+    let mut dict = Dictionary::new();
+    dict.set("Type", Object::Name(b"Metadata".to_vec()));
+    dict.set("Subtype", Object::Name(b"XML".to_vec()));
+    lopdf::Stream::new(dict, xml.into_bytes()).with_compression(false)
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
