@@ -366,36 +366,22 @@ async fn every_operation_answers_as_documented(backend: Backend) {
 
     // photos
     let jpeg = std::fs::read("tests/fixtures/photos/mara.jpg").unwrap();
-    let res = app
-        .client
-        .post(app.url("/v1/photos"))
-        .bearer_auth(&app.manager)
-        .header("content-type", "image/jpeg")
-        .body(jpeg)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(t.contract.check("POST", res).await.status, 201);
-    let res = app
-        .client
-        .post(app.url("/v1/photos"))
-        .bearer_auth(&app.manager)
-        .header("content-type", "image/jpeg")
-        .body("not a picture")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(t.contract.check("POST", res).await.status, 422);
-    let res = app
-        .client
-        .post(app.url("/v1/photos"))
-        .bearer_auth(&app.manager)
-        .header("content-type", "text/plain")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(t.contract.check("POST", res).await.status, 415);
+    for (kind, body, status) in [
+        ("image/jpeg", jpeg, 201),
+        ("image/jpeg", b"not a picture".to_vec(), 422),
+        ("text/plain", b"x".to_vec(), 415),
+    ] {
+        let res = app
+            .client
+            .post(app.url("/v1/photos"))
+            .bearer_auth(&app.manager)
+            .header("content-type", kind)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(t.contract.check("POST", res).await.status, status, "{kind}");
+    }
 
     // tokens and the audit log
     let body = json!({"role": "partner", "partner_id": "hook-partner", "label": "Hook IT"});

@@ -141,8 +141,8 @@ fn a_file_that_cannot_be_read_exits_2_and_stores_nothing() {
     assert!(text(&out.stderr).contains("nothing imported"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn geojson_locations_with_a_coverage_area_are_imported() {
+/// A fresh SQLite file with one newspaper partner, `daily-courier`, imported: its directory and URL.
+fn with_courier() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("lookout.db").display());
     let partners = dir.path().join("partners.json");
@@ -152,6 +152,12 @@ async fn geojson_locations_with_a_coverage_area_are_imported() {
     )
     .unwrap();
     assert_eq!(import(&partners, &db).status.code(), Some(0));
+    (dir, db)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn geojson_locations_with_a_coverage_area_are_imported() {
+    let (dir, db) = with_courier();
     // no extension that says what it is: the content does
     let file = dir.path().join("courier.json.txt");
     std::fs::write(
@@ -188,15 +194,7 @@ async fn geojson_locations_with_a_coverage_area_are_imported() {
 /// named; the good one is stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_coverage_areas_are_bad_rows() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("lookout.db").display());
-    let partners = dir.path().join("partners.json");
-    std::fs::write(
-        &partners,
-        r#"[{"id": "daily-courier", "name": "Daily Courier", "kind": "media", "delivery": {"pull": true}}]"#,
-    )
-    .unwrap();
-    assert_eq!(import(&partners, &db).status.code(), Some(0));
+    let (dir, db) = with_courier();
     let file = dir.path().join("courier.geojson");
     std::fs::write(&file, r#"{"type": "FeatureCollection", "features": [
   {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[-77.1, 38.7], [1e19, 38.7], [-77.0, 38.8], [-77.1, 38.7]]]},

@@ -8,6 +8,7 @@ mod labels;
 mod model;
 mod parse;
 mod patch;
+mod schema;
 mod units;
 
 pub use model::*;

@@ -1,8 +1,6 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
-use utoipa::openapi::{RefOr, Schema};
 
 /// A case document, in the case format (`shared/spec/case-format.md`). Field names are the
 /// format's; serialised, a case parses back to the same case.
@@ -248,39 +246,6 @@ impl<'de> Deserialize<'de> for MissingSince {
     }
 }
 
-fn string_schema(format: KnownFormat, description: &str) -> Schema {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .format(Some(SchemaFormat::KnownFormat(format)))
-        .description(Some(description))
-        .into()
-}
-
-impl utoipa::PartialSchema for MissingSince {
-    fn schema() -> RefOr<Schema> {
-        OneOfBuilder::new()
-            .item(string_schema(
-                KnownFormat::DateTime,
-                "the instant, RFC 3339",
-            ))
-            .item(string_schema(KnownFormat::Date, "the day only, YYYY-MM-DD"))
-            .description(Some(
-                "When the child was last seen: an RFC 3339 instant, or only a date.",
-            ))
-            .into()
-    }
-}
-
-impl ToSchema for MissingSince {}
-
-impl utoipa::PartialSchema for Date {
-    fn schema() -> RefOr<Schema> {
-        string_schema(KnownFormat::Date, "YYYY-MM-DD").into()
-    }
-}
-
-impl ToSchema for Date {}
-
 /// A calendar date written `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(pub NaiveDate);
@@ -356,7 +321,7 @@ pub struct Photo {
 /// `photo_id` (the API, from `POST /v1/photos`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PhotoDoc {
+pub(super) struct PhotoDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -368,34 +333,6 @@ struct PhotoDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 80)]
     caption: Option<String>,
-}
-
-// A photo's schema is the API's form of it: an uploaded photo's id. (The CLI's `file`, a path beside
-// the case document, has no meaning over HTTP and is refused there.)
-impl utoipa::PartialSchema for Photo {
-    fn schema() -> RefOr<Schema> {
-        let RefOr::T(Schema::Object(mut doc)) = <PhotoDoc as utoipa::PartialSchema>::schema()
-        else {
-            unreachable!("a struct's schema is an object")
-        };
-        doc.properties.shift_remove("file");
-        doc.properties.insert(
-            "photo_id".into(),
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .pattern(Some("^[0-9a-f]{64}$"))
-                .description(Some("The id `POST /v1/photos` answered"))
-                .into(),
-        );
-        doc.required = vec!["photo_id".into()];
-        Schema::Object(doc).into()
-    }
-}
-
-impl ToSchema for Photo {
-    fn name() -> std::borrow::Cow<'static, str> {
-        "Photo".into()
-    }
 }
 
 impl TryFrom<PhotoDoc> for Photo {
