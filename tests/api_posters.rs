@@ -28,7 +28,7 @@ async fn poster_parameters_are_checked(backend: Backend) {
         Some("format")
     );
     assert_eq!(
-        error_of(get("letter?lang=fr").await.unwrap(), 400)
+        error_of(get("letter?lang=de").await.unwrap(), 400)
             .await
             .1
             .as_deref(),

@@ -387,3 +387,54 @@ async fn messages_are_dkim_signed_when_a_key_is_configured() {
         .unwrap();
     assert_eq!(parse_mime(&unsigned.formatted())["dkim"], "");
 }
+
+/// Every poster language has its own message for a new poster, a changed one and a takedown, read
+/// back by Python: the subject and the body name the case and say it in that language, not English.
+#[test]
+fn every_language_has_its_own_messages() {
+    let full = summary();
+    let ended = CaseSummary::withdrawn(&full.case_number, full.case_type, CaseStatus::Resolved);
+    let composer = Composer::new(FROM, None).unwrap();
+    // a word each language's takedown message must say
+    let takedown = [
+        (Lang::En, "REMOVE"),
+        (Lang::Es, "RETIRE"),
+        (Lang::Fr, "RETIRER"),
+        (Lang::Vi, "GỠ"),
+        (Lang::Tl, "TANGGALIN"),
+    ];
+    assert_eq!(takedown.len(), Lang::ALL.len());
+    let mut seen = std::collections::HashSet::new();
+    for (lang, remove) in takedown {
+        for event in [EventType::Issued, EventType::Updated, EventType::Withdrawn] {
+            let case = if event == EventType::Withdrawn {
+                &ended
+            } else {
+                &full
+            };
+            let input = EmailInput {
+                event,
+                lang,
+                reason: (event == EventType::Withdrawn).then_some(WithdrawReason::Resolved),
+                ..simple_input(case, "d-lang-1")
+            };
+            let message = composer.compose(&input, &["a@x.example".into()]).unwrap();
+            let mime = parse_mime(&message.formatted());
+            let subject = mime["subject"].as_str().unwrap().to_string();
+            let text = part(&mime, "text/plain")["text"].as_str().unwrap();
+            let html = part(&mime, "text/html")["text"].as_str().unwrap();
+            assert!(subject.contains(&full.case_number), "{lang:?}: {subject}");
+            assert!(text.contains(&full.case_number), "{lang:?}: {text}");
+            assert!(
+                html.contains(&format!("lang=\"{}\"", lang.code())),
+                "{lang:?}"
+            );
+            if event == EventType::Withdrawn {
+                assert!(text.to_uppercase().contains(remove), "{lang:?}: {text}");
+            }
+            // no two languages say the same thing
+            assert!(seen.insert(subject.clone()), "{lang:?}: {subject} again");
+            assert!(seen.insert(text.to_string()), "{lang:?}: same body again");
+        }
+    }
+}

@@ -230,7 +230,7 @@ fn bad_flags_and_missing_files_exit_2() {
     let out = dir.path().join("p.pdf");
     for (args, wanted) in [
         (vec!["--format", "poster"], "--format:"),
-        (vec!["--lang", "fr"], "--lang:"),
+        (vec!["--lang", "de"], "--lang:"),
         (vec!["--date", "23/11/2026"], "--date:"),
     ] {
         let mut all = vec!["--case", s(&case), "--out", s(&out)];

@@ -126,6 +126,44 @@ fn the_longest_allowed_values_still_fit_without_cuts_or_overlaps() {
     }
 }
 
+/// In an abduction a passer-by can act on the abductor and the car: every screen format of the
+/// example shows the abductor's photo, role and name and the vehicle with its plate.
+#[test]
+fn screen_posters_of_an_abduction_show_the_abductor_and_the_plate() {
+    let case = example_case();
+    let photos = photos_for(&case);
+    let org = Organisation::default();
+    let abductor = &case.companions[0];
+    let plate = abductor.vehicle.as_ref().unwrap().plate.clone().unwrap();
+    for format in Format::ALL.into_iter().filter(|f| !f.is_print()) {
+        let page = lay_out(&input(&case, &photos, &org, Lang::En), format).unwrap();
+        let what = format!("{format:?}");
+        let alts: Vec<&str> = page
+            .elements
+            .iter()
+            .filter_map(|e| match e {
+                Element::Photo { alt, .. } => Some(alt.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            alts.contains(&format!("Photo of {}", abductor.name).as_str()),
+            "{what}: {alts:?}"
+        );
+        all_words_present(&page, &abductor.name, &what);
+        all_words_present(&page, "ABDUCTOR (father)", &what);
+        all_words_present(&page, &plate, &what);
+        // the children come first: their photos stand before the abductor's
+        assert_eq!(alts.len(), case.children.len() + 1, "{what}: {alts:?}");
+    }
+    // not an abduction: no abductor is shown, whoever the companions are
+    let mut doc = example_json();
+    doc["case_type"] = serde_json::json!("endangered_missing");
+    let other = case_from(&doc);
+    let page = lay_out(&input(&other, &photos, &org, Lang::En), Format::Story).unwrap();
+    assert_eq!(page.photo_rects().count(), other.children.len());
+}
+
 #[test]
 fn one_two_and_three_children_lay_out_cleanly() {
     for n in 1..=3 {

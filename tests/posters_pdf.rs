@@ -28,6 +28,9 @@ fn printed_values(lang: Lang) -> Vec<String> {
         v.push(match lang {
             Lang::En => format!("{ft} ft {inch} in"),
             Lang::Es => format!("{ft} pies {inch} pulg."),
+            Lang::Fr => format!("{ft} pi {inch} po"),
+            Lang::Vi => format!("{ft} ft {inch} in"),
+            Lang::Tl => format!("{ft} talampakan {inch} pulgada"),
         });
         v.push(format!("{} lb", kg_to_pounds(c.weight_kg.unwrap())));
         v.extend([&c.marks, &c.clothing].into_iter().flatten().cloned());
@@ -121,6 +124,58 @@ fn spanish_poster_is_complete() {
             !text.contains(english),
             "English label {english:?} on the Spanish poster"
         );
+    }
+}
+
+/// The French, Vietnamese and Tagalog posters show every value and their own words, none English.
+#[test]
+fn french_vietnamese_and_tagalog_posters_are_complete() {
+    if !have("pdftotext") {
+        return;
+    }
+    for (lang, labels) in [
+        (
+            Lang::Fr,
+            &[
+                "ENLÈVEMENT FAMILIAL",
+                "18 novembre 2026, 21 h 30",
+                "Date de naissance",
+                "2 mars 2015",
+            ][..],
+        ),
+        (
+            Lang::Vi,
+            &[
+                "BỊ NGƯỜI THÂN BẮT CÓC",
+                "ngày 18 tháng 11 năm 2026",
+                "Ngày sinh",
+                "AI CÓ THÔNG TIN XIN LIÊN LẠC",
+            ][..],
+        ),
+        (
+            Lang::Tl,
+            &[
+                "DINUKOT NG KAPAMILYA",
+                "Nobyembre 18, 2026",
+                "Petsa ng kapanganakan",
+                "Marso 2, 2015",
+            ][..],
+        ),
+    ] {
+        let text = pdf_text(&example_pdf(lang, Format::Letter));
+        for value in printed_values(lang)
+            .iter()
+            .map(String::as_str)
+            .chain(labels.iter().copied())
+        {
+            assert!(
+                text.contains(value),
+                "{lang:?}: pdftotext lacks {value:?}\n{text}"
+            );
+        }
+        for english in ["Date of birth", "Missing since", "Hair", "FAMILY ABDUCTION"] {
+            assert!(!text.contains(english), "{lang:?}: English {english:?}");
+        }
     }
 }
 
@@ -300,18 +355,31 @@ fn amber_alert_sample_and_qr_code_appear_when_asked() {
     );
 }
 
-/// A Spanish headline agrees with who is missing: a girl, a boy, several girls, boys and girls.
+/// A Spanish or French headline agrees with who is missing: a girl, a boy, several girls, boys and
+/// girls.
 #[test]
-fn spanish_headlines_agree_with_the_children() {
+fn headlines_agree_with_the_children() {
     if !have("pdftotext") {
         return;
     }
     let org = Organisation::default();
-    for (sexes, headline) in [
-        (&["female"][..], "DESAPARECIDA EN PELIGRO"),
-        (&["male"][..], "DESAPARECIDO EN PELIGRO"),
-        (&["female", "female"][..], "DESAPARECIDAS EN PELIGRO"),
-        (&["female", "male"][..], "DESAPARECIDOS EN PELIGRO"),
+    for (lang, sexes, headline) in [
+        (Lang::Es, &["female"][..], "DESAPARECIDA EN PELIGRO"),
+        (Lang::Es, &["male"][..], "DESAPARECIDO EN PELIGRO"),
+        (
+            Lang::Es,
+            &["female", "female"][..],
+            "DESAPARECIDAS EN PELIGRO",
+        ),
+        (
+            Lang::Es,
+            &["female", "male"][..],
+            "DESAPARECIDOS EN PELIGRO",
+        ),
+        (Lang::Fr, &["female"][..], "DISPARUE EN DANGER"),
+        (Lang::Fr, &["male"][..], "DISPARU EN DANGER"),
+        (Lang::Fr, &["female", "female"][..], "DISPARUES EN DANGER"),
+        (Lang::Fr, &["female", "male"][..], "DISPARUS EN DANGER"),
     ] {
         let mut doc = example_json();
         doc["case_type"] = serde_json::json!("endangered_missing");
@@ -328,11 +396,11 @@ fn spanish_headlines_agree_with_the_children() {
         );
         let case = case_from(&doc);
         let photos = photos_for(&case);
-        let pdf = render(&input(&case, &photos, &org, Lang::Es), Format::Letter).unwrap();
+        let pdf = render(&input(&case, &photos, &org, lang), Format::Letter).unwrap();
         let text = pdf_text(&pdf);
         assert!(
             text.contains(headline),
-            "{sexes:?}: no {headline:?}\n{text}"
+            "{lang:?} {sexes:?}: no {headline:?}\n{text}"
         );
     }
 }

@@ -140,6 +140,8 @@ impl ApiError {
             CaseNumberTaken(_) | AlreadyExists(_) | CaseClosed(_) | Busy => StatusCode::CONFLICT,
             CaseGone(_) => StatusCode::GONE,
             PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            // a case stored before its text was checked at intake: the case must change, not us
+            Render(RenderError::Field { .. }) => StatusCode::CONFLICT,
             Render(_) | Internal | Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Store(_) | Overloaded | TimedOut(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -164,6 +166,7 @@ impl ApiError {
             PreconditionFailed(_) => "precondition_failed",
             Busy => "busy",
             Photo { .. } => "bad_photo",
+            Render(RenderError::Field { .. }) => "unprintable",
             Render(_) => "render_failed",
             Store(_) => "unavailable",
             Internal | Corrupt(_) => "internal",
@@ -191,6 +194,7 @@ impl ApiError {
             "precondition_failed" => "Version changed",
             "busy" => "Changed by someone else",
             "bad_photo" => "Photo not usable",
+            "unprintable" => "Case text cannot be printed",
             "render_failed" => "Poster could not be made",
             "unavailable" => "Service unavailable",
             "overloaded" => "Too busy, try again shortly",
@@ -206,6 +210,7 @@ impl ApiError {
             ApiError::Photo { field, .. } => Some((*field).to_string()),
             ApiError::CaseNumberTaken(_) => Some("case_number".into()),
             ApiError::IdempotencyKeyReused => Some("Idempotency-Key".into()),
+            ApiError::Render(RenderError::Field { field, .. }) => Some(field.clone()),
             _ => None,
         }
     }
@@ -230,7 +235,12 @@ impl IntoResponse for ApiError {
             ApiError::Invalid(v) if v.len() > 1 => Some(v.as_slice()),
             _ => None,
         };
-        let detail = self.to_string();
+        let detail = match &self {
+            ApiError::Render(e @ RenderError::Field { .. }) => {
+                format!("correct the case before its poster can be made: {e}")
+            }
+            _ => self.to_string(),
+        };
         let body = Problem {
             kind: format!("{TYPE_PREFIX}{}", self.code()),
             title: self.title(),

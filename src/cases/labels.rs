@@ -20,6 +20,36 @@ impl CaseType {
                 "Joven adulto desaparecido en estado crítico"
             }
             (Lang::Es, CaseType::LostInjuredMissing) => "Perdido, herido o desaparecido",
+            (Lang::Fr, CaseType::EndangeredMissing) => "Disparition inquiétante",
+            (Lang::Fr, CaseType::EndangeredRunaway) => "Fugue inquiétante",
+            (Lang::Fr, CaseType::FamilyAbduction) => "Enlèvement familial",
+            (Lang::Fr, CaseType::NonfamilyAbduction) => "Enlèvement non familial",
+            (Lang::Fr, CaseType::CriticallyMissingYoungAdult) => {
+                "Disparition critique d'un jeune adulte"
+            }
+            (Lang::Fr, CaseType::LostInjuredMissing) => {
+                "Perdu, blessé ou disparu pour une autre raison"
+            }
+            (Lang::Vi, CaseType::EndangeredMissing) => "Mất tích, có thể gặp nguy hiểm",
+            (Lang::Vi, CaseType::EndangeredRunaway) => "Bỏ nhà đi, có thể gặp nguy hiểm",
+            (Lang::Vi, CaseType::FamilyAbduction) => "Bị người thân bắt cóc",
+            (Lang::Vi, CaseType::NonfamilyAbduction) => "Bị người ngoài bắt cóc",
+            (Lang::Vi, CaseType::CriticallyMissingYoungAdult) => {
+                "Người trẻ mất tích trong hoàn cảnh nguy cấp"
+            }
+            (Lang::Vi, CaseType::LostInjuredMissing) => {
+                "Bị lạc, bị thương hoặc mất tích vì lý do khác"
+            }
+            (Lang::Tl, CaseType::EndangeredMissing) => "Nawawala at nasa panganib",
+            (Lang::Tl, CaseType::EndangeredRunaway) => "Naglayas at nasa panganib",
+            (Lang::Tl, CaseType::FamilyAbduction) => "Dinukot ng kapamilya",
+            (Lang::Tl, CaseType::NonfamilyAbduction) => "Dinukot ng hindi kapamilya",
+            (Lang::Tl, CaseType::CriticallyMissingYoungAdult) => {
+                "Nawawalang kabataan na nasa kritikal na kalagayan"
+            }
+            (Lang::Tl, CaseType::LostInjuredMissing) => {
+                "Naligaw, nasugatan o nawawala sa ibang paraan"
+            }
         }
     }
 }

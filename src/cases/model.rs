@@ -140,15 +140,22 @@ impl Travel {
 pub enum Lang {
     En,
     Es,
+    Fr,
+    Vi,
+    Tl,
 }
 
 impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Es];
+    /// In the order they are offered: English, then the languages most spoken at home in the US.
+    pub const ALL: [Lang; 5] = [Lang::En, Lang::Es, Lang::Fr, Lang::Vi, Lang::Tl];
 
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
             Lang::Es => "es",
+            Lang::Fr => "fr",
+            Lang::Vi => "vi",
+            Lang::Tl => "tl",
         }
     }
 
@@ -156,11 +163,30 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.code() == s)
     }
 
+    /// Its place in [`Lang::ALL`], for tables kept per language.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The language as a BCP 47 tag for the US, where the posters are read: `en-US`.
     pub fn bcp47(self) -> &'static str {
         match self {
             Lang::En => "en-US",
             Lang::Es => "es-US",
+            Lang::Fr => "fr-US",
+            Lang::Vi => "vi-US",
+            Lang::Tl => "tl-US",
+        }
+    }
+
+    /// Its name in English, for the console and the portal.
+    pub fn english_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Es => "Spanish",
+            Lang::Fr => "French",
+            Lang::Vi => "Vietnamese",
+            Lang::Tl => "Tagalog",
         }
     }
 }

@@ -325,7 +325,7 @@ mod tests {
         ));
         let s = LinkSigner::new("https://x.example", KEY).unwrap();
         let q = LinkQuery {
-            lang: "fr".into(),
+            lang: "xx".into(),
             exp: 0,
             sig: "AAAA".into(),
             to: None,

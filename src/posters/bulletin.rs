@@ -41,48 +41,91 @@ const RULE: Rgb = Rgb([200, 200, 200]);
 
 /// The bulletin's title in `lang`: "Poster bulletin for Acme Stores, 2026-12-01".
 pub fn title(lang: Lang, partner: &str, date: NaiveDate) -> String {
-    match lang {
-        Lang::En => format!("Poster bulletin for {partner}, {date}"),
-        Lang::Es => format!("Boletín de carteles para {partner}, {date}"),
-    }
+    words(lang)
+        .title
+        .replace("{partner}", partner)
+        .replace("{date}", &date.to_string())
 }
 
+/// What the cover says, in one language; `{n}` a count.
 struct Words {
-    posters: fn(usize) -> String,
+    /// `{partner}`, `{date}`
+    title: &'static str,
+    posters_one: &'static str,
+    posters_many: &'static str,
     updated: &'static str,
     version: &'static str,
     locations: &'static str,
     everywhere: &'static str,
-    more: fn(usize) -> String,
+    more: &'static str,
+}
+
+impl Words {
+    fn posters(&self, n: usize) -> String {
+        let s = if n == 1 {
+            self.posters_one
+        } else {
+            self.posters_many
+        };
+        s.replace("{n}", &n.to_string())
+    }
+
+    fn more(&self, n: usize) -> String {
+        self.more.replace("{n}", &n.to_string())
+    }
 }
 
 fn words(lang: Lang) -> Words {
     match lang {
         Lang::En => Words {
-            posters: |n| {
-                format!(
-                    "{n} poster{} to put up, one a page after this list",
-                    if n == 1 { "" } else { "s" }
-                )
-            },
+            title: "Poster bulletin for {partner}, {date}",
+            posters_one: "1 poster to put up, one a page after this list",
+            posters_many: "{n} posters to put up, one a page after this list",
             updated: "updated: replaces the poster you display",
             version: "version",
             locations: "For",
             everywhere: "all your locations",
-            more: |n| format!("and {n} more"),
+            more: "and {n} more",
         },
         Lang::Es => Words {
-            posters: |n| {
-                format!(
-                    "{n} cartel{} para exhibir, uno por página después de esta lista",
-                    if n == 1 { "" } else { "es" }
-                )
-            },
+            title: "Boletín de carteles para {partner}, {date}",
+            posters_one: "1 cartel para exhibir, uno por página después de esta lista",
+            posters_many: "{n} carteles para exhibir, uno por página después de esta lista",
             updated: "actualizado: sustituye al cartel que exhibe",
             version: "versión",
             locations: "Para",
             everywhere: "todas sus ubicaciones",
-            more: |n| format!("y {n} más"),
+            more: "y {n} más",
+        },
+        Lang::Fr => Words {
+            title: "Bulletin d'affiches pour {partner}, {date}",
+            posters_one: "1 affiche à poser, une par page après cette liste",
+            posters_many: "{n} affiches à poser, une par page après cette liste",
+            updated: "mise à jour : remplace l'affiche actuellement en place",
+            version: "version",
+            locations: "Pour",
+            everywhere: "tous vos établissements",
+            more: "et {n} autres",
+        },
+        Lang::Vi => Words {
+            title: "Bản tin áp phích cho {partner}, {date}",
+            posters_one: "1 áp phích cần dán lên, mỗi trang một áp phích sau danh sách này",
+            posters_many: "{n} áp phích cần dán lên, mỗi trang một áp phích sau danh sách này",
+            updated: "đã cập nhật: thay cho áp phích quý vị đang trưng bày",
+            version: "phiên bản",
+            locations: "Dành cho",
+            everywhere: "tất cả các địa điểm của quý vị",
+            more: "và {n} địa điểm khác",
+        },
+        Lang::Tl => Words {
+            title: "Bulletin ng mga poster para sa {partner}, {date}",
+            posters_one: "1 poster na ipapaskil, isa bawat pahina pagkatapos ng listahang ito",
+            posters_many: "{n} poster na ipapaskil, isa bawat pahina pagkatapos ng listahang ito",
+            updated: "na-update: papalit sa poster na nakapaskil sa inyo",
+            version: "bersyon",
+            locations: "Para sa",
+            everywhere: "lahat ng inyong lokasyon",
+            more: "at {n} pa",
         },
     }
 }
@@ -108,7 +151,7 @@ pub fn cover_pages(
         Style::new(FontKind::Bold, 20.0, INK, 1.2),
     );
     y = pen.paragraph(
-        &(w.posters)(cover.entries.len()),
+        &w.posters(cover.entries.len()),
         MARGIN,
         y + 4.0,
         inner,
@@ -125,7 +168,7 @@ pub fn cover_pages(
         } else {
             let mut named = e.locations[..e.locations.len().min(NAMED)].join(", ");
             if e.locations.len() > NAMED {
-                named.push_str(&format!(", {}", (w.more)(e.locations.len() - NAMED)));
+                named.push_str(&format!(", {}", w.more(e.locations.len() - NAMED)));
             }
             named
         };

@@ -24,6 +24,40 @@ impl FontKind {
     }
 }
 
+/// A character a poster cannot print, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unprintable {
+    /// No poster font has a glyph for it.
+    NoGlyph(char),
+    /// Its script must be joined, reordered or written right to left, which the renderer does not do.
+    NeedsShaping(char, &'static str),
+}
+
+impl Unprintable {
+    pub fn char(self) -> char {
+        match self {
+            Unprintable::NoGlyph(c) | Unprintable::NeedsShaping(c, _) => c,
+        }
+    }
+
+    /// What a case manager reads beside the field: the letter itself, and its code point for when
+    /// the letter does not show on their screen either.
+    pub fn reason(self) -> String {
+        let c = self.char();
+        let why = match self {
+            Unprintable::NoGlyph(_) => "the poster fonts have no such letter".to_string(),
+            Unprintable::NeedsShaping(_, script) => format!(
+                "posters cannot yet write {script} script correctly and would show a different \
+                 name; write it in Latin letters"
+            ),
+        };
+        format!(
+            "\u{201c}{c}\u{201d} (U+{:04X}) cannot be printed: {why}",
+            c as u32
+        )
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("the built-in font {0} cannot be read")]
 pub struct FontError(&'static str);
@@ -66,10 +100,19 @@ impl Fonts {
         (id.0 != 0).then_some(id)
     }
 
-    /// The first character of `text` neither face can print.
-    pub fn missing(&self, text: &str) -> Option<char> {
-        text.chars().find(|&c| {
-            !c.is_whitespace() && FontKind::ALL.iter().any(|&k| self.glyph(k, c).is_none())
+    /// The first character of `text` a poster cannot print: one a face has no glyph for, or one
+    /// of a script that must be shaped or run right to left.
+    pub fn missing(&self, text: &str) -> Option<Unprintable> {
+        text.chars().find_map(|c| {
+            if c.is_whitespace() {
+                None
+            } else if let Some(script) = super::script::needs_shaping(c) {
+                Some(Unprintable::NeedsShaping(c, script))
+            } else if FontKind::ALL.iter().any(|&k| self.glyph(k, c).is_none()) {
+                Some(Unprintable::NoGlyph(c))
+            } else {
+                None
+            }
         })
     }
 
@@ -115,7 +158,15 @@ mod tests {
         ] {
             assert_eq!(f.missing(name), None, "{name}");
         }
-        assert_eq!(f.missing("a\u{E000}b"), Some('\u{E000}'));
+        assert_eq!(
+            f.missing("a\u{E000}b"),
+            Some(Unprintable::NoGlyph('\u{E000}'))
+        );
+        // DejaVu has Arabic letters, but only one form of each: refused for the script, not the glyph
+        assert_eq!(
+            f.missing("Ali علي"),
+            Some(Unprintable::NeedsShaping('ع', "Arabic"))
+        );
     }
 
     #[test]

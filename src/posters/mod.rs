@@ -13,6 +13,7 @@ mod photo;
 mod printable;
 mod raster;
 mod renderer;
+mod script;
 mod tagged;
 mod template;
 mod text;

@@ -18,15 +18,6 @@ pub fn unprintable(case: &Case) -> Result<Vec<FieldError>, RenderError> {
     Ok(found)
 }
 
-/// What a case manager reads beside the field: the letter itself, and its code point for when the
-/// letter does not show on their screen either.
-fn reason(c: char) -> String {
-    format!(
-        "\u{201c}{c}\u{201d} (U+{:04X}) cannot be printed: the poster fonts have no such letter",
-        c as u32
-    )
-}
-
 fn walk(fonts: &Fonts, v: &serde_json::Value, path: &mut String, found: &mut Vec<FieldError>) {
     match v {
         serde_json::Value::String(s) => {
@@ -35,8 +26,8 @@ fn walk(fonts: &Fonts, v: &serde_json::Value, path: &mut String, found: &mut Vec
                 .nfc()
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect();
-            if let Some(c) = fonts.missing(&text) {
-                found.push(FieldError::new(path.clone(), reason(c)));
+            if let Some(u) = fonts.missing(&text) {
+                found.push(FieldError::new(path.clone(), u.reason()));
             }
         }
         serde_json::Value::Array(items) => {
@@ -83,7 +74,13 @@ mod tests {
         for ok in ["Mara Ortega", "Zoë Nguyễn", "Łukasz Żółć", "Ана Петрова"] {
             assert!(unprintable(&case(ok)).unwrap().is_empty(), "{ok}");
         }
-        for (name, c) in [("李明", '李'), ("김민지", '김'), ("अनन्या", 'अ')] {
+        for (name, c) in [
+            ("李明", '李'),
+            ("김민지", '김'),
+            ("अनन्या", 'अ'),
+            ("ليلى", 'ل'),
+            ("נועה", 'נ'),
+        ] {
             let found = unprintable(&case(name)).unwrap();
             assert_eq!(found.len(), 1, "{name}: {found:?}");
             assert_eq!(found[0].field, "children[0].name");

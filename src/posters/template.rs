@@ -71,6 +71,18 @@ fn lang_source(lang: Lang) -> (&'static str, &'static str) {
             "lang/es.toml",
             include_str!("../../templates/posters/lang/es.toml"),
         ),
+        Lang::Fr => (
+            "lang/fr.toml",
+            include_str!("../../templates/posters/lang/fr.toml"),
+        ),
+        Lang::Vi => (
+            "lang/vi.toml",
+            include_str!("../../templates/posters/lang/vi.toml"),
+        ),
+        Lang::Tl => (
+            "lang/tl.toml",
+            include_str!("../../templates/posters/lang/tl.toml"),
+        ),
     }
 }
 
@@ -196,6 +208,21 @@ pub struct ScreenBoxes {
     pub contact_size: f32,
     pub small_size: f32,
     pub watermark_size: f32,
+    /// What the poster shows after the children, most important first. When it all does not fit
+    /// at the smallest scale, parts are dropped from the end.
+    pub priority: Vec<Part>,
+}
+
+/// A part of a screen poster besides the children.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// In an abduction, the abductor's photo, role and name.
+    Abductor,
+    /// The vehicle a companion may be in, with its plate.
+    Vehicle,
+    /// When and where the child went missing.
+    Summary,
 }
 
 impl FormatTemplate {
@@ -238,6 +265,9 @@ pub struct LangTemplate {
     pub amber_alert: String,
     pub months: [String; 12],
     pub date: String,
+    /// How the first day of a month is written where it is not "1" (French "1er").
+    #[serde(default)]
+    pub first_day: Option<String>,
     pub time: String,
     pub am_pm: [String; 2],
     pub datetime: String,

@@ -113,8 +113,26 @@ pub mod limits {
     pub const PHOTO: usize = 15_000_000;
 }
 
-/// A problem with one field: its form name and what to do.
-pub type Problem = (&'static str, String);
+/// A problem with one field: its form name and what is wrong, said in the sender's language by
+/// the page.
+pub type Problem = (&'static str, Issue);
+
+/// What is wrong with a field of the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issue {
+    /// A field the tip needs was left empty.
+    Required,
+    /// Longer than this many characters.
+    TooLong(usize),
+    /// Holds control characters.
+    Unreadable,
+    /// "How long ago" not chosen.
+    NoWhen,
+    NotAnEmail,
+    NotAPhone,
+    NotAPhoto,
+    PhotoTooLarge,
+}
 
 fn optional(s: &str) -> Option<String> {
     let t = s.trim();
@@ -125,52 +143,42 @@ impl TipForm {
     /// The tip, or every problem by field.
     pub fn check(&self) -> Result<NewTip, Vec<Problem>> {
         let mut problems = Vec::new();
-        let mut text = |field: &'static str, value: &str, max: usize, required: Option<&str>| {
+        let mut text = |field: &'static str, value: &str, max: usize, required: bool| {
             let t = value.trim();
             if t.is_empty() {
-                if let Some(say) = required {
-                    problems.push((field, say.to_string()));
+                if required {
+                    problems.push((field, Issue::Required));
                 }
             } else if t.chars().count() > max {
-                problems.push((field, format!("Please keep this under {max} characters.")));
+                problems.push((field, Issue::TooLong(max)));
             } else if t
                 .chars()
                 .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
             {
-                problems.push((field, "This has characters that cannot be read.".into()));
+                problems.push((field, Issue::Unreadable));
             }
         };
-        text(
-            "what",
-            &self.what,
-            limits::WHAT,
-            Some("Tell us what you saw."),
-        );
-        text(
-            "where",
-            &self.place,
-            limits::PLACE,
-            Some("Tell us where you saw it."),
-        );
-        text("time", &self.time, limits::TIME, None);
-        text("name", &self.name, limits::NAME, None);
-        text("phone", &self.phone, limits::PHONE, None);
-        text("email", &self.email, limits::EMAIL, None);
+        text("what", &self.what, limits::WHAT, true);
+        text("where", &self.place, limits::PLACE, true);
+        text("time", &self.time, limits::TIME, false);
+        text("name", &self.name, limits::NAME, false);
+        text("phone", &self.phone, limits::PHONE, false);
+        text("email", &self.email, limits::EMAIL, false);
         let when = SeenWhen::parse(&self.when);
         if when.is_none() {
-            problems.push(("when", "Choose how long ago you saw it.".into()));
+            problems.push(("when", Issue::NoWhen));
         }
         let email = optional(&self.email);
         if let Some(e) = &email
             && !looks_like_email(e)
         {
-            problems.push(("email", "This does not look like an email address.".into()));
+            problems.push(("email", Issue::NotAnEmail));
         }
         let phone = optional(&self.phone);
         if let Some(p) = &phone
             && p.chars().filter(char::is_ascii_digit).count() < 5
         {
-            problems.push(("phone", "This does not look like a phone number.".into()));
+            problems.push(("phone", Issue::NotAPhone));
         }
         match (problems.is_empty(), when) {
             (true, Some(when)) => Ok(NewTip {

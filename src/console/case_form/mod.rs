@@ -24,7 +24,7 @@ use document::{Fields, document, form_field, missing};
 use super::session::Viewer;
 use super::{Console, ConsoleError};
 use crate::app::AppState;
-use crate::cases::{Case, CaseError, CaseType, PhotoSource, parse_case};
+use crate::cases::{Case, CaseError, CaseType, Lang, PhotoSource, parse_case};
 use crate::cpu::{CpuError, Turn};
 use crate::store::Created;
 
@@ -107,7 +107,7 @@ fn render(
             sexes => choices(&["", "female", "male", "unknown"]),
             roles => choices(&["abductor", "companion"]),
             offsets => offsets,
-            languages => [("en", "English"), ("es", "Spanish")],
+            languages => Lang::ALL.map(|l| (l.code(), l.english_name())),
         },
     )?;
     Ok((status, html).into_response())

@@ -19,6 +19,7 @@ use crate::store::{CaseId, VersionRecord, is_via_code};
 
 pub mod cache;
 pub mod tips;
+pub mod words;
 
 use bytes::Bytes;
 use cache::PageKey;
@@ -182,16 +183,16 @@ fn page_html(
         .document
         .languages
         .iter()
-        .map(|l| context! { code => l.code(), name => words::lang_name(*l), on => *l == lang })
+        .map(|l| context! { code => l.code(), name => &words::of(*l).name, on => *l == lang })
         .collect();
     let html = console.pages.render(
         "public_case.html",
         context! {
-            w => words::of(lang), t => tips::words(lang), lang => lang.code(), code => code,
+            w => &words::of(lang).page, t => &words::of(lang).tips, lang => lang.code(), code => code,
             case => &case, type_label => version.document.case_type.label(lang),
             langs => langs, organisation => &org.name,
             agency_tel => tel_href(&contact.phone), hotline_tel => tel_href(&org.hotline),
-            sample => version.sample, whens => tips::whens(lang), ..form,
+            sample => version.sample, whens => words::of(lang).whens(), ..form,
         },
     )?;
     Ok(html.0)
@@ -220,7 +221,7 @@ fn ended(console: &Console, asked: Option<&str>) -> Result<Response, ConsoleErro
     let lang = asked.and_then(Lang::parse).unwrap_or(Lang::En);
     let html = console.pages.render(
         "public_ended.html",
-        context! { w => words::of(lang), lang => lang.code() },
+        context! { w => &words::of(lang).page, lang => lang.code() },
     )?;
     Ok(public((StatusCode::GONE, html).into_response(), lang))
 }
@@ -256,101 +257,6 @@ fn keypad(c: char) -> char {
         'P'..='S' => '7',
         'T'..='V' => '8',
         _ => '9',
-    }
-}
-
-mod words {
-    use crate::cases::Lang;
-    use serde::Serialize;
-
-    /// What the page says around the case's own words.
-    #[derive(Serialize)]
-    pub struct Words {
-        pub missing: &'static str,
-        pub have_you_seen: &'static str,
-        pub poster_alt: &'static str,
-        pub missing_since: &'static str,
-        pub missing_from: &'static str,
-        pub age: &'static str,
-        pub born: &'static str,
-        pub height: &'static str,
-        pub weight: &'static str,
-        pub hair: &'static str,
-        pub eyes: &'static str,
-        pub marks: &'static str,
-        pub clothing: &'static str,
-        pub circumstances: &'static str,
-        pub with: &'static str,
-        pub vehicle: &'static str,
-        pub call: &'static str,
-        pub or: &'static str,
-        pub emergency: &'static str,
-        pub sample: &'static str,
-        pub ended_title: &'static str,
-        pub ended: &'static str,
-        pub languages: &'static str,
-    }
-
-    pub fn of(lang: Lang) -> Words {
-        match lang {
-            Lang::En => Words {
-                missing: "Missing",
-                have_you_seen: "Have you seen this child?",
-                poster_alt: "The poster of case",
-                missing_since: "Missing since",
-                missing_from: "Missing from",
-                age: "Age now",
-                born: "Born",
-                height: "Height",
-                weight: "Weight",
-                hair: "Hair",
-                eyes: "Eyes",
-                marks: "Marks",
-                clothing: "Last seen wearing",
-                circumstances: "What happened",
-                with: "May be with",
-                vehicle: "Vehicle",
-                call: "If you have seen this child or know where they are, call",
-                or: "or",
-                emergency: "In an emergency, call 911.",
-                sample: "SAMPLE: an invented case for trying lookout. No real child.",
-                ended_title: "This appeal is no longer active",
-                ended: "This appeal is no longer active. Thank you for your help.",
-                languages: "This page in",
-            },
-            Lang::Es => Words {
-                missing: "Desaparecido",
-                have_you_seen: "¿Ha visto a este menor?",
-                poster_alt: "El cartel del caso",
-                missing_since: "Desaparecido desde",
-                missing_from: "Desaparecido en",
-                age: "Edad actual",
-                born: "Nacimiento",
-                height: "Estatura",
-                weight: "Peso",
-                hair: "Cabello",
-                eyes: "Ojos",
-                marks: "Señas",
-                clothing: "Vestía",
-                circumstances: "Qué ocurrió",
-                with: "Puede estar con",
-                vehicle: "Vehículo",
-                call: "Si ha visto a este menor o sabe dónde está, llame a",
-                or: "o a",
-                emergency: "En una emergencia, llame al 911.",
-                sample: "MUESTRA: un caso inventado para probar lookout. No es un menor real.",
-                ended_title: "Este llamamiento ya no está activo",
-                ended: "Este llamamiento ya no está activo. Gracias por su ayuda.",
-                languages: "Esta página en",
-            },
-        }
-    }
-
-    pub fn lang_name(l: Lang) -> &'static str {
-        match l {
-            Lang::En => "English",
-            Lang::Es => "Español",
-        }
     }
 }
 

@@ -31,73 +31,54 @@ use super::EmailError;
 use crate::cases::Lang;
 use crate::dispatch::payload::{CaseSummary, EventType, PosterFile, WithdrawReason};
 
-/// The templates, compiled in so a deployed binary cannot lose them.
-const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "tip.en.txt",
-        include_str!("../../../templates/email/tip.en.txt"),
-    ),
-    (
-        "tip.en.html",
-        include_str!("../../../templates/email/tip.en.html"),
-    ),
-    (
-        "subject.en.txt",
-        include_str!("../../../templates/email/subject.en.txt"),
-    ),
-    (
-        "subject.es.txt",
-        include_str!("../../../templates/email/subject.es.txt"),
-    ),
-    (
-        "poster.en.txt",
-        include_str!("../../../templates/email/poster.en.txt"),
-    ),
-    (
-        "poster.en.html",
-        include_str!("../../../templates/email/poster.en.html"),
-    ),
-    (
-        "poster.es.txt",
-        include_str!("../../../templates/email/poster.es.txt"),
-    ),
-    (
-        "poster.es.html",
-        include_str!("../../../templates/email/poster.es.html"),
-    ),
-    (
-        "withdrawn.en.txt",
-        include_str!("../../../templates/email/withdrawn.en.txt"),
-    ),
-    (
-        "withdrawn.en.html",
-        include_str!("../../../templates/email/withdrawn.en.html"),
-    ),
-    (
-        "withdrawn.es.txt",
-        include_str!("../../../templates/email/withdrawn.es.txt"),
-    ),
-    (
-        "withdrawn.es.html",
-        include_str!("../../../templates/email/withdrawn.es.html"),
-    ),
-    (
-        "digest.en.txt",
-        include_str!("../../../templates/email/digest.en.txt"),
-    ),
-    (
-        "digest.en.html",
-        include_str!("../../../templates/email/digest.en.html"),
-    ),
-    (
-        "digest.es.txt",
-        include_str!("../../../templates/email/digest.es.txt"),
-    ),
-    (
-        "digest.es.html",
-        include_str!("../../../templates/email/digest.es.html"),
-    ),
-];
+/// Each file of `templates/email/` as (name, source).
+macro_rules! email_templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../../templates/email/", $name)))),*]
+    };
+}
+
+/// The templates, compiled in so a deployed binary cannot lose them: a tip goes to an agency in
+/// English; partners get their messages in each poster language.
+const TEMPLATES: &[(&str, &str)] = email_templates!(
+    "tip.en.txt",
+    "tip.en.html",
+    "subject.en.txt",
+    "poster.en.txt",
+    "poster.en.html",
+    "withdrawn.en.txt",
+    "withdrawn.en.html",
+    "digest.en.txt",
+    "digest.en.html",
+    "subject.es.txt",
+    "poster.es.txt",
+    "poster.es.html",
+    "withdrawn.es.txt",
+    "withdrawn.es.html",
+    "digest.es.txt",
+    "digest.es.html",
+    "subject.fr.txt",
+    "poster.fr.txt",
+    "poster.fr.html",
+    "withdrawn.fr.txt",
+    "withdrawn.fr.html",
+    "digest.fr.txt",
+    "digest.fr.html",
+    "subject.vi.txt",
+    "poster.vi.txt",
+    "poster.vi.html",
+    "withdrawn.vi.txt",
+    "withdrawn.vi.html",
+    "digest.vi.txt",
+    "digest.vi.html",
+    "subject.tl.txt",
+    "poster.tl.txt",
+    "poster.tl.html",
+    "withdrawn.tl.txt",
+    "withdrawn.tl.html",
+    "digest.tl.txt",
+    "digest.tl.html",
+);
 
 /// The Content-ID of the inline square poster, referenced as `cid:` from the HTML.
 const IMAGE_CID: &str = "poster-square";

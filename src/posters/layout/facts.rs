@@ -128,26 +128,52 @@ pub fn companion_rows(
     }
     rows.push((l.sex.clone(), w.lang.sex(c.sex).to_string()));
     describe(ctx, field, &mut rows, &Looks::of_companion(c))?;
-    if let Some(v) = &c.vehicle {
-        let desc = Words::clean(ctx.fonts, &format!("{field}.vehicle"), &v.description())?;
-        let plate = v.plate.as_ref().map(|p| {
-            let p = match &v.plate_region {
-                Some(r) => format!("{p} ({r})"),
-                None => p.clone(),
-            };
-            fill(&l.plate, &[("plate", &p)])
-        });
-        let plate = plate
-            .map(|p| Words::clean(ctx.fonts, &format!("{field}.vehicle.plate"), &p))
-            .transpose()?;
-        let text = [Some(desc).filter(|d| !d.is_empty()), plate]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ");
-        if !text.is_empty() {
-            rows.push((l.vehicle.clone(), text));
-        }
+    if let Some(text) = vehicle_text(ctx, field, c)? {
+        rows.push((l.vehicle.clone(), text));
     }
     Ok(rows)
+}
+
+/// A companion's vehicle as printed: "2014 gray Honda Civic, Plate ABC1234 (VA)"; None without one.
+pub fn vehicle_text(
+    ctx: &Ctx<'_, '_>,
+    field: &str,
+    c: &Companion,
+) -> Result<Option<String>, RenderError> {
+    let Some(v) = &c.vehicle else {
+        return Ok(None);
+    };
+    let l = &ctx.words.lang.labels;
+    let desc = Words::clean(ctx.fonts, &format!("{field}.vehicle"), &v.description())?;
+    let plate = v.plate.as_ref().map(|p| {
+        let p = match &v.plate_region {
+            Some(r) => format!("{p} ({r})"),
+            None => p.clone(),
+        };
+        fill(&l.plate, &[("plate", &p)])
+    });
+    let plate = plate
+        .map(|p| Words::clean(ctx.fonts, &format!("{field}.vehicle.plate"), &p))
+        .transpose()?;
+    let text = [Some(desc).filter(|d| !d.is_empty()), plate]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(Some(text).filter(|t| !t.is_empty()))
+}
+
+/// A companion's role as a heading: "ABDUCTOR (father)".
+pub fn role_title(ctx: &Ctx<'_, '_>, field: &str, c: &Companion) -> Result<String, RenderError> {
+    let role = ctx.words.lang.role(c.role).to_string();
+    Ok(match &c.relation {
+        Some(r) => {
+            let r = Words::clean(ctx.fonts, &format!("{field}.relation"), r)?;
+            fill(
+                &ctx.words.lang.labels.relation,
+                &[("role", &role), ("relation", &r)],
+            )
+        }
+        None => role,
+    })
 }

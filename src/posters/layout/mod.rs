@@ -169,6 +169,17 @@ impl Element {
         }
     }
 
+    /// From its top to its bottom, for what stands in the page's flow (not the SAMPLE mark).
+    pub(super) fn vertical_extent(&self) -> Option<(f32, f32)> {
+        match self {
+            Element::Fill { rect, .. } | Element::Photo { rect, .. } | Element::Qr { rect, .. } => {
+                Some((rect.y, rect.bottom()))
+            }
+            Element::Text(run) => Some((run.bounds.y, run.bounds.bottom())),
+            Element::Watermark { .. } => None,
+        }
+    }
+
     /// Move the element down by `dy`.
     pub fn shift(&mut self, dy: f32) {
         match self {

@@ -143,11 +143,25 @@ impl<'f> Pen<'f> {
             .map(|(l, _)| self.fonts.width(label.font, l, label.size))
             .fold(0.0, f32::max);
         let gap = label.size * 0.6;
-        let column = widest + gap;
+        // A label too long for the column wraps inside it (a long Tagalog or French label), so the
+        // children side by side keep the same shape; only a box too narrow for that stacks.
+        let widest_word = rows
+            .iter()
+            .flat_map(|(l, _)| l.split_whitespace())
+            .map(|w| self.fonts.width(label.font, w, label.size))
+            .fold(0.0, f32::max);
+        let label_width = if widest + gap <= width * 0.45 {
+            Some(widest)
+        } else if widest_word + gap <= width * 0.4 && width >= 12.0 * value.size {
+            Some(width * 0.4 - gap)
+        } else {
+            None
+        };
         let mut y = top;
-        if column <= width * 0.45 {
+        if let Some(label_width) = label_width {
+            let column = label_width + gap;
             for (l, v) in rows {
-                let label_bottom = self.paragraph(l, x, y, widest, label);
+                let label_bottom = self.paragraph(l, x, y, label_width, label);
                 let value_bottom = self.paragraph(v, x + column, y, width - column, value);
                 y = label_bottom.max(value_bottom) + value.size * 0.12;
             }

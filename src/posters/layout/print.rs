@@ -10,7 +10,7 @@ use super::super::RenderError;
 use super::super::fonts::FontKind;
 use super::super::template::{Colors, PrintSizes, fill};
 use super::contact::footer_and_contact;
-use super::facts::{companion_rows, person_rows};
+use super::facts::{companion_rows, person_rows, role_title};
 use super::pen::{Align, Pen, Style};
 use super::words::Words;
 use super::{Ctx, Element, Page, Rect, Role, Tag, section, watermark};
@@ -364,17 +364,7 @@ fn companions<'a>(
         pen.tag = Tag::new(part, Role::Heading);
         let x = f.x0 + i as f32 * (cw + gap);
         let bar = f.style(FontKind::Bold, f.p.section_size, f.c.section_text);
-        let role = ctx.words.lang.role(c.role).to_string();
-        let title = match &c.relation {
-            Some(r) => {
-                let r = Words::clean(ctx.fonts, &format!("{field}.relation"), r)?;
-                fill(
-                    &ctx.words.lang.labels.relation,
-                    &[("role", &role), ("relation", &r)],
-                )
-            }
-            None => role,
-        };
+        let title = role_title(ctx, &field, c)?;
         let pad = 5.0 * f.s;
         let h = pen.measure(&title, cw - 2.0 * pad, bar) + pad;
         pen.fill(Rect::new(x, top, cw, h), f.c.section);

@@ -2,11 +2,12 @@
 //! four boxes — header, photo, text, footer — and this fills them: headline (and AMBER ALERT), each
 //! child's first photo, names and ages, when and where, and the number to call.
 
-use crate::cases::age_on;
+use crate::cases::{Case, CaseType, PhotoSource, Role as CompanionRole, age_on};
 
 use super::super::RenderError;
 use super::super::fonts::FontKind;
-use super::super::template::{BoxSpec, ScreenBoxes, fill};
+use super::super::template::{BoxSpec, Part, ScreenBoxes, fill};
+use super::facts::{role_title, vehicle_text};
 use super::pen::{Align, Pen, Style};
 use super::words::Words;
 use super::{Ctx, Element, Page, Rect, Role, Tag, section, watermark};
@@ -27,33 +28,35 @@ pub fn layout<'a>(ctx: &Ctx<'_, 'a>) -> Result<Page<'a>, RenderError> {
         .screen
         .as_ref()
         .expect("FormatTemplate::load checked that a screen template has [screen]");
-    let mut scale = 1.0f32;
-    loop {
-        let mut photos = Vec::new();
-        let (elements, fits) = compose(ctx, boxes, scale, &mut photos)?;
-        let last = scale - SCALE_STEP < t.min_scale - 1e-4;
-        if fits || last {
-            if !fits {
-                return Err(RenderError::Overflow {
-                    format: "screen".into(),
-                });
+    // Everything at the largest scale that fits; failing that, the least important part goes
+    // first, down to the children alone.
+    for keep in (0..=boxes.priority.len()).rev() {
+        let parts = &boxes.priority[..keep];
+        let mut scale = 1.0f32;
+        while scale >= t.min_scale - 1e-4 {
+            let mut photos = Vec::new();
+            let (elements, fits) = compose(ctx, boxes, scale, parts, &mut photos)?;
+            if fits {
+                let mut page = Page {
+                    width: t.width,
+                    height: t.height,
+                    margin: t.margin,
+                    elements,
+                    photos,
+                    scale,
+                };
+                if let Some(mark) = ctx.input.mark {
+                    page.elements
+                        .push(watermark(ctx, mark, boxes.watermark_size));
+                }
+                return Ok(page);
             }
-            let mut page = Page {
-                width: t.width,
-                height: t.height,
-                margin: t.margin,
-                elements,
-                photos,
-                scale,
-            };
-            if let Some(mark) = ctx.input.mark {
-                page.elements
-                    .push(watermark(ctx, mark, boxes.watermark_size));
-            }
-            return Ok(page);
+            scale -= SCALE_STEP;
         }
-        scale -= SCALE_STEP;
     }
+    Err(RenderError::Overflow {
+        format: "screen".into(),
+    })
 }
 
 /// The part of a box inside the page margins, where text may go.
@@ -69,6 +72,7 @@ fn compose<'a>(
     ctx: &Ctx<'_, 'a>,
     b: &ScreenBoxes,
     s: f32,
+    parts: &[Part],
     photos: &mut Vec<&'a crate::posters::PreparedPhoto>,
 ) -> Result<(Vec<Element>, bool), RenderError> {
     let c = &ctx.template.colors;
@@ -114,30 +118,65 @@ fn compose<'a>(
         min,
     );
 
-    // Photos: each child's first photo, side by side, captioned when age-progressed.
+    // Photos: each child's first photo, side by side, captioned when age-progressed; then, in an
+    // abduction, the abductor's, a little narrower, captioned with the role.
+    let abductor = parts
+        .contains(&Part::Abductor)
+        .then(|| abductor(case))
+        .flatten();
+    let vehicle = parts
+        .contains(&Part::Vehicle)
+        .then(|| case.companions.iter().position(|c| c.vehicle.is_some()))
+        .flatten();
     let area = inside(ctx, rect(&b.photo));
-    let n = case.children.len() as f32;
     let gap = 16.0 * s.max(0.5);
-    let slot_w = (area.w - (n - 1.0) * gap) / n;
-    let cap = Style::new(FontKind::Bold, b.small_size * s, c.label, LEADING).align(Align::Center);
-    let any_caption = case.children.iter().any(|k| {
-        k.photos
-            .first()
-            .is_some_and(|p| p.age_progressed_to.is_some())
-    });
+    let mut sources: Vec<Slot<'_>> = Vec::new();
     for (i, child) in case.children.iter().enumerate() {
-        let Some(photo) = child.photos.first() else {
-            continue;
-        };
-        let prepared = ctx.photo(&format!("children[{i}].photos[0]"), &photo.source)?;
-        let sx = area.x + i as f32 * (slot_w + gap);
-        let caption = photo
-            .age_progressed_to
-            .map(|age| fill(&lang.age_progressed, &[("age", &age.to_string())]));
+        if let Some(photo) = child.photos.first() {
+            sources.push(Slot {
+                field: format!("children[{i}].photos[0]"),
+                source: &photo.source,
+                caption: photo
+                    .age_progressed_to
+                    .map(|age| fill(&lang.age_progressed, &[("age", &age.to_string())])),
+                name: &child.name,
+                section: section::CHILD + i as u16,
+            });
+        }
+    }
+    let children_slots = sources.len();
+    if let Some(i) = abductor
+        && let Some(photo) = case.companions[i].photos.first()
+    {
+        let field = format!("companions[{i}]");
+        sources.push(Slot {
+            caption: Some(role_title(ctx, &field, &case.companions[i])?),
+            field: format!("{field}.photos[0]"),
+            source: &photo.source,
+            name: &case.companions[i].name,
+            section: section::COMPANION + i as u16,
+        });
+    }
+    let weights: Vec<f32> = (0..sources.len())
+        .map(|k| {
+            if k < children_slots {
+                1.0
+            } else {
+                ABDUCTOR_WEIGHT
+            }
+        })
+        .collect();
+    let slots = slots(area.x, area.w, gap, &weights);
+    let cap = Style::new(FontKind::Bold, b.small_size * s, c.label, LEADING).align(Align::Center);
+    let any_caption = sources.iter().any(|p| p.caption.is_some());
+    let row_start = pen.elements.len();
+    for (slot, &(sx, slot_w)) in sources.iter().zip(&slots) {
+        let prepared = ctx.photo(&slot.field, slot.source)?;
+        let caption = slot.caption.as_deref();
         let cap_h = if any_caption {
-            caption
-                .as_deref()
-                .map_or(cap.size * LEADING, |t| pen.measure(t, slot_w, cap))
+            caption.map_or(cap.size * LEADING, |t| {
+                pen.measure_fitted(t, slot_w, cap, cap.size * 0.6)
+            })
         } else {
             0.0
         };
@@ -158,24 +197,30 @@ fn compose<'a>(
         pen.elements.push(Element::Photo {
             rect: r,
             photo: photos.len() - 1,
-            alt: fill(&lang.labels.photo_of, &[("name", &child.name)]),
-            section: super::section::CHILD + i as u16,
+            alt: fill(&lang.labels.photo_of, &[("name", slot.name)]),
+            section: slot.section,
         });
         if let Some(t) = caption {
-            pen.paragraph(&t, sx, r.bottom() + 2.0, slot_w, cap);
+            pen.tag = Tag::new(slot.section, Role::Text);
+            pen.fitted(t, sx, r.bottom() + 2.0, slot_w, cap, cap.size * 0.6);
         }
     }
 
-    // Text: names and ages, then when and where.
+    let row_end = pen.elements.len();
+
+    // Text: names and ages, then the abductor, the vehicle, when and where.
     let text = inside(ctx, rect(&b.text));
     let name_st = Style::new(FontKind::Bold, b.name_size * s, c.text, LEADING);
     let detail = Style::new(FontKind::Regular, b.detail_size * s, c.text, LEADING);
     // Under side-by-side photos each name sits under its own photo; beside them, names stack.
-    let columns = text.y >= area.bottom() - 1.0 && case.children.len() > 1;
-    let col_w = if columns {
-        (text.w - (n - 1.0) * gap) / n
+    let columns = text.y >= area.bottom() - 1.0 && slots.len() > 1;
+    let text_slots: Vec<(f32, f32)> = if columns {
+        self::slots(text.x, text.w, gap, &weights)
+            .into_iter()
+            .take(children_slots)
+            .collect()
     } else {
-        text.w
+        Vec::new()
     };
     // Names side by side keep a clear gap: each is set inside its column less a margin of its own,
     // so two long names never run into one another.
@@ -190,23 +235,48 @@ fn compose<'a>(
         let name = Words::clean(ctx.fonts, &format!("children[{i}].name"), &child.name)?;
         let age = age_on(child.date_of_birth.0, ctx.input.issue_date).to_string();
         let age = fill(&lang.age_years, &[("age", &age)]);
-        let (x, top, align) = if columns {
-            (
-                text.x + i as f32 * (col_w + gap) + pad,
-                text.y,
-                Align::Center,
-            )
-        } else {
-            (text.x, y, Align::Left)
+        let (x, top, w, align) = match text_slots.get(i) {
+            Some(&(sx, sw)) => (sx + pad, text.y, sw - 2.0 * pad, Align::Center),
+            None => (text.x, y, text.w, Align::Left),
         };
-        let w = col_w - 2.0 * pad;
         pen.tag = Tag::new(section::CHILD + i as u16, Role::Heading);
         let cy = pen.fitted(&name, x, top, w, name_st.align(align), name_st.size * 0.6);
         pen.tag = Tag::new(section::CHILD + i as u16, Role::Text);
         y = pen.paragraph(&age, x, cy, w, detail.align(align)) + detail.size * 0.25;
         bottom = bottom.max(y);
     }
+    // The abductor by name, the whole width: "ABDUCTOR (father): Daniel Ortega Ruiz".
+    let align = if columns { Align::Center } else { Align::Left };
+    if let Some(i) = abductor {
+        let field = format!("companions[{i}]");
+        let who = &case.companions[i];
+        let line = format!(
+            "{}: {}",
+            role_title(ctx, &field, who)?,
+            Words::clean(ctx.fonts, &format!("{field}.name"), &who.name)?
+        );
+        let st = Style {
+            font: FontKind::Bold,
+            color: c.label,
+            align,
+            ..detail
+        };
+        pen.tag = Tag::new(section::COMPANION + i as u16, Role::Heading);
+        bottom = pen.paragraph(&line, text.x, bottom, text.w, st) + detail.size * 0.25;
+    }
     let mut y = bottom;
+    if let Some(i) = vehicle
+        && let Some(v) = vehicle_text(ctx, &format!("companions[{i}]"), &case.companions[i])?
+    {
+        let line = format!("{}: {v}", lang.labels.vehicle);
+        pen.tag = Tag::new(section::COMPANION + i as u16, Role::Text);
+        let st = Style {
+            font: FontKind::Bold,
+            align,
+            ..detail
+        };
+        y = pen.paragraph(&line, text.x, y, text.w, st) + detail.size * 0.25;
+    }
     let since = ctx.words.missing_since(&case.missing_since);
     let from = Words::clean(
         ctx.fonts,
@@ -217,13 +287,26 @@ fn compose<'a>(
         &lang.missing_since_from,
         &[("date", &since), ("place", &from)],
     );
-    let st = Style {
-        color: c.label,
-        align: if columns { Align::Center } else { Align::Left },
-        ..detail
-    };
-    y = pen.paragraph(&summary, text.x, y, text.w, st);
+    if parts.contains(&Part::Summary) {
+        let st = Style {
+            color: c.label,
+            align,
+            ..detail
+        };
+        pen.tag = Tag::new(section::CIRCUMSTANCES, Role::Text);
+        y = pen.paragraph(&summary, text.x, y, text.w, st);
+    }
     fits &= y <= text.bottom();
+    if columns {
+        let gap = detail.size * 0.8;
+        close_up(
+            &mut pen.elements[row_start..],
+            row_end - row_start,
+            area.y,
+            text.bottom(),
+            gap,
+        );
+    }
 
     // Footer: the hotline, then the agency and the case number.
     let footer = rect(&b.footer);
@@ -259,6 +342,74 @@ fn compose<'a>(
         pen.paragraph(&a, inner.x, y, inner.w, small);
     }
     Ok((pen.elements, fits))
+}
+
+/// Under side-by-side photos: the photos and the text as one block, centred in the space of both
+/// boxes with `gap` between them, so what the template leaves empty (photos narrowed by their
+/// number) is shared above and below instead of left as holes between the photos and the names.
+/// `elements` are the photo row's (the first `row` of them) and then the text's.
+fn close_up(elements: &mut [Element], row: usize, top: f32, bottom: f32, gap: f32) {
+    fn extent(es: &[Element]) -> Option<(f32, f32)> {
+        es.iter()
+            .filter_map(Element::vertical_extent)
+            .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
+    }
+    let (photos, text) = elements.split_at_mut(row);
+    let (Some((pt, pb)), Some((tt, tb))) = (extent(photos), extent(text)) else {
+        return;
+    };
+    let h = (pb - pt) + gap + (tb - tt);
+    if h >= bottom - top {
+        return;
+    }
+    let start = top + (bottom - top - h) / 2.0;
+    for e in photos.iter_mut() {
+        e.shift(start - pt);
+    }
+    for e in text.iter_mut() {
+        e.shift(start + (pb - pt) + gap - tt);
+    }
+}
+
+/// One photo of the row: whose, from which field, and what is written under it.
+struct Slot<'c> {
+    field: String,
+    source: &'c PhotoSource,
+    caption: Option<String>,
+    name: &'c str,
+    section: u16,
+}
+
+/// A slot of the abductor's photo against a child's.
+const ABDUCTOR_WEIGHT: f32 = 0.75;
+
+/// The abductor of an abduction, by index among the companions.
+fn abductor(case: &Case) -> Option<usize> {
+    matches!(
+        case.case_type,
+        CaseType::FamilyAbduction | CaseType::NonfamilyAbduction
+    )
+    .then(|| {
+        case.companions
+            .iter()
+            .position(|c| c.role == CompanionRole::Abductor)
+    })
+    .flatten()
+}
+
+/// Side-by-side slots `(x, width)` across `width` from `x`, `gap` apart, sized by weight.
+fn slots(x: f32, width: f32, gap: f32, weights: &[f32]) -> Vec<(f32, f32)> {
+    let total: f32 = weights.iter().sum();
+    let free = width - gap * (weights.len().saturating_sub(1)) as f32;
+    let mut at = x;
+    weights
+        .iter()
+        .map(|w| {
+            let slot = (at, free * w / total.max(f32::EPSILON));
+            at += slot.1 + gap;
+            slot
+        })
+        .collect()
 }
 
 /// The case page's address as printed: without its scheme, which nobody types.

@@ -36,13 +36,17 @@ impl<'t> Words<'t> {
             .collect();
         match fonts.missing(&text) {
             None => Ok(text.trim().to_string()),
-            Some(c) => Err(RenderError::Field {
+            Some(u) => Err(RenderError::Field {
                 field: field.to_string(),
-                reason: format!(
-                    "character U+{:04X} cannot be printed: the poster font has no glyph for it",
-                    c as u32
-                ),
+                reason: u.reason(),
             }),
+        }
+    }
+
+    fn day(&self, day: u32) -> String {
+        match &self.lang.first_day {
+            Some(first) if day == 1 => first.clone(),
+            _ => day.to_string(),
         }
     }
 
@@ -52,7 +56,7 @@ impl<'t> Words<'t> {
             &self.lang.date,
             &[
                 ("month", month),
-                ("day", &d.day().to_string()),
+                ("day", &self.day(d.day())),
                 ("year", &d.year().to_string()),
             ],
         )
@@ -155,6 +159,40 @@ mod tests {
     }
 
     #[test]
+    fn dates_and_measures_in_the_other_languages() {
+        let regions = load_regions().unwrap();
+        let at = MissingSince::At(
+            chrono::DateTime::parse_from_rfc3339("2026-11-18T21:30:00-05:00").unwrap(),
+        );
+        for (lang, first, since, height) in [
+            (
+                Lang::Fr,
+                "1er mars 2015",
+                "18 novembre 2026, 21 h 30",
+                "4 pi 4 po",
+            ),
+            (
+                Lang::Vi,
+                "ngày 1 tháng 3 năm 2015",
+                "ngày 18 tháng 11 năm 2026, lúc 21:30",
+                "4 ft 4 in",
+            ),
+            (
+                Lang::Tl,
+                "Marso 1, 2015",
+                "Nobyembre 18, 2026, 9:30 PM",
+                "4 talampakan 4 pulgada",
+            ),
+        ] {
+            let t = LangTemplate::load(lang).unwrap();
+            let w = Words::new(&t, &regions);
+            assert_eq!(w.date(d("2015-03-01")), first, "{lang:?}");
+            assert_eq!(w.missing_since(&at), since, "{lang:?}");
+            assert_eq!(w.height(132.0), height, "{lang:?}");
+        }
+    }
+
+    #[test]
     fn clean_normalises_and_refuses_what_the_font_lacks() {
         let fonts = Fonts::load().unwrap();
         // "Ánh" written with a combining acute accent comes out precomposed.
@@ -164,7 +202,7 @@ mod tests {
         let err = Words::clean(&fonts, "children[0].name", "Mara 中").unwrap_err();
         assert!(
             err.to_string()
-                .starts_with("children[0].name: character U+4E2D"),
+                .starts_with("children[0].name: \u{201c}中\u{201d} (U+4E2D) cannot be printed"),
             "{err}"
         );
     }

@@ -90,7 +90,7 @@ async fn page(
             },
             days => Day::ALL.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
             zones => US_ZONES, cadence_now => p.cadence.describe(),
-            languages => choices(Lang::ALL.iter().map(|l| (l.code(), lang_name(*l).to_string())).collect(), &v.languages),
+            languages => choices(Lang::ALL.iter().map(|l| (l.code(), l.english_name().to_string())).collect(), &v.languages),
             formats => choices(Format::ALL.iter().map(|f| (f.as_str(), format_name(*f))).collect(), &v.formats),
             case_types => choices(CaseType::ALL.iter().map(|t| (t.as_str(), crate::console::cases::type_label(t.as_str()))).collect(), &v.case_types),
             e => &outcome.errors, saved => outcome.saved,
@@ -127,13 +127,6 @@ fn channel_of(d: &Delivery) -> &'static str {
         Delivery::Email(_) => "email",
         Delivery::Webhook(_) => "webhook",
         Delivery::Pull(_) => "pull",
-    }
-}
-
-fn lang_name(l: Lang) -> &'static str {
-    match l {
-        Lang::En => "English",
-        Lang::Es => "Spanish",
     }
 }
 
