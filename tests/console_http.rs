@@ -47,6 +47,14 @@ async fn signing_in_and_out(backend: Backend) {
     );
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(h["cache-control"], "no-store");
+    // the page for a path nothing serves, answered outside the console's routes, has them too
+    let missing = c.get(app.url("/no-such-page")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(
+        missing.headers()["content-security-policy"],
+        h["content-security-policy"]
+    );
+    assert_eq!(missing.headers()["x-frame-options"], "DENY");
     let page = res.text().await.unwrap();
     assert!(page.contains("Casey Manager"), "{page}");
     // a forged form (no token) changes nothing

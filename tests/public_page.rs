@@ -82,6 +82,8 @@ async fn the_public_page_shows_the_appeal_until_the_case_ends(backend: Backend) 
         "href=\"tel:15555550100\"",
         "href=\"tel:18008435678\"",
         "In an emergency, call 911.",
+        // values written as the poster writes them
+        "March 2, 2015",
         "<meta name=\"robots\" content=\"noindex",
         &format!("src=\"/c/{code}/poster.png?lang=en\""),
         &format!("href=\"/c/{code}?lang=es\""),
@@ -96,6 +98,12 @@ async fn the_public_page_shows_the_appeal_until_the_case_ends(backend: Backend) 
         html.contains("lang=\"es\"") && html.contains("Desaparecido"),
         "{html}"
     );
+    // the Spanish poster's date and hair colour, not the case's ISO date and English word
+    assert!(
+        html.contains("2 de marzo de 2015") && html.contains("Castaño"),
+        "{html}"
+    );
+    assert!(!html.contains("2015-03-02"), "{html}");
     let res = get(&app, &format!("/c/{code}/poster.png?lang=es")).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/png");

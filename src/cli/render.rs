@@ -141,9 +141,10 @@ pub fn file_name(case_number: &str, f: Format, l: Lang) -> String {
 
 fn render_error(e: RenderError) -> CliError {
     match e {
-        RenderError::Write(_) | RenderError::Template(_) | RenderError::Font(_) => {
-            CliError::failure(e.to_string())
-        }
+        RenderError::Write(_)
+        | RenderError::Template(_)
+        | RenderError::Font(_)
+        | RenderError::Unavailable(_) => CliError::failure(e.to_string()),
         _ => CliError::input(e.to_string()),
     }
 }

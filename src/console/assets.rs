@@ -31,6 +31,13 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 pub async fn headers(request: Request, next: Next) -> Response {
     let is_asset = request.uri().path().starts_with("/console/static/");
     let mut response = next.run(request).await;
+    secure(&mut response, is_asset);
+    response
+}
+
+/// The console's headers on one response: also for the pages answered outside its routes (a path
+/// nothing serves, a request stopped by the timeout).
+pub fn secure(response: &mut Response, is_asset: bool) {
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -48,5 +55,4 @@ pub async fn headers(request: Request, next: Next) -> Response {
     if !is_asset {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    response
 }

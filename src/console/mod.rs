@@ -106,13 +106,17 @@ pub(crate) fn preview(
 /// The page for a path nothing serves.
 pub fn not_found() -> axum::response::Response {
     use axum::response::IntoResponse;
-    ConsoleError::NotFound.into_response()
+    let mut response = ConsoleError::NotFound.into_response();
+    assets::secure(&mut response, false);
+    response
 }
 
 /// The page for a console request stopped by the request timeout.
 pub fn timed_out() -> axum::response::Response {
     use axum::response::IntoResponse;
-    ConsoleError::TimedOut.into_response()
+    let mut response = ConsoleError::TimedOut.into_response();
+    assets::secure(&mut response, false);
+    response
 }
 
 /// The console's routes, with its headers (CSP, no framing, no caching of pages).

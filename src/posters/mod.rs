@@ -14,6 +14,7 @@ mod printable;
 mod raster;
 mod renderer;
 mod script;
+mod shown;
 mod tagged;
 mod template;
 mod text;
@@ -30,6 +31,7 @@ pub use format::Format;
 pub use photo::{PhotoError, PreparedPhoto, normalize_photo};
 pub use printable::unprintable;
 pub use renderer::Renderer;
+pub use shown::{Shown, ShownChild, shown};
 pub use template::TemplateError;
 
 /// Everything a poster is made from.
@@ -73,6 +75,10 @@ pub enum RenderError {
     Font(#[from] fonts::FontError),
     #[error("poster could not be written: {0}")]
     Write(String),
+    /// The process's renderer failed to build from the bundled fonts and templates (a defect of
+    /// the build, said once and then on every render).
+    #[error("the renderer could not be built: {0}")]
+    Unavailable(String),
 }
 
 /// Render one poster in one format with the process's [`Renderer`]. Deterministic: same input,

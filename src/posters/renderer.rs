@@ -41,11 +41,16 @@ impl Renderer {
         SHARED
             .get_or_init(|| Renderer::new().map_err(|e| e.to_string()))
             .as_ref()
-            .map_err(|e| RenderError::Write(format!("the renderer could not be built: {e}")))
+            .map_err(|e| RenderError::Unavailable(e.clone()))
     }
 
     pub fn fonts(&self) -> &Fonts {
         &self.fonts
+    }
+
+    /// The words of `lang`, as its posters write dates, measures and values.
+    pub fn words(&self, lang: Lang) -> layout::words::Words<'_> {
+        layout::words::Words::new(&self.langs[&lang], &self.regions)
     }
 
     /// The positioned elements of one poster, before any writer draws them.

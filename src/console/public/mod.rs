@@ -185,9 +185,13 @@ fn page_html(
         .iter()
         .map(|l| context! { code => l.code(), name => &words::of(*l).name, on => *l == lang })
         .collect();
+    // the values as the poster writes them in this language: feet and inches, its dates
+    let shown = crate::posters::shown(&version.document, lang)
+        .map_err(|e| ConsoleError::Internal(format!("public page words: {e}")))?;
     let html = console.pages.render(
         "public_case.html",
         context! {
+            shown => shown,
             w => &words::of(lang).page, t => &words::of(lang).tips, lang => lang.code(), code => code,
             case => &case, type_label => version.document.case_type.label(lang),
             langs => langs, organisation => &org.name,

@@ -143,23 +143,11 @@ pub fn vehicle_text(
     let Some(v) = &c.vehicle else {
         return Ok(None);
     };
-    let l = &ctx.words.lang.labels;
-    let desc = Words::clean(ctx.fonts, &format!("{field}.vehicle"), &v.description())?;
-    let plate = v.plate.as_ref().map(|p| {
-        let p = match &v.plate_region {
-            Some(r) => format!("{p} ({r})"),
-            None => p.clone(),
-        };
-        fill(&l.plate, &[("plate", &p)])
-    });
-    let plate = plate
-        .map(|p| Words::clean(ctx.fonts, &format!("{field}.vehicle.plate"), &p))
-        .transpose()?;
-    let text = [Some(desc).filter(|d| !d.is_empty()), plate]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
+    let text = Words::clean(
+        ctx.fonts,
+        &format!("{field}.vehicle"),
+        &ctx.words.vehicle(v),
+    )?;
     Ok(Some(text).filter(|t| !t.is_empty()))
 }
 

@@ -7,7 +7,7 @@ mod facts;
 mod pen;
 mod print;
 mod screen;
-mod words;
+pub mod words;
 
 use crate::cases::PhotoSource;
 

@@ -4,12 +4,13 @@
 use chrono::{Datelike, NaiveDate, Timelike};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::cases::{MissingSince, Place, cm_to_feet_inches, kg_to_pounds};
+use crate::cases::{MissingSince, Place, Vehicle, cm_to_feet_inches, kg_to_pounds};
 
 use super::super::RenderError;
 use super::super::fonts::Fonts;
 use super::super::template::{LangTemplate, Regions, fill};
 
+/// The words of one language, as the poster writes them.
 pub struct Words<'t> {
     pub lang: &'t LangTemplate,
     regions: &'t Regions,
@@ -24,7 +25,7 @@ pub enum ValueKind {
 }
 
 impl<'t> Words<'t> {
-    pub fn new(lang: &'t LangTemplate, regions: &'t Regions) -> Words<'t> {
+    pub(crate) fn new(lang: &'t LangTemplate, regions: &'t Regions) -> Words<'t> {
         Words { lang, regions }
     }
 
@@ -118,6 +119,22 @@ impl<'t> Words<'t> {
             .and_then(|r| r.get(&region.trim().to_uppercase()))
             .cloned()
             .unwrap_or_else(|| region.to_string())
+    }
+
+    /// A vehicle as printed: "2014 gray Honda Civic, Plate ABC1234 (VA)"; empty when it says nothing.
+    pub fn vehicle(&self, v: &Vehicle) -> String {
+        let plate = v.plate.as_ref().map(|p| {
+            let p = match &v.plate_region {
+                Some(r) => format!("{p} ({r})"),
+                None => p.clone(),
+            };
+            fill(&self.lang.labels.plate, &[("plate", &p)])
+        });
+        [Some(v.description()).filter(|d| !d.is_empty()), plate]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// "Alexandria, VA, US", as the case gives it.
