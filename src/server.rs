@@ -60,6 +60,7 @@ pub async fn serve(
         state.distributor.clock().clone(),
         crate::app::SWEEP_EVERY,
         state.settings.retention,
+        state.settings.mail_files.clone(),
     ));
     let visits = state.visits.clone();
     let counting = tokio::spawn(

@@ -49,6 +49,24 @@ async fn found_by_name(app: &TestApp, name: &str) -> Vec<String> {
     found.into_iter().map(|c| c.case_number).collect()
 }
 
+/// A delivery row about `case`, as the dispatcher writes them.
+async fn add_delivery(database_url: &str, id: &str, case: &str) {
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(database_url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO deliveries (id, partner_id, seq, case_id, location_ref, version, kind, channel, \
+         locations, priority, state, attempts, created_at, updated_at) \
+         VALUES ($1, 'test-partner', 990001, $2, '', 1, 'issued', 'email', '[]', 0, 'delivered', 1, \
+         '2026-11-20T00:00:00Z', '2026-11-20T00:00:00Z')",
+    )
+    .bind(id)
+    .bind(case)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+}
+
 async fn erasures_audited(database_url: &str, id: &str) -> i64 {
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(database_url).await.unwrap();
@@ -117,16 +135,40 @@ async fn a_closed_case_is_erased_after_its_retention_period(backend: Backend) {
     let now = Utc::now();
 
     // within the period nothing is erased
-    lookout::app::sweep_once(&app.store, now + Duration::days(RETENTION - 1), retention).await;
+    lookout::app::sweep_once(
+        &app.store,
+        now + Duration::days(RETENTION - 1),
+        retention,
+        None,
+    )
+    .await;
     let whole = case_json(&app, &closed).await;
     assert!(whole["erased_at"].is_null(), "{whole}");
     assert_eq!(whole["case"]["children"][0]["name"], "Robin Sample-Closed");
     // without a period nothing ever is
-    lookout::app::sweep_once(&app.store, now + Duration::days(10 * RETENTION), None).await;
+    lookout::app::sweep_once(&app.store, now + Duration::days(10 * RETENTION), None, None).await;
     assert!(case_json(&app, &closed).await["erased_at"].is_null());
 
     // after it, both closed cases are erased, and the active one is untouched
-    lookout::app::sweep_once(&app.store, now + Duration::days(RETENTION + 1), retention).await;
+    // a message about the case written as an .eml file (mail without SMTP), and another case's
+    let ours = "0190d3f2-0000-7000-8000-00000000e1e1";
+    add_delivery(&app.database_url, ours, &closed).await;
+    std::fs::create_dir_all(&app.outbox).unwrap();
+    let (ours_file, theirs_file) = (
+        app.outbox.join(format!("{ours}.eml")),
+        app.outbox.join("someone-else.eml"),
+    );
+    std::fs::write(&ours_file, "To: a@x.example\r\n\r\nRobin Sample-Closed").unwrap();
+    std::fs::write(&theirs_file, "kept").unwrap();
+    lookout::app::sweep_once(
+        &app.store,
+        now + Duration::days(RETENTION + 1),
+        retention,
+        Some(&app.outbox),
+    )
+    .await;
+    assert!(!ours_file.exists(), "the erased case's mail file is left");
+    assert!(theirs_file.exists(), "another message's file was removed");
     assert_eq!(app.store.tips(closed_id).await.unwrap().len(), 1, "kept");
     for (id, number, name) in [
         (&closed, "2026-RET-01", "Robin Sample-Closed"),
@@ -197,7 +239,13 @@ async fn a_closed_case_is_erased_after_its_retention_period(backend: Backend) {
     assert_eq!(found_by_name(&app, "Sam Sample-Active").await.len(), 1);
 
     // a later sweep erases nothing twice
-    lookout::app::sweep_once(&app.store, now + Duration::days(RETENTION + 2), retention).await;
+    lookout::app::sweep_once(
+        &app.store,
+        now + Duration::days(RETENTION + 2),
+        retention,
+        None,
+    )
+    .await;
     assert_eq!(erasures_audited(&app.database_url, &closed).await, 1);
 
     // the console says so, and shows nothing of the child

@@ -85,22 +85,47 @@ pub fn state_with_clock(
     Ok(AppState::with_clock(store, config, clock)?)
 }
 
+/// The `.eml` files of an erased case's messages: they hold the child's name and photo as sent.
+async fn erase_mail_files(store: &Store, case: crate::store::CaseId, dir: &std::path::Path) {
+    let ids = match store.message_ids(case).await {
+        Ok(ids) => ids,
+        Err(e) => {
+            tracing::warn!(case_id = %case, error = %e, "the erased case's mail files are left");
+            return;
+        }
+    };
+    let mut removed = 0;
+    for id in ids {
+        match std::fs::remove_file(dir.join(format!("{id}.eml"))) {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(case_id = %case, message = %id, error = %e,
+                "an erased case's mail file could not be removed"),
+        }
+    }
+    if removed > 0 {
+        tracing::info!(case_id = %case, files = removed, "erased case's mail files removed");
+    }
+}
+
 /// How often expired idempotency keys and closed cases' cached posters are swept, and closed cases
 /// past their retention period erased.
 pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Sweep `store` every `every`, by `clock`'s time, for as long as the service runs; with a
-/// `retention` period, also erase the cases closed longer ago than that.
+/// `retention` period, also erase the cases closed longer ago than that, and their `.eml` files in
+/// `mail_files` when mail is written to files.
 pub async fn sweep_every(
     store: Store,
     clock: crate::clock::SharedClock,
     every: std::time::Duration,
     retention: Option<chrono::Duration>,
+    mail_files: Option<std::path::PathBuf>,
 ) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        sweep_once(&store, clock.now(), retention).await;
+        sweep_once(&store, clock.now(), retention, mail_files.as_deref()).await;
     }
 }
 
@@ -109,6 +134,7 @@ pub async fn sweep_once(
     store: &Store,
     now: chrono::DateTime<chrono::Utc>,
     retention: Option<chrono::Duration>,
+    mail_files: Option<&std::path::Path>,
 ) {
     match store.sweep(now).await {
         Ok(swept) if swept != crate::store::Swept::default() => tracing::info!(
@@ -126,6 +152,9 @@ pub async fn sweep_once(
         Ok(ids) => {
             for id in ids {
                 tracing::info!(case_id = %id, "closed case erased: its retention period is over");
+                if let Some(dir) = mail_files {
+                    erase_mail_files(store, id, dir).await;
+                }
             }
         }
         Err(e) => {

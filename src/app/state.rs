@@ -59,6 +59,8 @@ pub struct Settings {
     pub metrics_listen: Option<std::net::SocketAddr>,
     /// `closed_case_retention_days`: how long a closed case is kept whole.
     pub retention: Option<chrono::Duration>,
+    /// Where mail is written as `.eml` files, when there is no SMTP server.
+    pub mail_files: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -86,6 +88,7 @@ impl AppState {
             shutdown_deadline: Duration::from_secs(config.shutdown_deadline_secs),
             metrics_listen: config.metrics_listen,
             retention: config.retention(),
+            mail_files: config.smtp_url.is_none().then(|| config.outbox_dir.clone()),
         });
         let memory = Arc::new(PosterMemory::new(DEFAULT_BUDGET));
         let queue = usize::try_from(config.render_queue).unwrap_or(usize::MAX);

@@ -43,6 +43,21 @@ impl Store {
         Ok(erased)
     }
 
+    /// The ids of every message sent or queued about `case` (deliveries and tip messages): the
+    /// names of their `.eml` files when mail is written to files.
+    pub async fn message_ids(&self, case: CaseId) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id FROM deliveries WHERE case_id = $1 \
+             UNION SELECT id FROM tip_messages WHERE case_id = $1",
+        )
+        .bind(case.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("id").map_err(StoreError::from))
+            .collect()
+    }
+
     /// Erase one case in one transaction, if it is still closed since before `closed_before`.
     async fn erase_case(
         &self,
