@@ -5,12 +5,14 @@
 
 mod erase;
 mod labels;
+mod lang;
 mod model;
 mod parse;
 mod patch;
 mod schema;
 mod units;
 
+pub use lang::Lang;
 pub use model::*;
 pub use parse::{CaseError, FieldError, limits, parse_case, parse_instant, validate_case};
 pub use patch::{changed_paths, merge_patch, merge3};

@@ -2,6 +2,7 @@ use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
+use super::lang::Lang;
 use super::model::*;
 
 /// One thing wrong with one field, named by its path in the document (`children[0].date_of_birth`).

@@ -205,6 +205,32 @@ pub struct Page<'a> {
     pub scale: f32,
 }
 
+impl<'a> Page<'a> {
+    /// The laid-out page of `ctx`'s template at `scale`, with the SAMPLE or TEST mark on top when the
+    /// input asks for one.
+    fn finish(
+        ctx: &Ctx<'_, 'a>,
+        elements: Vec<Element>,
+        photos: Vec<&'a PreparedPhoto>,
+        scale: f32,
+        watermark_size: f32,
+    ) -> Page<'a> {
+        let t = ctx.template;
+        let mut page = Page {
+            width: t.width,
+            height: t.height,
+            margin: t.margin,
+            elements,
+            photos,
+            scale,
+        };
+        if let Some(mark) = ctx.input.mark {
+            page.elements.push(watermark(ctx, mark, watermark_size));
+        }
+        page
+    }
+}
+
 impl Page<'_> {
     /// The same page `k` times as large: a print page (in points) drawn as pixels for a preview.
     pub fn zoom(&mut self, k: f32) {

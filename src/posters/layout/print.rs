@@ -13,7 +13,7 @@ use super::contact::footer_and_contact;
 use super::facts::{companion_rows, person_rows, role_title};
 use super::pen::{Align, Pen, Style};
 use super::words::Words;
-use super::{Ctx, Element, Page, Rect, Role, Tag, section, watermark};
+use super::{Ctx, Element, Page, Rect, Role, Tag, section};
 
 const SCALE_STEP: f32 = 0.04;
 
@@ -38,19 +38,8 @@ pub fn layout<'a>(ctx: &Ctx<'_, 'a>) -> Result<Page<'a>, RenderError> {
                     format: "print".into(),
                 });
             }
-            let mut page = Page {
-                width: t.width,
-                height: t.height,
-                margin: t.margin,
-                elements,
-                photos,
-                scale,
-            };
-            if let Some(mark) = ctx.input.mark {
-                let size = sizes(ctx).watermark_size;
-                page.elements.push(watermark(ctx, mark, size));
-            }
-            return Ok(page);
+            let size = sizes(ctx).watermark_size;
+            return Ok(Page::finish(ctx, elements, photos, scale, size));
         }
         scale -= SCALE_STEP;
     }

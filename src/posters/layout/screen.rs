@@ -10,7 +10,7 @@ use super::super::template::{BoxSpec, Part, ScreenBoxes, fill};
 use super::facts::{role_title, vehicle_text};
 use super::pen::{Align, Pen, Style};
 use super::words::Words;
-use super::{Ctx, Element, Page, Rect, Role, Tag, section, watermark};
+use super::{Ctx, Element, Page, Rect, Role, Tag, section};
 
 /// The least clear space between two names side by side, in the names' own size (ems).
 pub const NAME_GAP: f32 = 0.8;
@@ -37,19 +37,13 @@ pub fn layout<'a>(ctx: &Ctx<'_, 'a>) -> Result<Page<'a>, RenderError> {
             let mut photos = Vec::new();
             let (elements, fits) = compose(ctx, boxes, scale, parts, &mut photos)?;
             if fits {
-                let mut page = Page {
-                    width: t.width,
-                    height: t.height,
-                    margin: t.margin,
+                return Ok(Page::finish(
+                    ctx,
                     elements,
                     photos,
                     scale,
-                };
-                if let Some(mark) = ctx.input.mark {
-                    page.elements
-                        .push(watermark(ctx, mark, boxes.watermark_size));
-                }
-                return Ok(page);
+                    boxes.watermark_size,
+                ));
             }
             scale -= SCALE_STEP;
         }
