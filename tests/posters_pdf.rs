@@ -269,6 +269,54 @@ fn names_in_other_scripts_come_back_from_pdftotext() {
     }
 }
 
+/// Names in scripts that are shaped and run right to left come back from the text layer in
+/// the order they are written (logical order), each word whole; and the faces that drew them are
+/// embedded as subsets.
+#[test]
+fn shaped_and_right_to_left_names_come_back_in_logical_order() {
+    let mut json = example_json();
+    let names = ["ليلى حسن", "נועה כהן", "अनन्या क्षत्रिय"];
+    json["children"] = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| child(n, &format!("2016-05-0{}", i + 1), &format!("gen-{i}.jpg")))
+        .collect();
+    // a bidirectional line: English with an Arabic name inside it
+    let line = "They were last seen with ليلى حسن near the station.";
+    json["circumstances"] = serde_json::json!(line);
+    let case = case_from(&json);
+    let photos = photos_for(&case);
+    let org = Organisation::default();
+    let pdf = render(&input(&case, &photos, &org, Lang::En), Format::Letter).unwrap();
+    if !have("pdftotext") || !have("pdffonts") {
+        return;
+    }
+    let text = pdf_text(&pdf);
+    for word in names.iter().flat_map(|n| n.split(' ')) {
+        assert!(text.contains(word), "pdftotext lacks {word:?}\n{text}");
+    }
+    // Every character in reading order; poppler places the spaces at the edges of a right-to-left
+    // stretch by its own rule, so they are left out of the comparison.
+    let bare = |t: &str| -> String {
+        t.chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '\u{202b}' | '\u{202c}'))
+            .collect()
+    };
+    assert!(
+        bare(&text).contains(&bare(line)),
+        "pdftotext lacks {line:?}\n{text}"
+    );
+    let (_dir, path) = write_temp(&pdf, "pdf");
+    let (ok, fonts) = run("pdffonts", &[path.to_str().unwrap()]);
+    assert!(ok, "{fonts}");
+    for face in ["NotoSansArabic", "NotoSansHebrew", "NotoSansDevanagari"] {
+        assert!(
+            fonts.lines().any(|l| l.contains(face) && l.contains('+')),
+            "{face} not embedded as a subset:\n{fonts}"
+        );
+    }
+}
+
 #[test]
 fn one_two_and_three_children_each_get_a_photo_and_a_name() {
     for n in 1..=3usize {

@@ -1,11 +1,13 @@
-//! The poster fonts and their metrics. The layout measures with these advance widths and both writers
-//! draw with the same fonts, so a line that fits in the layout fits in the PDF and in the image.
+//! The poster fonts: DejaVu Sans for Latin, Greek and Cyrillic, and a Noto Sans family for each
+//! script that must be shaped (Arabic, Hebrew, Devanagari). Every character is drawn by the face
+//! its script asks for, or else by the first face that has it; the layout measures the shaped glyphs
+//! and both writers draw those same glyphs, so a line that fits in the layout fits in the PDF and in
+//! the image.
 
-use ab_glyph::{Font, FontRef, GlyphId};
+use ab_glyph::{Font, FontRef};
+use rustybuzz::{Direction, Script, ShapePlan};
 
-const REGULAR: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
-const BOLD: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
-
+/// A style: each family has a regular and a bold face.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FontKind {
     Regular,
@@ -14,13 +16,120 @@ pub enum FontKind {
 
 impl FontKind {
     pub const ALL: [FontKind; 2] = [FontKind::Regular, FontKind::Bold];
+}
 
-    /// The PostScript name embedded in PDFs.
-    pub fn postscript_name(self) -> &'static str {
-        match self {
-            FontKind::Regular => "DejaVuSans",
-            FontKind::Bold => "DejaVuSans-Bold",
+/// The font families, in fallback order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    DejaVu,
+    Arabic,
+    Hebrew,
+    Devanagari,
+}
+
+impl Family {
+    pub const ALL: [Family; 4] = [
+        Family::DejaVu,
+        Family::Arabic,
+        Family::Hebrew,
+        Family::Devanagari,
+    ];
+
+    /// The family a character's script must be written in, when it has one of its own: DejaVu has
+    /// isolated Arabic letters and Hebrew ones without their marks' positions, so a name in those
+    /// scripts must never fall to it.
+    pub fn of_script(c: char) -> Option<Family> {
+        match c as u32 {
+            0x0600..=0x06FF
+            | 0x0750..=0x077F
+            | 0x0870..=0x08FF
+            | 0xFB50..=0xFDFF
+            | 0xFE70..=0xFEFF => Some(Family::Arabic),
+            0x0590..=0x05FF | 0xFB1D..=0xFB4F => Some(Family::Hebrew),
+            0x0900..=0x097F | 0xA8E0..=0xA8FF => Some(Family::Devanagari),
+            _ => None,
         }
+    }
+
+    /// Whether this family writes the script of that name (as [`super::script`] names it).
+    pub fn shapes(script: &str) -> bool {
+        matches!(script, "Arabic" | "Hebrew" | "Devanagari")
+    }
+
+    fn script(self) -> Script {
+        match self {
+            Family::DejaVu => rustybuzz::script::LATIN,
+            Family::Arabic => rustybuzz::script::ARABIC,
+            Family::Hebrew => rustybuzz::script::HEBREW,
+            Family::Devanagari => rustybuzz::script::DEVANAGARI,
+        }
+    }
+}
+
+/// One face: a family in a style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FaceId {
+    pub family: Family,
+    pub kind: FontKind,
+}
+
+impl FaceId {
+    pub fn new(family: Family, kind: FontKind) -> FaceId {
+        FaceId { family, kind }
+    }
+
+    fn index(self) -> usize {
+        self.family as usize * 2 + self.kind as usize
+    }
+
+    /// The PostScript name embedded in PDFs, and the file's bytes.
+    fn file(self) -> (&'static str, &'static [u8]) {
+        use {Family::*, FontKind::*};
+        match (self.family, self.kind) {
+            (DejaVu, Regular) => ("DejaVuSans", include_bytes!("../../fonts/DejaVuSans.ttf")),
+            (DejaVu, Bold) => (
+                "DejaVuSans-Bold",
+                include_bytes!("../../fonts/DejaVuSans-Bold.ttf"),
+            ),
+            (Arabic, Regular) => (
+                "NotoSansArabic-Regular",
+                include_bytes!("../../fonts/NotoSansArabic-Regular.ttf"),
+            ),
+            (Arabic, Bold) => (
+                "NotoSansArabic-Bold",
+                include_bytes!("../../fonts/NotoSansArabic-Bold.ttf"),
+            ),
+            (Hebrew, Regular) => (
+                "NotoSansHebrew-Regular",
+                include_bytes!("../../fonts/NotoSansHebrew-Regular.ttf"),
+            ),
+            (Hebrew, Bold) => (
+                "NotoSansHebrew-Bold",
+                include_bytes!("../../fonts/NotoSansHebrew-Bold.ttf"),
+            ),
+            (Devanagari, Regular) => (
+                "NotoSansDevanagari-Regular",
+                include_bytes!("../../fonts/NotoSansDevanagari-Regular.ttf"),
+            ),
+            (Devanagari, Bold) => (
+                "NotoSansDevanagari-Bold",
+                include_bytes!("../../fonts/NotoSansDevanagari-Bold.ttf"),
+            ),
+        }
+    }
+
+    pub fn postscript_name(self) -> &'static str {
+        self.file().0
+    }
+
+    pub fn bytes(self) -> &'static [u8] {
+        self.file().1
+    }
+
+    fn all() -> impl Iterator<Item = FaceId> {
+        Family::ALL
+            .into_iter()
+            .flat_map(|f| FontKind::ALL.into_iter().map(move |k| FaceId::new(f, k)))
     }
 }
 
@@ -29,7 +138,7 @@ impl FontKind {
 pub enum Unprintable {
     /// No poster font has a glyph for it.
     NoGlyph(char),
-    /// Its script must be joined, reordered or written right to left, which the renderer does not do.
+    /// Its script must be joined or reordered, and no poster font writes it.
     NeedsShaping(char, &'static str),
 }
 
@@ -62,53 +171,106 @@ impl Unprintable {
 #[error("the built-in font {0} cannot be read")]
 pub struct FontError(&'static str);
 
-/// Both poster faces, parsed from the bytes compiled into the binary.
+/// One parsed face: outlines for the raster writer, tables for the shaper, and its shaping plans
+/// (made once: a plan costs more than shaping a name).
+pub struct Face {
+    pub id: FaceId,
+    pub outlines: FontRef<'static>,
+    pub shaper: rustybuzz::Face<'static>,
+    /// Units per em.
+    pub em: f32,
+    ltr: ShapePlan,
+    rtl: ShapePlan,
+}
+
+impl Face {
+    fn load(id: FaceId) -> Result<Face, FontError> {
+        let (name, bytes) = id.file();
+        let outlines = FontRef::try_from_slice(bytes).map_err(|_| FontError(name))?;
+        let shaper = rustybuzz::Face::from_slice(bytes, 0).ok_or(FontError(name))?;
+        let script = Some(id.family.script());
+        let ltr = ShapePlan::new(&shaper, Direction::LeftToRight, script, None, &[]);
+        let rtl = ShapePlan::new(&shaper, Direction::RightToLeft, script, None, &[]);
+        Ok(Face {
+            id,
+            em: outlines.units_per_em().unwrap_or(2048.0),
+            outlines,
+            shaper,
+            ltr,
+            rtl,
+        })
+    }
+
+    pub fn has(&self, c: char) -> bool {
+        self.outlines.glyph_id(c).0 != 0
+    }
+
+    pub fn plan(&self, rtl: bool) -> &ShapePlan {
+        if rtl { &self.rtl } else { &self.ltr }
+    }
+
+    pub fn script(&self) -> Script {
+        self.id.family.script()
+    }
+
+    /// A glyph's advance as a PDF reader takes it from the font's widths: whole thousandths of
+    /// an em, truncated as they are written.
+    pub fn pdf_advance(&self, glyph: u16) -> f32 {
+        let units = self.outlines.h_advance_unscaled(ab_glyph::GlyphId(glyph));
+        (units * 1000.0 / self.em).trunc() / 1000.0
+    }
+}
+
+/// Every poster face, parsed from the bytes compiled into the binary.
 pub struct Fonts {
-    regular: FontRef<'static>,
-    bold: FontRef<'static>,
+    faces: Vec<Face>,
 }
 
 impl Fonts {
     pub fn load() -> Result<Fonts, FontError> {
-        Ok(Fonts {
-            regular: FontRef::try_from_slice(REGULAR).map_err(|_| FontError("DejaVuSans"))?,
-            bold: FontRef::try_from_slice(BOLD).map_err(|_| FontError("DejaVuSans-Bold"))?,
-        })
+        let faces = FaceId::all().map(Face::load).collect::<Result<_, _>>()?;
+        Ok(Fonts { faces })
     }
 
-    pub fn face(&self, kind: FontKind) -> &FontRef<'static> {
-        match kind {
-            FontKind::Regular => &self.regular,
-            FontKind::Bold => &self.bold,
+    pub fn face(&self, id: FaceId) -> &Face {
+        &self.faces[id.index()]
+    }
+
+    fn primary(&self, kind: FontKind) -> &Face {
+        self.face(FaceId::new(Family::DejaVu, kind))
+    }
+
+    /// The face that draws `c` in a run of style `kind`, `prev` being the face of the character
+    /// before it: its script's own family first; a space, digit, mark or punctuation stays in the
+    /// face before it so a run is not split; then DejaVu, then any face that has it.
+    pub fn face_for(&self, kind: FontKind, c: char, prev: Option<FaceId>) -> Option<FaceId> {
+        let has = |f: Family| self.face(FaceId::new(f, kind)).has(c);
+        if let Some(family) = Family::of_script(c).filter(|&f| has(f)) {
+            return Some(FaceId::new(family, kind));
         }
-    }
-
-    pub fn bytes(kind: FontKind) -> &'static [u8] {
-        match kind {
-            FontKind::Regular => REGULAR,
-            FontKind::Bold => BOLD,
+        if let Some(prev) = prev.filter(|p| !c.is_alphabetic() && self.face(*p).has(c)) {
+            return Some(prev);
         }
+        Family::ALL
+            .into_iter()
+            .find(|&f| has(f))
+            .map(|f| FaceId::new(f, kind))
     }
 
-    fn em(&self, kind: FontKind) -> f32 {
-        self.face(kind).units_per_em().unwrap_or(2048.0)
-    }
-
-    /// The glyph of a character, or None when the font has none (it would print as a box).
-    pub fn glyph(&self, kind: FontKind, c: char) -> Option<GlyphId> {
-        let id = self.face(kind).glyph_id(c);
-        (id.0 != 0).then_some(id)
-    }
-
-    /// The first character of `text` a poster cannot print: one a face has no glyph for, or one
-    /// of a script that must be shaped or run right to left.
+    /// The first character of `text` a poster cannot print: one no face has a glyph for, or one
+    /// of a script that must be shaped and that no face writes.
     pub fn missing(&self, text: &str) -> Option<Unprintable> {
         text.chars().find_map(|c| {
             if c.is_whitespace() {
                 None
-            } else if let Some(script) = super::script::needs_shaping(c) {
+            } else if let Some(script) =
+                super::script::needs_shaping(c).filter(|s| !Family::shapes(s))
+            {
                 Some(Unprintable::NeedsShaping(c, script))
-            } else if FontKind::ALL.iter().any(|&k| self.glyph(k, c).is_none()) {
+            } else if FontKind::ALL
+                .iter()
+                .any(|&k| self.face_for(k, c, None).is_none())
+            {
                 Some(Unprintable::NoGlyph(c))
             } else {
                 None
@@ -116,24 +278,21 @@ impl Fonts {
         })
     }
 
-    /// Advance width of `text` at `size`, without kerning (the PDF writer does not kern either).
+    /// The shaped width of `text` at `size`.
     pub fn width(&self, kind: FontKind, text: &str, size: f32) -> f32 {
-        let face = self.face(kind);
-        let units: f32 = text
-            .chars()
-            .map(|c| face.h_advance_unscaled(face.glyph_id(c)))
-            .sum();
-        units * size / self.em(kind)
+        super::shape::line(self, kind, text).width * size
     }
 
     /// Height above the baseline at `size`.
     pub fn ascent(&self, kind: FontKind, size: f32) -> f32 {
-        self.face(kind).ascent_unscaled() * size / self.em(kind)
+        let f = self.primary(kind);
+        f.outlines.ascent_unscaled() * size / f.em
     }
 
     /// Depth below the baseline at `size`, as a positive number.
     pub fn descent(&self, kind: FontKind, size: f32) -> f32 {
-        -self.face(kind).descent_unscaled() * size / self.em(kind)
+        let f = self.primary(kind);
+        -f.outlines.descent_unscaled() * size / f.em
     }
 
     /// Height of capital letters at `size`, for centring capitals in a band.
@@ -148,13 +307,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_fonts_cover_vietnamese_greek_and_cyrillic() {
+    fn the_fonts_cover_the_scripts_they_are_there_for() {
         let f = Fonts::load().unwrap();
         for name in [
             "Nguyễn Thị Ánh",
             "Σοφία Παπαδοπούλου",
             "Анастасия Кузнецова",
             "Tomás Ñúñez",
+            "علي حسن",
+            "נועה כהן",
+            "अनन्या क्षत्रिय",
         ] {
             assert_eq!(f.missing(name), None, "{name}");
         }
@@ -162,11 +324,27 @@ mod tests {
             f.missing("a\u{E000}b"),
             Some(Unprintable::NoGlyph('\u{E000}'))
         );
-        // DejaVu has Arabic letters, but only one form of each: refused for the script, not the glyph
+        assert_eq!(f.missing("王秀英"), Some(Unprintable::NoGlyph('王')));
+        // Thai must be shaped and no face writes it
         assert_eq!(
-            f.missing("Ali علي"),
-            Some(Unprintable::NeedsShaping('ع', "Arabic"))
+            f.missing("สมชาย"),
+            Some(Unprintable::NeedsShaping('ส', "Thai"))
         );
+    }
+
+    #[test]
+    fn each_script_is_written_by_its_own_face() {
+        let f = Fonts::load().unwrap();
+        let family = |c, prev| f.face_for(FontKind::Bold, c, prev).map(|id| id.family);
+        assert_eq!(family('ع', None), Some(Family::Arabic));
+        assert_eq!(family('ש', None), Some(Family::Hebrew));
+        assert_eq!(family('क', None), Some(Family::Devanagari));
+        assert_eq!(family('a', None), Some(Family::DejaVu));
+        // a space between Arabic words stays in the Arabic face; a Latin letter does not
+        let arabic = Some(FaceId::new(Family::Arabic, FontKind::Bold));
+        assert_eq!(family(' ', arabic), Some(Family::Arabic));
+        assert_eq!(family('a', arabic), Some(Family::DejaVu));
+        assert_eq!(family('\u{E000}', None), None);
     }
 
     #[test]

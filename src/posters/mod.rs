@@ -14,6 +14,7 @@ mod printable;
 mod raster;
 mod renderer;
 mod script;
+mod shape;
 mod shown;
 mod tagged;
 mod template;

@@ -4,20 +4,19 @@
 //! Deterministic: resource names are fixed, dates come from the issue date, and the document id is a
 //! hash of what the page shows, so the same input gives the same bytes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use ab_glyph::Font;
 use chrono::NaiveDate;
 use printpdf::{
-    Color, DictItem, ExtendedGraphicsState, ExtendedGraphicsStateId, ExternalStream,
+    Codepoint, Color, DictItem, ExtendedGraphicsState, ExtendedGraphicsStateId, ExternalStream,
     ExternalXObject, FontId, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Pt, Px, TextItem, TextMatrix, WindingOrder, XObject, XObjectId,
+    PdfSaveOptions, Pt, Px, TextItem, TextMatrix, WindingOrder, XObject, XObjectId,
     XObjectTransform,
 };
 use sha2::{Digest, Sha256};
 
 use super::RenderError;
-use super::fonts::{FontKind, Fonts};
+use super::fonts::{FaceId, Fonts};
 use super::layout::{Element, Page, Rect, TextRun};
 use super::tagged::{self, Marked};
 use super::template::Rgb;
@@ -49,11 +48,14 @@ pub fn write(
     info.producer = "lookout".into();
     info.creator = "lookout".into();
 
-    for (kind, font) in subset_fonts(page, fonts)? {
+    let subsets = subset_fonts(page)?;
+    let mut glyph_ids = GlyphIds::new();
+    for Subset { face, font, ids } in subsets {
         doc.resources
             .fonts
             .map
-            .insert(font_id(kind), printpdf::PdfFont::new(font));
+            .insert(font_id(face), printpdf::PdfFont::new(font));
+        glyph_ids.insert(face, ids);
     }
     for (i, photo) in page.photos.iter().enumerate() {
         doc.resources.xobjects.map.insert(
@@ -66,7 +68,7 @@ pub fn write(
         ExtendedGraphicsState::default().with_current_fill_alpha(0.28),
     );
 
-    let (ops, marks) = page_ops(page);
+    let (ops, marks) = page_ops(page, fonts, &glyph_ids);
     doc.pages.push(PdfPage::new(
         printpdf::Mm::from(Pt(page.width)),
         printpdf::Mm::from(Pt(page.height)),
@@ -125,11 +127,11 @@ fn compress(doc: &mut lopdf::Document) -> Result<(), RenderError> {
     Ok(())
 }
 
-fn font_id(kind: FontKind) -> FontId {
-    FontId(match kind {
-        FontKind::Regular => "FReg".into(),
-        FontKind::Bold => "FBold".into(),
-    })
+/// Each embedded face's glyph ids, original to subset.
+type GlyphIds = BTreeMap<FaceId, BTreeMap<u16, u16>>;
+
+fn font_id(face: FaceId) -> FontId {
+    FontId(format!("F{:?}{:?}", face.family, face.kind))
 }
 
 fn photo_id(i: usize) -> XObjectId {
@@ -177,35 +179,46 @@ fn jpeg_xobject(jpeg: &[u8], width: u32, height: u32) -> ExternalXObject {
     }
 }
 
-/// Each used face cut down to the characters the page shows, named with a subset tag.
-fn subset_fonts(
-    page: &Page<'_>,
-    fonts: &Fonts,
-) -> Result<Vec<(FontKind, ParsedFont)>, RenderError> {
-    let mut used: BTreeMap<FontKind, BTreeSet<char>> = BTreeMap::new();
+/// A face cut down to the glyphs a page draws, and each glyph's id in it.
+struct Subset {
+    face: FaceId,
+    font: ParsedFont,
+    ids: BTreeMap<u16, u16>,
+}
+
+/// Each used face cut down to the glyphs the page draws, named with a subset tag, with the new
+/// id of each glyph (the subset keeps the order of the ids it is given).
+fn subset_fonts(page: &Page<'_>) -> Result<Vec<Subset>, RenderError> {
+    let mut used: BTreeMap<FaceId, BTreeSet<u16>> = BTreeMap::new();
     for e in &page.elements {
         if let Element::Text(run) | Element::Watermark { run, .. } = e {
-            used.entry(run.font).or_default().extend(run.text.chars());
+            for g in &run.glyphs {
+                used.entry(g.face)
+                    .or_insert_with(|| BTreeSet::from([0]))
+                    .insert(g.id);
+            }
         }
     }
     let mut out = Vec::new();
-    for (kind, chars) in used {
-        let face = fonts.face(kind);
-        let gids: BTreeSet<u16> = std::iter::once(0)
-            .chain(chars.iter().map(|&c| face.glyph_id(c).0))
-            .collect();
+    for (face, gids) in used {
         let gids: Vec<u16> = gids.into_iter().collect();
-        let bytes = subset(Fonts::bytes(kind), &gids)
-            .map_err(|e| RenderError::Write(format!("font {}: {e}", kind.postscript_name())))?;
+        let name = face.postscript_name();
+        let bytes = subset(face.bytes(), &gids)
+            .map_err(|e| RenderError::Write(format!("font {name}: {e}")))?;
         let mut warnings = Vec::new();
-        let mut parsed = ParsedFont::from_bytes(&bytes, 0, &mut warnings).ok_or_else(|| {
-            RenderError::Write(format!(
-                "font {}: subset unreadable",
-                kind.postscript_name()
-            ))
-        })?;
-        parsed.font_name = Some(format!("{}+{}", subset_tag(&gids), kind.postscript_name()));
-        out.push((kind, parsed));
+        let mut parsed = ParsedFont::from_bytes(&bytes, 0, &mut warnings)
+            .ok_or_else(|| RenderError::Write(format!("font {name}: subset unreadable")))?;
+        parsed.font_name = Some(format!("{}+{name}", subset_tag(&gids)));
+        let ids = gids
+            .iter()
+            .enumerate()
+            .map(|(new, &old)| (old, new as u16))
+            .collect();
+        out.push(Subset {
+            face,
+            font: parsed,
+            ids,
+        });
     }
     Ok(out)
 }
@@ -247,7 +260,7 @@ fn color(c: Rgb) -> Color {
 /// The page's elements as PDF operations, each text run and photo a marked-content sequence of its
 /// own (numbered in the order of the returned marks), the rest artifacts; the layout's y runs down,
 /// PDF's up.
-fn page_ops(page: &Page<'_>) -> (Vec<Op>, Vec<Marked>) {
+fn page_ops(page: &Page<'_>, fonts: &Fonts, ids: &GlyphIds) -> (Vec<Op>, Vec<Marked>) {
     let h = page.height;
     let mut ops = Vec::new();
     let mut marks = Vec::new();
@@ -267,19 +280,30 @@ fn page_ops(page: &Page<'_>) -> (Vec<Op>, Vec<Marked>) {
             }),
         }
         marks.extend(mark);
-        element_ops(&mut ops, e, h);
+        element_ops(&mut ops, e, h, fonts, ids);
         ops.push(Op::EndMarkedContent);
     }
     (ops, marks)
 }
 
-fn element_ops(ops: &mut Vec<Op>, e: &Element, h: f32) {
+fn element_ops(ops: &mut Vec<Op>, e: &Element, h: f32, fonts: &Fonts, ids: &GlyphIds) {
     match e {
         Element::Fill { rect, color: c } => {
             ops.push(Op::SetFillColor { col: color(*c) });
             ops.push(fill_rect(*rect, h));
         }
-        Element::Text(run) => text_ops(ops, run, h),
+        Element::Text(run) => {
+            let spelled = !drawn_in_reading_order(run) && !run.glyphs.iter().any(|g| g.rtl);
+            if spelled {
+                ops.push(actual_text(&run.text));
+            }
+            ops.push(Op::StartTextSection);
+            glyph_ops(ops, run, fonts, ids, |x, y| [1.0, 0.0, 0.0, 1.0, x, h - y]);
+            ops.push(Op::EndTextSection);
+            if spelled {
+                ops.push(Op::EndMarkedContent);
+            }
+        }
         Element::Photo { rect, photo, .. } => ops.push(Op::UseXobject {
             id: photo_id(*photo),
             transform: XObjectTransform {
@@ -311,24 +335,15 @@ fn element_ops(ops: &mut Vec<Op>, e: &Element, h: f32) {
                 gs: ExtendedGraphicsStateId(WATERMARK_GS.into()),
             });
             let (sin, cos) = angle_deg.to_radians().sin_cos();
-            // The run's start relative to the centre, rotated, in PDF coordinates.
-            let (dx, dy) = (run.x - center.0, -(run.baseline - center.1));
-            let tx = center.0 + cos * dx - sin * dy;
-            let ty = (h - center.1) + sin * dx + cos * dy;
+            // Each glyph segment's start relative to the centre, rotated, in PDF coordinates.
+            let rotated = |x: f32, y: f32| {
+                let (dx, dy) = (x - center.0, -(y - center.1));
+                let tx = center.0 + cos * dx - sin * dy;
+                let ty = (h - center.1) + sin * dx + cos * dy;
+                [cos, sin, -sin, cos, tx, ty]
+            };
             ops.push(Op::StartTextSection);
-            ops.push(Op::SetFont {
-                font: PdfFontHandle::External(font_id(run.font)),
-                size: Pt(run.size),
-            });
-            ops.push(Op::SetFillColor {
-                col: color(run.color),
-            });
-            ops.push(Op::SetTextMatrix {
-                matrix: TextMatrix::Raw([cos, sin, -sin, cos, tx, ty]),
-            });
-            ops.push(Op::ShowText {
-                items: vec![TextItem::Text(run.text.clone())],
-            });
+            glyph_ops(ops, run, fonts, ids, rotated);
             ops.push(Op::EndTextSection);
             ops.push(Op::RestoreGraphicsState);
         }
@@ -348,25 +363,118 @@ fn fill_rect(r: Rect, page_h: f32) -> Op {
     }
 }
 
-fn text_ops(ops: &mut Vec<Op>, run: &TextRun, page_h: f32) {
-    ops.push(Op::StartTextSection);
-    ops.push(Op::SetFont {
-        font: PdfFontHandle::External(font_id(run.font)),
-        size: Pt(run.size),
-    });
-    ops.push(Op::SetFillColor {
-        col: color(run.color),
-    });
-    ops.push(Op::SetTextCursor {
-        pos: Point {
-            x: Pt(run.x),
-            y: Pt(page_h - run.baseline),
+/// What one glyph cluster's ToUnicode entry says. Extractors put a right-to-left word back in
+/// reading order by reversing its characters as they stand on the page, those of a ligature too,
+/// so a right-to-left ligature (Arabic lam with alef maksura) is given last letter first.
+fn cluster_text(chars: &str, rtl: bool) -> String {
+    if rtl {
+        chars.chars().rev().collect()
+    } else {
+        chars.to_string()
+    }
+}
+
+/// Whether each glyph of the run stands for one character, in reading order: then the font's
+/// ToUnicode map alone gives the text back.
+fn drawn_in_reading_order(run: &TextRun) -> bool {
+    run.glyphs.len() == run.text.chars().count()
+        && run
+            .glyphs
+            .windows(2)
+            .all(|w| w[0].chars.end == w[1].chars.start)
+}
+
+/// `/Span <</ActualText (…)>> BDC`: what a run of combined or reordered glyphs says, in reading
+/// order (ISO 32000-1, 14.9.4). A glyph's ToUnicode entry is one for the whole page, which cannot
+/// say which vowel sign a Devanagari cluster carries here; the actual text can. Right-to-left runs
+/// do without: text extractors (poppler's among them) lay actual text out left to right and then
+/// reverse it as right-to-left, which would turn the name around.
+fn actual_text(text: &str) -> Op {
+    let data: Vec<u8> = [0xFE, 0xFF]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    Op::BeginMarkedContentWithProperties {
+        tag: "Span".into(),
+        properties: DictItem::Dict {
+            map: BTreeMap::from([(
+                "ActualText".to_string(),
+                DictItem::String {
+                    data,
+                    literal: false,
+                },
+            )]),
         },
-    });
-    ops.push(Op::ShowText {
-        items: vec![TextItem::Text(run.text.clone())],
-    });
-    ops.push(Op::EndTextSection);
+    }
+}
+
+/// A run's shaped glyphs as text operations: one segment per face (and per glyph raised off the
+/// baseline), each started with an absolute text matrix from `matrix(x, y)` at its first glyph;
+/// within a segment, each glyph is moved from where the font's width would put it to where the
+/// shaper placed it. Each cluster's first glyph carries the characters it stands for, so the
+/// text layer reads them back.
+fn glyph_ops(
+    ops: &mut Vec<Op>,
+    run: &TextRun,
+    fonts: &Fonts,
+    ids: &GlyphIds,
+    matrix: impl Fn(f32, f32) -> [f32; 6],
+) {
+    let glyphs = &run.glyphs;
+    let mut seen = HashSet::new();
+    let mut face_set = None;
+    let mut i = 0;
+    while i < glyphs.len() {
+        let first = &glyphs[i];
+        let mut end = i + 1;
+        if first.y == 0.0 {
+            while end < glyphs.len() && glyphs[end].face == first.face && glyphs[end].y == 0.0 {
+                end += 1;
+            }
+        }
+        if face_set != Some(first.face) {
+            ops.push(Op::SetFont {
+                font: PdfFontHandle::External(font_id(first.face)),
+                size: Pt(run.size),
+            });
+            ops.push(Op::SetFillColor {
+                col: color(run.color),
+            });
+            face_set = Some(first.face);
+        }
+        let (x, y) = (
+            run.x + first.x * run.size,
+            run.baseline - first.y * run.size,
+        );
+        ops.push(Op::SetTextMatrix {
+            matrix: TextMatrix::Raw(matrix(x, y)),
+        });
+        let face = fonts.face(first.face);
+        let codes = (i..end)
+            .map(|k| {
+                let g = &glyphs[k];
+                let offset = glyphs
+                    .get(k + 1)
+                    .filter(|_| k + 1 < end)
+                    .map_or(0.0, |next| (g.x + face.pdf_advance(g.id) - next.x) * 1000.0);
+                let text = if seen.insert(g.chars.start) {
+                    cluster_text(run.text.get(g.chars.clone()).unwrap_or_default(), g.rtl)
+                } else {
+                    String::new()
+                };
+                let gid = ids
+                    .get(&g.face)
+                    .and_then(|m| m.get(&g.id))
+                    .copied()
+                    .unwrap_or(0);
+                Codepoint::with_cid(gid, offset, text)
+            })
+            .collect();
+        ops.push(Op::ShowText {
+            items: vec![TextItem::GlyphIds(codes)],
+        });
+        i = end;
+    }
 }
 
 /// Dark modules as rectangles, one per horizontal run, slightly overlapping so no hairline shows.

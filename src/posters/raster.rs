@@ -1,13 +1,13 @@
 //! The raster writer: draws a laid-out page into pixels (page units are pixels for screen formats)
-//! with the same fonts and advance widths as the PDF writer, then encodes PNG or JPEG.
+//! with the same shaped glyphs as the PDF writer, then encodes PNG or JPEG.
 
-use ab_glyph::{Font, PxScale, ScaleFont, point};
+use ab_glyph::{Font, GlyphId, PxScale, point};
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder, ImageFormat, RgbImage};
 
 use super::RenderError;
-use super::fonts::{FontKind, Fonts};
+use super::fonts::{Face, Fonts};
 use super::layout::{Element, Page, Rect, TextRun};
 use super::photo::resize_rgb;
 use super::template::Rgb;
@@ -108,22 +108,17 @@ fn blend(canvas: &mut RgbImage, x: i64, y: i64, color: Rgb, alpha: f32) {
 }
 
 /// The ab_glyph scale whose em is `size` pixels, so advances match the layout's measurements.
-fn px_scale(fonts: &Fonts, kind: FontKind, size: f32) -> PxScale {
-    let face = fonts.face(kind);
-    let em = face.units_per_em().unwrap_or(2048.0);
-    PxScale::from(size * face.height_unscaled() / em)
+fn px_scale(face: &Face, size: f32) -> PxScale {
+    PxScale::from(size * face.outlines.height_unscaled() / face.em)
 }
 
-/// Draw a run's glyphs through `plot(x, y, coverage)`, advancing exactly as the layout measured.
+/// Draw a run's shaped glyphs through `plot(x, y, coverage)`, each where the layout placed it.
 fn glyphs(fonts: &Fonts, run: &TextRun, mut plot: impl FnMut(i64, i64, f32)) {
-    let face = fonts.face(run.font);
-    let scaled = face.as_scaled(px_scale(fonts, run.font, run.size));
-    let em = face.units_per_em().unwrap_or(2048.0);
-    let mut x = run.x;
-    for c in run.text.chars() {
-        let id = face.glyph_id(c);
-        let glyph = id.with_scale_and_position(scaled.scale(), point(x, run.baseline));
-        if let Some(outline) = face.outline_glyph(glyph) {
+    for g in &run.glyphs {
+        let face = fonts.face(g.face);
+        let at = point(run.x + g.x * run.size, run.baseline - g.y * run.size);
+        let glyph = GlyphId(g.id).with_scale_and_position(px_scale(face, run.size), at);
+        if let Some(outline) = face.outlines.outline_glyph(glyph) {
             let b = outline.px_bounds();
             outline.draw(|gx, gy, cov| {
                 plot(
@@ -133,7 +128,6 @@ fn glyphs(fonts: &Fonts, run: &TextRun, mut plot: impl FnMut(i64, i64, f32)) {
                 )
             });
         }
-        x += face.h_advance_unscaled(id) * run.size / em;
     }
 }
 
@@ -195,4 +189,68 @@ fn photo_into(canvas: &mut RgbImage, r: Rect, jpeg: &[u8]) -> Result<(), RenderE
     let scaled = resize_rgb(img, w, h).map_err(|e| RenderError::Write(e.to_string()))?;
     image::imageops::replace(canvas, &scaled, i64::from(x0), i64::from(y0));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::posters::fonts::FontKind;
+    use crate::posters::layout::Tag;
+    use crate::posters::shape::{self, Glyph};
+
+    fn run(text: &str, glyphs: Vec<Glyph>) -> TextRun {
+        TextRun {
+            x: 10.0,
+            baseline: 60.0,
+            text: text.to_string(),
+            glyphs,
+            font: FontKind::Bold,
+            size: 40.0,
+            color: Rgb([0, 0, 0]),
+            bounds: Rect::new(10.0, 20.0, 200.0, 50.0),
+            tag: Tag::default(),
+        }
+    }
+
+    fn pixels(fonts: &Fonts, r: &TextRun) -> RgbImage {
+        let mut canvas = RgbImage::from_pixel(260, 90, image::Rgb(Rgb::WHITE.0));
+        text(&mut canvas, fonts, r, 1.0);
+        canvas
+    }
+
+    /// A shaped Arabic word is drawn joined: not the picture of its letters' own glyphs side by side.
+    #[test]
+    fn a_shaped_arabic_word_is_drawn_unlike_its_separate_letters() {
+        let fonts = Fonts::load().unwrap();
+        let word = "محمد";
+        let shaped = shape::line(&fonts, FontKind::Bold, word);
+        let face = shaped.glyphs[0].face;
+        let f = fonts.face(face);
+        let mut x = 0.0;
+        let mut separate = Vec::new();
+        for c in word.chars().rev() {
+            let id = f.outlines.glyph_id(c);
+            separate.push(Glyph {
+                face,
+                id: id.0,
+                x,
+                y: 0.0,
+                chars: 0..0,
+                rtl: true,
+            });
+            x += f.outlines.h_advance_unscaled(id) / f.em;
+        }
+        let (joined, apart) = (
+            pixels(&fonts, &run(word, shaped.glyphs)),
+            pixels(&fonts, &run(word, separate)),
+        );
+        let ink = |img: &RgbImage| img.pixels().filter(|p| p.0[0] < 128).count();
+        let differ = joined
+            .pixels()
+            .zip(apart.pixels())
+            .filter(|(a, b)| a.0[0].abs_diff(b.0[0]) > 96)
+            .count();
+        assert!(ink(&joined) > 200 && ink(&apart) > 200);
+        assert!(differ > ink(&joined) / 4, "{differ} of {}", ink(&joined));
+    }
 }

@@ -1,8 +1,7 @@
-//! Scripts the renderer cannot yet write correctly. It draws one glyph per character, left to right,
-//! with no shaping: Arabic letters would print unjoined and Hebrew reversed, each a different, wrong
-//! name, and Indic and Southeast Asian vowel signs would stand beside their consonants instead of on
-//! them. The fonts have some of these letters, so the glyph check alone would let them through; this
-//! one refuses them until text is shaped and ordered by the bidirectional algorithm.
+//! Scripts whose letters must be joined, reordered or written right to left. Text is shaped, and
+//! Arabic, Hebrew and Devanagari have faces that write them; a letter of any other of these
+//! scripts is refused even where some face has a glyph for it (DejaVu has N'Ko and Lao letters,
+//! say), because without a face made for its script it would print as a different, wrong name.
 
 /// The script of `c` when it needs shaping or right-to-left ordering, by its name in English.
 pub fn needs_shaping(c: char) -> Option<&'static str> {

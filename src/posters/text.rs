@@ -1,39 +1,55 @@
-//! Text fitting: shrink a line to a minimum size, then wrap greedily on measured advance widths.
-//! Nothing is ever cut: a word wider than the box is broken between characters.
+//! Text fitting: shrink a line to a minimum size, then wrap greedily on shaped widths at the line
+//! break opportunities of UAX #14 (after spaces and hyphens, between ideographs). Nothing is ever
+//! cut: a word wider than the box is broken between characters.
+
+use unicode_linebreak::linebreaks;
 
 use super::fonts::{FontKind, Fonts};
 
-/// Break `text` into lines no wider than `width` at `size`. Paragraph breaks (`\n`) are kept.
+/// Break `text` into lines no wider than `width` at `size`. Paragraph breaks (`\n`) are kept;
+/// runs of spaces count as one.
 pub fn wrap(fonts: &Fonts, kind: FontKind, text: &str, size: f32, width: f32) -> Vec<String> {
+    let fits = |s: &str| fonts.width(kind, s, size) <= width;
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
+        let paragraph = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
         let mut line = String::new();
-        for word in paragraph.split_whitespace() {
-            let candidate = if line.is_empty() {
-                word.to_string()
-            } else {
-                format!("{line} {word}")
-            };
-            if fonts.width(kind, &candidate, size) <= width {
+        for segment in segments(&paragraph) {
+            let candidate = format!("{line}{segment}");
+            if fits(candidate.trim_end()) {
                 line = candidate;
                 continue;
             }
             if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
+                lines.push(line.trim_end().to_string());
             }
-            if fonts.width(kind, word, size) <= width {
-                line = word.to_string();
+            if fits(segment.trim_end()) {
+                line = segment.to_string();
             } else {
-                let mut pieces = break_word(fonts, kind, word, size, width);
+                let mut pieces = break_word(fonts, kind, segment.trim_end(), size, width);
                 line = pieces.pop().unwrap_or_default();
                 lines.extend(pieces);
             }
         }
+        let line = line.trim_end();
         if !line.is_empty() || lines.is_empty() {
-            lines.push(line);
+            lines.push(line.to_string());
         }
     }
     lines
+}
+
+/// `text` cut at its line break opportunities, each piece keeping the spaces that end it.
+fn segments(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    linebreaks(text).filter_map(move |(at, _)| {
+        if at == start {
+            return None;
+        }
+        let piece = &text[start..at];
+        start = at;
+        Some(piece)
+    })
 }
 
 /// Split one over-long word into pieces that each fit (at least one character per piece).
@@ -123,6 +139,15 @@ mod tests {
         assert!(lines.len() > 1);
         let (s, lines) = fit(&f, FontKind::Bold, "Mara", 40.0, 20.0, 300.0);
         assert_eq!((s, lines.len()), (40.0, 1));
+    }
+
+    #[test]
+    fn lines_break_after_hyphens_too() {
+        let f = fonts();
+        let text = "Anne-Marie Ortega-Villanueva";
+        let narrow = f.width(FontKind::Regular, "Anne-Marie Ortega-Vil", 10.0);
+        let lines = wrap(&f, FontKind::Regular, text, 10.0, narrow);
+        assert_eq!(lines, vec!["Anne-Marie Ortega-", "Villanueva"]);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod words;
 use crate::cases::PhotoSource;
 
 use super::fonts::{FontKind, Fonts};
+use super::shape::{self, Glyph};
 use super::template::{FormatTemplate, Kind, LangTemplate, Regions, Rgb};
 use super::{Format, Mark, PosterInput, PreparedPhoto, RenderError};
 
@@ -99,7 +100,10 @@ impl Tag {
 pub struct TextRun {
     pub x: f32,
     pub baseline: f32,
+    /// The text in reading order, as the PDF's text layer gives it back.
     pub text: String,
+    /// The glyphs drawn for it, left to right, in ems of `size` from `x`.
+    pub glyphs: Vec<Glyph>,
     pub font: FontKind,
     pub size: f32,
     pub color: Rgb,
@@ -322,11 +326,12 @@ fn watermark(ctx: &Ctx<'_, '_>, mark: Mark, max_size: f32) -> Element {
         Mark::Test => ctx.words.lang.test.clone(),
     };
     let diagonal = (t.width * t.width + t.height * t.height).sqrt();
-    let at_one = ctx.fonts.width(FontKind::Bold, &text, 1.0).max(0.01);
+    let shaped = shape::line(ctx.fonts, FontKind::Bold, &text);
+    let at_one = shaped.width.max(0.01);
     let size = max_size
         .min(0.7 * diagonal / at_one)
         .min(t.height.min(t.width) * 0.9);
-    let w = ctx.fonts.width(FontKind::Bold, &text, size);
+    let w = shaped.width * size;
     let center = (t.width / 2.0, t.height / 2.0);
     let baseline = center.1 + ctx.fonts.cap_height(size) / 2.0;
     Element::Watermark {
@@ -334,6 +339,7 @@ fn watermark(ctx: &Ctx<'_, '_>, mark: Mark, max_size: f32) -> Element {
             x: center.0 - w / 2.0,
             baseline,
             text,
+            glyphs: shaped.glyphs,
             font: FontKind::Bold,
             size,
             color: t.colors.watermark,

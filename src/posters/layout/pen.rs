@@ -1,6 +1,7 @@
 //! A pen that sets measured text into boxes and records the elements it made.
 
 use super::super::fonts::{FontKind, Fonts};
+use super::super::shape;
 use super::super::template::Rgb;
 use super::super::text::{fit, wrap};
 use super::{Element, Rect, Tag, TextRun};
@@ -63,7 +64,8 @@ impl<'f> Pen<'f> {
     /// One line with its top at `top`; returns the line's bottom (top + pitch).
     pub fn line(&mut self, text: &str, x: f32, top: f32, width: f32, style: Style) -> f32 {
         let f = self.fonts;
-        let w = f.width(style.font, text, style.size);
+        let shaped = shape::line(f, style.font, text);
+        let w = shaped.width * style.size;
         let x = match style.align {
             Align::Left => x,
             Align::Center => x + (width - w) / 2.0,
@@ -79,6 +81,7 @@ impl<'f> Pen<'f> {
                 x,
                 baseline,
                 text: text.to_string(),
+                glyphs: shaped.glyphs,
                 font: style.font,
                 size: style.size,
                 color: style.color,
