@@ -144,12 +144,12 @@ fn a_bad_field_exits_2_naming_it_and_writes_nothing() {
 
 #[test]
 fn a_letter_the_fonts_lack_exits_2_naming_the_field_and_writes_nothing() {
-    let (dir, case) = case_dir(|j| j["children"][0]["name"] = serde_json::json!("SAMPLE 김민지"));
+    let (dir, case) = case_dir(|j| j["children"][0]["name"] = serde_json::json!("SAMPLE ሰላም"));
     let out = dir.path().join("poster.pdf");
     let o = lookout(&["--case", s(&case), "--out", s(&out), "--date", "2026-11-23"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("children[0].name: \u{201c}김\u{201d} (U+AE40) cannot be printed"),
+        stderr(&o).contains("children[0].name: \u{201c}ሰ\u{201d} (U+1230) cannot be printed"),
         "{}",
         stderr(&o)
     );

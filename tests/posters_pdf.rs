@@ -269,32 +269,54 @@ fn names_in_other_scripts_come_back_from_pdftotext() {
     }
 }
 
-/// Names in scripts that are shaped and run right to left come back from the text layer in
-/// the order they are written (logical order), each word whole; and the faces that drew them are
-/// embedded as subsets.
-#[test]
-fn shaped_and_right_to_left_names_come_back_in_logical_order() {
+/// A letter poster of the example case with these children's names and circumstances.
+fn letter_with_names(names: &[&str], circumstances: &str) -> Vec<u8> {
     let mut json = example_json();
-    let names = ["ليلى حسن", "נועה כהן", "अनन्या क्षत्रिय"];
     json["children"] = names
         .iter()
         .enumerate()
         .map(|(i, n)| child(n, &format!("2016-05-0{}", i + 1), &format!("gen-{i}.jpg")))
         .collect();
-    // a bidirectional line: English with an Arabic name inside it
-    let line = "They were last seen with ليلى حسن near the station.";
-    json["circumstances"] = serde_json::json!(line);
+    json["circumstances"] = serde_json::json!(circumstances);
     let case = case_from(&json);
     let photos = photos_for(&case);
     let org = Organisation::default();
-    let pdf = render(&input(&case, &photos, &org, Lang::En), Format::Letter).unwrap();
-    if !have("pdftotext") || !have("pdffonts") {
-        return;
-    }
-    let text = pdf_text(&pdf);
+    render(&input(&case, &photos, &org, Lang::En), Format::Letter).unwrap()
+}
+
+/// Every word of `names` comes back from pdftotext whole, and each of `faces` is embedded as a
+/// subset.
+fn assert_names_and_faces(pdf: &[u8], names: &[&str], faces: &[&str]) -> String {
+    let text = pdf_text(pdf);
     for word in names.iter().flat_map(|n| n.split(' ')) {
         assert!(text.contains(word), "pdftotext lacks {word:?}\n{text}");
     }
+    let (_dir, path) = write_temp(pdf, "pdf");
+    let (ok, fonts) = run("pdffonts", &[path.to_str().unwrap()]);
+    assert!(ok, "{fonts}");
+    for face in faces {
+        assert!(
+            fonts.lines().any(|l| l.contains(face) && l.contains('+')),
+            "{face} not embedded as a subset:\n{fonts}"
+        );
+    }
+    text
+}
+
+/// Names in scripts that are shaped and run right to left come back from the text layer in
+/// the order they are written (logical order), each word whole; and the faces that drew them are
+/// embedded as subsets.
+#[test]
+fn shaped_and_right_to_left_names_come_back_in_logical_order() {
+    let names = ["ليلى حسن", "נועה כהן", "अनन्या क्षत्रिय"];
+    // a bidirectional line: English with an Arabic name inside it
+    let line = "They were last seen with ليلى حسن near the station.";
+    let pdf = letter_with_names(&names, line);
+    if !have("pdftotext") || !have("pdffonts") {
+        return;
+    }
+    let faces = ["NotoSansArabic", "NotoSansHebrew", "NotoSansDevanagari"];
+    let text = assert_names_and_faces(&pdf, &names, &faces);
     // Every character in reading order; poppler places the spaces at the edges of a right-to-left
     // stretch by its own rule, so they are left out of the comparison.
     let bare = |t: &str| -> String {
@@ -306,15 +328,19 @@ fn shaped_and_right_to_left_names_come_back_in_logical_order() {
         bare(&text).contains(&bare(line)),
         "pdftotext lacks {line:?}\n{text}"
     );
-    let (_dir, path) = write_temp(&pdf, "pdf");
-    let (ok, fonts) = run("pdffonts", &[path.to_str().unwrap()]);
-    assert!(ok, "{fonts}");
-    for face in ["NotoSansArabic", "NotoSansHebrew", "NotoSansDevanagari"] {
-        assert!(
-            fonts.lines().any(|l| l.contains(face) && l.contains('+')),
-            "{face} not embedded as a subset:\n{fonts}"
-        );
+}
+
+/// Chinese (simplified and traditional), Korean and Japanese names print and come back.
+#[test]
+fn chinese_korean_and_japanese_names_come_back() {
+    let names = ["王秀英", "김민지", "佐藤 さくら"];
+    let line = "They were last seen with 陳美玲 near the station.";
+    let pdf = letter_with_names(&names, line);
+    if !have("pdftotext") || !have("pdffonts") {
+        return;
     }
+    let text = assert_names_and_faces(&pdf, &names, &["NotoSansCJKsc"]);
+    assert!(text.contains(line), "pdftotext lacks {line:?}\n{text}");
 }
 
 #[test]

@@ -7,6 +7,9 @@
 use ab_glyph::{Font, FontRef};
 use rustybuzz::{Direction, Script, ShapePlan};
 
+/// Chinese, Japanese and Korean, cut down to the characters names are written in (`fonts/README.md`).
+const CJK: &[u8] = include_bytes!("../../fonts/NotoSansCJKsc-Bold.otf");
+
 /// A style: each family has a regular and a bold face.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FontKind {
@@ -25,14 +28,17 @@ pub enum Family {
     Arabic,
     Hebrew,
     Devanagari,
+    /// Chinese, Japanese and Korean: one face, the bold, for both styles (`fonts/README.md`).
+    Cjk,
 }
 
 impl Family {
-    pub const ALL: [Family; 4] = [
+    pub const ALL: [Family; 5] = [
         Family::DejaVu,
         Family::Arabic,
         Family::Hebrew,
         Family::Devanagari,
+        Family::Cjk,
     ];
 
     /// The family a character's script must be written in, when it has one of its own: DejaVu has
@@ -47,6 +53,14 @@ impl Family {
             | 0xFE70..=0xFEFF => Some(Family::Arabic),
             0x0590..=0x05FF | 0xFB1D..=0xFB4F => Some(Family::Hebrew),
             0x0900..=0x097F | 0xA8E0..=0xA8FF => Some(Family::Devanagari),
+            0x2E80..=0x2FDF
+            | 0x3000..=0x318F
+            | 0x31F0..=0x31FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xAC00..=0xD7AF
+            | 0xF900..=0xFAFF
+            | 0xFF00..=0xFFEF => Some(Family::Cjk),
             _ => None,
         }
     }
@@ -62,6 +76,7 @@ impl Family {
             Family::Arabic => rustybuzz::script::ARABIC,
             Family::Hebrew => rustybuzz::script::HEBREW,
             Family::Devanagari => rustybuzz::script::DEVANAGARI,
+            Family::Cjk => rustybuzz::script::HAN,
         }
     }
 }
@@ -115,6 +130,7 @@ impl FaceId {
                 "NotoSansDevanagari-Bold",
                 include_bytes!("../../fonts/NotoSansDevanagari-Bold.ttf"),
             ),
+            (Cjk, _) => ("NotoSansCJKsc-Bold", CJK),
         }
     }
 
@@ -317,6 +333,10 @@ mod tests {
             "علي حسن",
             "נועה כהן",
             "अनन्या क्षत्रिय",
+            "王秀英",
+            "陳美玲",
+            "김민지",
+            "さくら 佐藤",
         ] {
             assert_eq!(f.missing(name), None, "{name}");
         }
@@ -324,7 +344,11 @@ mod tests {
             f.missing("a\u{E000}b"),
             Some(Unprintable::NoGlyph('\u{E000}'))
         );
-        assert_eq!(f.missing("王秀英"), Some(Unprintable::NoGlyph('王')));
+        // an ideograph outside the characters the CJK subset keeps (CJK Extension B)
+        assert_eq!(
+            f.missing("王\u{20BB7}"),
+            Some(Unprintable::NoGlyph('\u{20BB7}'))
+        );
         // Thai must be shaped and no face writes it
         assert_eq!(
             f.missing("สมชาย"),
