@@ -402,6 +402,9 @@ fn every_language_has_its_own_messages() {
         (Lang::Fr, "RETIRER"),
         (Lang::Vi, "GỠ"),
         (Lang::Tl, "TANGGALIN"),
+        (Lang::ZhHans, "撤下"),
+        (Lang::ZhHant, "撤下"),
+        (Lang::Ko, "철거"),
     ];
     assert_eq!(takedown.len(), Lang::ALL.len());
     let mut seen = std::collections::HashSet::new();

@@ -31,8 +31,15 @@ fn printed_values(lang: Lang) -> Vec<String> {
             Lang::Fr => format!("{ft} pi {inch} po"),
             Lang::Vi => format!("{ft} ft {inch} in"),
             Lang::Tl => format!("{ft} talampakan {inch} pulgada"),
+            Lang::ZhHans | Lang::ZhHant => format!("{ft}英尺{inch}英寸"),
+            Lang::Ko => format!("{ft}피트 {inch}인치"),
         });
-        v.push(format!("{} lb", kg_to_pounds(c.weight_kg.unwrap())));
+        let lb = kg_to_pounds(c.weight_kg.unwrap());
+        v.push(match lang {
+            Lang::ZhHans | Lang::ZhHant => format!("{lb}磅"),
+            Lang::Ko => format!("{lb}파운드"),
+            _ => format!("{lb} lb"),
+        });
         v.extend([&c.marks, &c.clothing].into_iter().flatten().cloned());
         if lang == Lang::En {
             v.extend([&c.race, &c.hair, &c.eyes].into_iter().flatten().cloned());
@@ -129,7 +136,7 @@ fn spanish_poster_is_complete() {
 
 /// The French, Vietnamese and Tagalog posters show every value and their own words, none English.
 #[test]
-fn french_vietnamese_and_tagalog_posters_are_complete() {
+fn french_vietnamese_tagalog_chinese_and_korean_posters_are_complete() {
     if !have("pdftotext") {
         return;
     }
@@ -159,6 +166,36 @@ fn french_vietnamese_and_tagalog_posters_are_complete() {
                 "Nobyembre 18, 2026",
                 "Petsa ng kapanganakan",
                 "Marso 2, 2015",
+            ][..],
+        ),
+        (
+            Lang::ZhHans,
+            &[
+                "遭亲属绑架",
+                "2026年11月18日",
+                "出生日期",
+                "2015年3月2日",
+                "体重",
+            ][..],
+        ),
+        (
+            Lang::ZhHant,
+            &[
+                "遭親屬綁架",
+                "2026年11月18日",
+                "出生日期",
+                "2015年3月2日",
+                "體重",
+            ][..],
+        ),
+        (
+            Lang::Ko,
+            &[
+                "가족에 의한 납치",
+                "2026년 11월 18일",
+                "생년월일",
+                "2015년 3월 2일",
+                "체중",
             ][..],
         ),
     ] {

@@ -50,6 +50,24 @@ impl CaseType {
             (Lang::Tl, CaseType::LostInjuredMissing) => {
                 "Naligaw, nasugatan o nawawala sa ibang paraan"
             }
+            (Lang::ZhHans, CaseType::EndangeredMissing) => "失踪，处境危险",
+            (Lang::ZhHans, CaseType::EndangeredRunaway) => "离家出走，处境危险",
+            (Lang::ZhHans, CaseType::FamilyAbduction) => "遭亲属绑架",
+            (Lang::ZhHans, CaseType::NonfamilyAbduction) => "遭非亲属绑架",
+            (Lang::ZhHans, CaseType::CriticallyMissingYoungAdult) => "青年失踪，情况危急",
+            (Lang::ZhHans, CaseType::LostInjuredMissing) => "走失、受伤或因其他原因失踪",
+            (Lang::ZhHant, CaseType::EndangeredMissing) => "失蹤，處境危險",
+            (Lang::ZhHant, CaseType::EndangeredRunaway) => "離家出走，處境危險",
+            (Lang::ZhHant, CaseType::FamilyAbduction) => "遭親屬綁架",
+            (Lang::ZhHant, CaseType::NonfamilyAbduction) => "遭非親屬綁架",
+            (Lang::ZhHant, CaseType::CriticallyMissingYoungAdult) => "青年失蹤，情況危急",
+            (Lang::ZhHant, CaseType::LostInjuredMissing) => "走失、受傷或因其他原因失蹤",
+            (Lang::Ko, CaseType::EndangeredMissing) => "실종, 신변 위험 우려",
+            (Lang::Ko, CaseType::EndangeredRunaway) => "가출, 신변 위험 우려",
+            (Lang::Ko, CaseType::FamilyAbduction) => "가족에 의한 납치",
+            (Lang::Ko, CaseType::NonfamilyAbduction) => "타인에 의한 납치",
+            (Lang::Ko, CaseType::CriticallyMissingYoungAdult) => "청년 실종, 위급 상황",
+            (Lang::Ko, CaseType::LostInjuredMissing) => "미아, 부상 또는 기타 사유로 실종",
         }
     }
 }

@@ -13,11 +13,26 @@ pub enum Lang {
     Fr,
     Vi,
     Tl,
+    #[serde(rename = "zh-Hans")]
+    ZhHans,
+    #[serde(rename = "zh-Hant")]
+    ZhHant,
+    Ko,
 }
 
 impl Lang {
-    /// In the order they are offered: English, then the languages most spoken at home in the US.
-    pub const ALL: [Lang; 5] = [Lang::En, Lang::Es, Lang::Fr, Lang::Vi, Lang::Tl];
+    /// In the order they are offered: English and Spanish, then the other languages most spoken at
+    /// home in the US, in the order they were added (this order is also each one's `index`).
+    pub const ALL: [Lang; 8] = [
+        Lang::En,
+        Lang::Es,
+        Lang::Fr,
+        Lang::Vi,
+        Lang::Tl,
+        Lang::ZhHans,
+        Lang::ZhHant,
+        Lang::Ko,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -26,6 +41,9 @@ impl Lang {
             Lang::Fr => "fr",
             Lang::Vi => "vi",
             Lang::Tl => "tl",
+            Lang::ZhHans => "zh-Hans",
+            Lang::ZhHant => "zh-Hant",
+            Lang::Ko => "ko",
         }
     }
 
@@ -46,6 +64,9 @@ impl Lang {
             Lang::Fr => "fr-US",
             Lang::Vi => "vi-US",
             Lang::Tl => "tl-US",
+            Lang::ZhHans => "zh-Hans-US",
+            Lang::ZhHant => "zh-Hant-US",
+            Lang::Ko => "ko-US",
         }
     }
 
@@ -57,6 +78,9 @@ impl Lang {
             Lang::Fr => "French",
             Lang::Vi => "Vietnamese",
             Lang::Tl => "Tagalog",
+            Lang::ZhHans => "Chinese (Simplified)",
+            Lang::ZhHant => "Chinese (Traditional)",
+            Lang::Ko => "Korean",
         }
     }
 }

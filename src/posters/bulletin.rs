@@ -127,6 +127,36 @@ fn words(lang: Lang) -> Words {
             everywhere: "lahat ng inyong lokasyon",
             more: "at {n} pa",
         },
+        Lang::ZhHans => Words {
+            title: "{partner}的海报汇总，{date}",
+            posters_one: "1 张待张贴的海报，列表之后每页一张",
+            posters_many: "{n} 张待张贴的海报，列表之后每页一张",
+            updated: "已更新：请替换您正在张贴的海报",
+            version: "版本",
+            locations: "张贴地点",
+            everywhere: "您的所有地点",
+            more: "另有 {n} 处",
+        },
+        Lang::ZhHant => Words {
+            title: "{partner}的海報彙整，{date}",
+            posters_one: "1 張待張貼的海報，清單之後每頁一張",
+            posters_many: "{n} 張待張貼的海報，清單之後每頁一張",
+            updated: "已更新：請替換您正在張貼的海報",
+            version: "版本",
+            locations: "張貼地點",
+            everywhere: "您的所有地點",
+            more: "另有 {n} 處",
+        },
+        Lang::Ko => Words {
+            title: "{partner} 포스터 모음, {date}",
+            posters_one: "게시할 포스터 1장, 이 목록 다음에 한 쪽에 한 장씩",
+            posters_many: "게시할 포스터 {n}장, 이 목록 다음에 한 쪽에 한 장씩",
+            updated: "업데이트됨: 게시 중인 포스터를 교체해 주십시오",
+            version: "버전",
+            locations: "게시 장소",
+            everywhere: "모든 지점",
+            more: "외 {n}곳",
+        },
     }
 }
 

@@ -4,7 +4,7 @@
 //! and both writers draw those same glyphs, so a line that fits in the layout fits in the PDF and in
 //! the image.
 
-use ab_glyph::{Font, FontRef};
+use ab_glyph::{Font, FontRef, GlyphId};
 use rustybuzz::{Direction, Script, ShapePlan};
 
 /// Chinese, Japanese and Korean, cut down to the characters names are written in (`fonts/README.md`).
@@ -197,7 +197,17 @@ pub struct Face {
     pub em: f32,
     ltr: ShapePlan,
     rtl: ShapePlan,
+    /// Glyph and advance (in ems) of each character below [`QUICK`], looked up once: the layout
+    /// measures every candidate line, and most of a poster is in these characters.
+    quick: Vec<(u16, f32)>,
+    /// The `kern` table's pairs, keyed `left << 16 | right`, sorted; values in ems.
+    kerns: Vec<(u32, f32)>,
+    /// Whether a glyph begins any pair of `kerns`, to skip the search for the others.
+    kerns_from: Vec<bool>,
 }
+
+/// Latin, Greek, Cyrillic.
+const QUICK: u32 = 0x0530;
 
 impl Face {
     fn load(id: FaceId) -> Result<Face, FontError> {
@@ -207,14 +217,56 @@ impl Face {
         let script = Some(id.family.script());
         let ltr = ShapePlan::new(&shaper, Direction::LeftToRight, script, None, &[]);
         let rtl = ShapePlan::new(&shaper, Direction::RightToLeft, script, None, &[]);
+        let em = outlines.units_per_em().unwrap_or(2048.0);
+        let quick = (0..QUICK)
+            .map(|cp| {
+                let g = char::from_u32(cp).map_or(GlyphId(0), |c| outlines.glyph_id(c));
+                (g.0, outlines.h_advance_unscaled(g) / em)
+            })
+            .collect();
+        let kerns = kern_pairs(bytes, em);
+        let mut kerns_from = vec![false; outlines.glyph_count()];
+        for (key, _) in &kerns {
+            if let Some(from) = kerns_from.get_mut((key >> 16) as usize) {
+                *from = true;
+            }
+        }
         Ok(Face {
             id,
-            em: outlines.units_per_em().unwrap_or(2048.0),
+            em,
             outlines,
             shaper,
             ltr,
             rtl,
+            quick,
+            kerns,
+            kerns_from,
         })
+    }
+
+    /// The glyph of `c` and its advance in ems.
+    pub fn glyph(&self, c: char) -> (u16, f32) {
+        if let Some(&known) = self.quick.get(c as usize) {
+            return known;
+        }
+        let g = self.outlines.glyph_id(c);
+        (g.0, self.outlines.h_advance_unscaled(g) / self.em)
+    }
+
+    /// The kerning between two glyphs from the font's `kern` table, in ems.
+    pub fn kern(&self, left: u16, right: u16) -> f32 {
+        if !self
+            .kerns_from
+            .get(usize::from(left))
+            .copied()
+            .unwrap_or(false)
+        {
+            return 0.0;
+        }
+        let key = u32::from(left) << 16 | u32::from(right);
+        self.kerns
+            .binary_search_by_key(&key, |(k, _)| *k)
+            .map_or(0.0, |i| self.kerns[i].1)
     }
 
     pub fn has(&self, c: char) -> bool {
@@ -235,6 +287,34 @@ impl Face {
         let units = self.outlines.h_advance_unscaled(ab_glyph::GlyphId(glyph));
         (units * 1000.0 / self.em).trunc() / 1000.0
     }
+}
+
+/// The horizontal pairs of a font's `kern` table (format 0), sorted by `left << 16 | right`.
+fn kern_pairs(bytes: &[u8], em: f32) -> Vec<(u32, f32)> {
+    use rustybuzz::ttf_parser::{self, kern::Format};
+    let Some(kern) = ttf_parser::Face::parse(bytes, 0)
+        .ok()
+        .and_then(|f| f.tables().kern)
+    else {
+        return Vec::new();
+    };
+    let mut pairs: Vec<(u32, f32)> = Vec::new();
+    for sub in kern.subtables {
+        if let (true, false, false, Format::Format0(table)) = (
+            sub.horizontal,
+            sub.variable,
+            sub.has_cross_stream,
+            &sub.format,
+        ) {
+            pairs.extend(table.pairs.into_iter().map(|p| {
+                let key = u32::from(p.left().0) << 16 | u32::from(p.right().0);
+                (key, f32::from(p.value) / em)
+            }));
+        }
+    }
+    pairs.sort_by_key(|(k, _)| *k);
+    pairs.dedup_by_key(|(k, _)| *k);
+    pairs
 }
 
 /// Every poster face, parsed from the bytes compiled into the binary.
@@ -296,7 +376,7 @@ impl Fonts {
 
     /// The shaped width of `text` at `size`.
     pub fn width(&self, kind: FontKind, text: &str, size: f32) -> f32 {
-        super::shape::line(self, kind, text).width * size
+        super::shape::width(self, kind, text) * size
     }
 
     /// Height above the baseline at `size`.
@@ -369,6 +449,34 @@ mod tests {
         assert_eq!(family(' ', arabic), Some(Family::Arabic));
         assert_eq!(family('a', arabic), Some(Family::DejaVu));
         assert_eq!(family('\u{E000}', None), None);
+    }
+
+    /// The looked-up-once tables against the font's own lookups.
+    #[test]
+    fn glyphs_and_kerning_match_the_fonts_own_lookups() {
+        let f = Fonts::load().unwrap();
+        for kind in FontKind::ALL {
+            let face = f.face(FaceId::new(Family::DejaVu, kind));
+            for c in (0..QUICK + 64).filter_map(char::from_u32) {
+                let g = face.outlines.glyph_id(c);
+                let advance = face.outlines.h_advance_unscaled(g) / face.em;
+                assert_eq!(face.glyph(c), (g.0, advance), "{c:?}");
+            }
+            let chars: Vec<char> = ('A'..='Z')
+                .chain('a'..='z')
+                .chain(".,-'\"( 7".chars())
+                .collect();
+            let mut kerned = 0;
+            for &a in &chars {
+                for &b in &chars {
+                    let (ga, gb) = (face.glyph(a).0, face.glyph(b).0);
+                    let want = face.outlines.kern_unscaled(GlyphId(ga), GlyphId(gb)) / face.em;
+                    assert!((face.kern(ga, gb) - want).abs() < 1e-6, "{a}{b}");
+                    kerned += usize::from(want != 0.0);
+                }
+            }
+            assert!(kerned > 50, "{kerned}");
+        }
     }
 
     #[test]

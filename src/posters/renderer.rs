@@ -14,6 +14,7 @@ pub struct Renderer {
     formats: HashMap<Format, FormatTemplate>,
     langs: HashMap<Lang, LangTemplate>,
     regions: Regions,
+    qr: layout::QrCodes,
 }
 
 impl Renderer {
@@ -32,6 +33,7 @@ impl Renderer {
             formats,
             langs,
             regions: template::load_regions()?,
+            qr: layout::QrCodes::default(),
         })
     }
 
@@ -66,6 +68,7 @@ impl Renderer {
             &self.formats[&format],
             &self.langs[&input.lang],
             &self.regions,
+            &self.qr,
         )
     }
 

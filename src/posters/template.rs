@@ -83,6 +83,18 @@ fn lang_source(lang: Lang) -> (&'static str, &'static str) {
             "lang/tl.toml",
             include_str!("../../templates/posters/lang/tl.toml"),
         ),
+        Lang::ZhHans => (
+            "lang/zh-Hans.toml",
+            include_str!("../../templates/posters/lang/zh-Hans.toml"),
+        ),
+        Lang::ZhHant => (
+            "lang/zh-Hant.toml",
+            include_str!("../../templates/posters/lang/zh-Hant.toml"),
+        ),
+        Lang::Ko => (
+            "lang/ko.toml",
+            include_str!("../../templates/posters/lang/ko.toml"),
+        ),
     }
 }
 

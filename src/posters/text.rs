@@ -11,42 +11,50 @@ use super::fonts::{FontKind, Fonts};
 pub fn wrap(fonts: &Fonts, kind: FontKind, text: &str, size: f32, width: f32) -> Vec<String> {
     let fits = |s: &str| fonts.width(kind, s, size) <= width;
     let mut lines = Vec::new();
+    // One buffer for every candidate line: the layout wraps every paragraph of a poster at
+    // least twice (to measure, then to set).
+    let mut candidate = String::new();
     for paragraph in text.split('\n') {
-        let paragraph = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
         let mut line = String::new();
-        for segment in segments(&paragraph) {
-            let candidate = format!("{line}{segment}");
-            if fits(candidate.trim_end()) {
-                line = candidate;
-                continue;
-            }
-            if !line.is_empty() {
-                lines.push(line.trim_end().to_string());
-            }
-            if fits(segment.trim_end()) {
-                line = segment.to_string();
-            } else {
-                let mut pieces = break_word(fonts, kind, segment.trim_end(), size, width);
-                line = pieces.pop().unwrap_or_default();
-                lines.extend(pieces);
+        for word in paragraph.split_whitespace() {
+            for segment in segments(word) {
+                candidate.clear();
+                candidate.push_str(&line);
+                if !line.is_empty() && segment.as_ptr() == word.as_ptr() {
+                    candidate.push(' ');
+                }
+                candidate.push_str(segment);
+                if fits(&candidate) {
+                    std::mem::swap(&mut line, &mut candidate);
+                    continue;
+                }
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                }
+                if fits(segment) {
+                    line.push_str(segment);
+                } else {
+                    let mut pieces = break_word(fonts, kind, segment, size, width);
+                    line = pieces.pop().unwrap_or_default();
+                    lines.extend(pieces);
+                }
             }
         }
-        let line = line.trim_end();
         if !line.is_empty() || lines.is_empty() {
-            lines.push(line.to_string());
+            lines.push(line);
         }
     }
     lines
 }
 
-/// `text` cut at its line break opportunities, each piece keeping the spaces that end it.
-fn segments(text: &str) -> impl Iterator<Item = &str> {
+/// A word cut at its line break opportunities (after a hyphen, between ideographs).
+fn segments(word: &str) -> impl Iterator<Item = &str> {
     let mut start = 0;
-    linebreaks(text).filter_map(move |(at, _)| {
+    linebreaks(word).filter_map(move |(at, _)| {
         if at == start {
             return None;
         }
-        let piece = &text[start..at];
+        let piece = &word[start..at];
         start = at;
         Some(piece)
     })

@@ -153,6 +153,9 @@ fn source(lang: Lang) -> &'static str {
         Lang::Fr => include_str!("../../../templates/web/fr.toml"),
         Lang::Vi => include_str!("../../../templates/web/vi.toml"),
         Lang::Tl => include_str!("../../../templates/web/tl.toml"),
+        Lang::ZhHans => include_str!("../../../templates/web/zh-Hans.toml"),
+        Lang::ZhHant => include_str!("../../../templates/web/zh-Hant.toml"),
+        Lang::Ko => include_str!("../../../templates/web/ko.toml"),
     }
 }
 

@@ -1,5 +1,8 @@
 //! The contact block and footer of a print poster: whom to call, the case number, the issue date.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use qrcode::{Color as QrColor, EcLevel, QrCode};
 
 use super::super::RenderError;
@@ -58,9 +61,10 @@ pub fn footer_and_contact(ctx: &Ctx<'_, '_>, f: &Frame, pen: &mut Pen) -> Result
     let agency_line = format!("{} {agency}  {phone}", l.contact_or);
 
     let qr = match input.case_page_url {
-        Some(url) => Some(qr_code(
-            &url.replace("{case_number}", &input.case.case_number),
-        )?),
+        Some(url) => Some(
+            ctx.qr
+                .get(&url.replace("{case_number}", &input.case.case_number))?,
+        ),
         None => None,
     };
     let qr_side = if qr.is_some() { f.p.qr_size * f.s } else { 0.0 };
@@ -105,7 +109,8 @@ pub fn footer_and_contact(ctx: &Ctx<'_, '_>, f: &Frame, pen: &mut Pen) -> Result
     }
     pen.paragraph(&agency_line, f.x0, y, text_w, strong);
 
-    if let Some((modules, dark)) = qr {
+    if let Some(code) = qr {
+        let (modules, dark) = (code.0, code.1.clone());
         let x = f.x0 + f.w - qr_side;
         let rect = Rect::new(x, top + pad, qr_side, qr_side);
         pen.elements.push(Element::Qr {
@@ -117,6 +122,33 @@ pub fn footer_and_contact(ctx: &Ctx<'_, '_>, f: &Frame, pen: &mut Pen) -> Result
         pen.paragraph(&l.scan, x, rect.bottom() + 2.0 * f.s, qr_side, scan);
     }
     Ok(top)
+}
+
+/// QR codes made once per address: every format and language of a case's posters carries the same
+/// one, and choosing a code's mask costs more than the rest of a letter poster's layout. Kept for
+/// the [`QrCodes::KEPT`] latest addresses.
+#[derive(Default)]
+pub struct QrCodes(Mutex<HashMap<String, Arc<Qr>>>);
+
+/// A QR code's width in modules, and its modules row by row, `true` for dark.
+pub type Qr = (usize, Vec<bool>);
+
+impl QrCodes {
+    const KEPT: usize = 512;
+
+    pub fn get(&self, url: &str) -> Result<Arc<Qr>, RenderError> {
+        if let Some(known) = self.0.lock().ok().and_then(|m| m.get(url).cloned()) {
+            return Ok(known);
+        }
+        let made = Arc::new(qr_code(url)?);
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() >= Self::KEPT {
+                m.clear();
+            }
+            m.insert(url.to_string(), Arc::clone(&made));
+        }
+        Ok(made)
+    }
 }
 
 /// The modules of a QR code for `url` (medium error correction: survives a crease or a smudge).
@@ -133,4 +165,23 @@ pub fn qr_code(url: &str) -> Result<(usize, Vec<bool>), RenderError> {
         .map(|c| c == QrColor::Dark)
         .collect();
     Ok((code.width(), dark))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_is_made_once_per_address_and_errors_are_not_kept() {
+        let codes = QrCodes::default();
+        let a = codes.get("https://lookout.example/c/2026-1").unwrap();
+        let again = codes.get("https://lookout.example/c/2026-1").unwrap();
+        assert!(Arc::ptr_eq(&a, &again));
+        assert_eq!(*a, qr_code("https://lookout.example/c/2026-1").unwrap());
+        let other = codes.get("https://lookout.example/c/2026-2").unwrap();
+        assert_ne!(a.1, other.1);
+        let too_long = "x".repeat(5_000);
+        assert!(codes.get(&too_long).is_err());
+        assert!(codes.get(&too_long).is_err());
+    }
 }

@@ -16,6 +16,7 @@ use super::shape::{self, Glyph};
 use super::template::{FormatTemplate, Kind, LangTemplate, Regions, Rgb};
 use super::{Format, Mark, PosterInput, PreparedPhoto, RenderError};
 
+pub use contact::QrCodes;
 pub use pen::{Pen, Style};
 pub use words::Words;
 
@@ -273,6 +274,7 @@ impl Page<'_> {
 pub struct Ctx<'i, 'a> {
     pub input: &'i PosterInput<'a>,
     pub fonts: &'i Fonts,
+    pub qr: &'i QrCodes,
     pub template: &'i FormatTemplate,
     pub words: Words<'i>,
 }
@@ -304,10 +306,12 @@ pub fn layout<'a>(
     template: &FormatTemplate,
     lang: &LangTemplate,
     regions: &Regions,
+    qr: &QrCodes,
 ) -> Result<Page<'a>, RenderError> {
     let ctx = Ctx {
         input,
         fonts,
+        qr,
         template,
         words: Words::new(lang, regions),
     };
