@@ -405,6 +405,7 @@ fn every_language_has_its_own_messages() {
         (Lang::ZhHans, "撤下"),
         (Lang::ZhHant, "撤下"),
         (Lang::Ko, "철거"),
+        (Lang::Ar, "إزالة"),
     ];
     assert_eq!(takedown.len(), Lang::ALL.len());
     let mut seen = std::collections::HashSet::new();

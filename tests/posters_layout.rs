@@ -253,3 +253,56 @@ fn a_photo_the_caller_did_not_prepare_is_named_by_its_field() {
         "children[1].photos[0].photo_id: photo missing"
     );
 }
+
+/// An Arabic poster mirrors its layout: the first child stands on the right, each photo on the side
+/// of its child's name, and a fact's label to the right of its value.
+#[test]
+fn an_arabic_poster_mirrors_its_layout() {
+    let case = example_case();
+    let photos = photos_for(&case);
+    let org = Organisation::default();
+    for format in [Format::Letter, Format::A4, Format::Landscape, Format::Story] {
+        let ar = lay_out(&input(&case, &photos, &org, Lang::Ar), format).unwrap();
+        let en = lay_out(&input(&case, &photos, &org, Lang::En), format).unwrap();
+        // the first line of each child's name
+        let names = |page: &Page<'_>| -> Vec<f32> {
+            let mut seen = Vec::new();
+            page.texts()
+                .filter(|t| t.tag.role == Role::Heading && t.tag.section < 20)
+                .filter(|t| {
+                    let first = !seen.contains(&t.tag.section);
+                    seen.push(t.tag.section);
+                    first
+                })
+                .map(|t| t.bounds.x + t.bounds.w / 2.0)
+                .collect()
+        };
+        let (a, e) = (names(&ar), names(&en));
+        assert_eq!(a.len(), 2, "{format:?}");
+        // in English the first child's name is left of the second's or above it; in Arabic, right
+        // of it or above it
+        assert!(
+            e[0] <= e[1] + 1.0 && a[0] >= a[1] - 1.0,
+            "{format:?}: {e:?} {a:?}"
+        );
+        if (e[0] - e[1]).abs() > 1.0 {
+            assert!(a[0] > a[1], "{format:?}: side by side, mirrored");
+        }
+        if format == Format::Letter {
+            // a label and its value on one line: the label is on the right
+            let label = ar
+                .texts()
+                .find(|t| t.text == "تاريخ الميلاد")
+                .expect("the date of birth label");
+            let value = ar
+                .texts()
+                .find(|t| {
+                    t.tag.section == label.tag.section
+                        && (t.baseline - label.baseline).abs() < 0.5
+                        && t.text != label.text
+                })
+                .expect("its value");
+            assert!(value.bounds.right() < label.bounds.x, "{label:?} {value:?}");
+        }
+    }
+}

@@ -33,6 +33,7 @@ fn printed_values(lang: Lang) -> Vec<String> {
             Lang::Tl => format!("{ft} talampakan {inch} pulgada"),
             Lang::ZhHans | Lang::ZhHant => format!("{ft}英尺{inch}英寸"),
             Lang::Ko => format!("{ft}피트 {inch}인치"),
+            Lang::Ar => format!("{ft} قدم {inch} بوصة"),
         });
         let lb = kg_to_pounds(c.weight_kg.unwrap());
         v.push(match lang {
@@ -213,6 +214,33 @@ fn french_vietnamese_tagalog_chinese_and_korean_posters_are_complete() {
         for english in ["Date of birth", "Missing since", "Hair", "FAMILY ABDUCTION"] {
             assert!(!text.contains(english), "{lang:?}: English {english:?}");
         }
+    }
+}
+
+/// The Arabic poster reads back in Arabic, in reading order: its headline, its labels, and the
+/// children's names and the case number as entered.
+#[test]
+fn the_arabic_poster_reads_back_in_arabic() {
+    if !have("pdftotext") {
+        return;
+    }
+    let text = pdf_text(&example_pdf(Lang::Ar, Format::Letter));
+    // The case number is drawn "2026-004217", as the bidirectional algorithm orders a number
+    // with a hyphen; poppler reorders such a number in a right-to-left line by a rule of its own
+    // ("004217-2026"), so only its parts are looked for.
+    for value in [
+        "اختطاف على يد أحد أفراد الأسرة",
+        "تاريخ الميلاد",
+        "أنثى",
+        "نوفمبر",
+        "Mara Ortega",
+        "Tomás Ortega",
+        "004217",
+    ] {
+        assert!(text.contains(value), "pdftotext lacks {value:?}\n{text}");
+    }
+    for english in ["Date of birth", "FAMILY ABDUCTION"] {
+        assert!(!text.contains(english), "English {english:?}");
     }
 }
 

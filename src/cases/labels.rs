@@ -68,6 +68,12 @@ impl CaseType {
             (Lang::Ko, CaseType::NonfamilyAbduction) => "타인에 의한 납치",
             (Lang::Ko, CaseType::CriticallyMissingYoungAdult) => "청년 실종, 위급 상황",
             (Lang::Ko, CaseType::LostInjuredMissing) => "미아, 부상 또는 기타 사유로 실종",
+            (Lang::Ar, CaseType::EndangeredMissing) => "مفقود معرّض للخطر",
+            (Lang::Ar, CaseType::EndangeredRunaway) => "هارب من المنزل معرّض للخطر",
+            (Lang::Ar, CaseType::FamilyAbduction) => "اختطاف من قِبل أحد أفراد الأسرة",
+            (Lang::Ar, CaseType::NonfamilyAbduction) => "اختطاف من قِبل شخص من خارج الأسرة",
+            (Lang::Ar, CaseType::CriticallyMissingYoungAdult) => "شاب مفقود في حالة حرجة",
+            (Lang::Ar, CaseType::LostInjuredMissing) => "تائه أو مصاب أو مفقود لسبب آخر",
         }
     }
 }

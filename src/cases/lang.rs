@@ -18,12 +18,13 @@ pub enum Lang {
     #[serde(rename = "zh-Hant")]
     ZhHant,
     Ko,
+    Ar,
 }
 
 impl Lang {
     /// In the order they are offered: English and Spanish, then the other languages most spoken at
     /// home in the US, in the order they were added (this order is also each one's `index`).
-    pub const ALL: [Lang; 8] = [
+    pub const ALL: [Lang; 9] = [
         Lang::En,
         Lang::Es,
         Lang::Fr,
@@ -32,6 +33,7 @@ impl Lang {
         Lang::ZhHans,
         Lang::ZhHant,
         Lang::Ko,
+        Lang::Ar,
     ];
 
     pub fn code(self) -> &'static str {
@@ -44,6 +46,7 @@ impl Lang {
             Lang::ZhHans => "zh-Hans",
             Lang::ZhHant => "zh-Hant",
             Lang::Ko => "ko",
+            Lang::Ar => "ar",
         }
     }
 
@@ -67,6 +70,7 @@ impl Lang {
             Lang::ZhHans => "zh-Hans-US",
             Lang::ZhHant => "zh-Hant-US",
             Lang::Ko => "ko-US",
+            Lang::Ar => "ar-US",
         }
     }
 
@@ -81,6 +85,12 @@ impl Lang {
             Lang::ZhHans => "Chinese (Simplified)",
             Lang::ZhHant => "Chinese (Traditional)",
             Lang::Ko => "Korean",
+            Lang::Ar => "Arabic",
         }
+    }
+
+    /// Written right to left: its posters are mirrored and its pages set `dir="rtl"`.
+    pub fn right_to_left(self) -> bool {
+        matches!(self, Lang::Ar)
     }
 }

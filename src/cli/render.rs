@@ -24,7 +24,7 @@ pub struct RenderArgs {
     /// letter (default), a4, square, story, landscape, billboard, or all (every format and language).
     #[arg(long, value_name = "F", default_value = "letter")]
     format: String,
-    /// Language of the poster (en, es, fr, vi, tl, zh-Hans, zh-Hant, ko). Default: the case's first language; with `all`, every one.
+    /// Language of the poster (en, es, fr, vi, tl, zh-Hans, zh-Hant, ko, ar). Default: the case's first language; with `all`, every one.
     #[arg(long, value_name = "LANG")]
     lang: Option<String>,
     /// The poster file, or with `--format all` the directory to write every poster into.

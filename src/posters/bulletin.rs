@@ -157,6 +157,16 @@ fn words(lang: Lang) -> Words {
             everywhere: "모든 지점",
             more: "외 {n}곳",
         },
+        Lang::Ar => Words {
+            title: "نشرة الملصقات لـ {partner}، {date}",
+            posters_one: "ملصق واحد للعرض، ملصق في كل صفحة بعد هذه القائمة",
+            posters_many: "{n} ملصقات للعرض، ملصق في كل صفحة بعد هذه القائمة",
+            updated: "محدَّث: يحل محل الملصق المعروض لديكم",
+            version: "الإصدار",
+            locations: "إلى",
+            everywhere: "جميع مواقعكم",
+            more: "و{n} غيرها",
+        },
     }
 }
 

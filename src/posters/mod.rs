@@ -3,6 +3,7 @@
 //! Pure: nothing here reads the clock, the disk or the network. The issue date, the photos and the
 //! organisation come in as inputs, so the same inputs always give byte-identical files.
 
+mod bidi;
 pub mod bulletin;
 mod fonts;
 mod format;

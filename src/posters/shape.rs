@@ -6,7 +6,9 @@
 use std::ops::Range;
 
 use rustybuzz::{Direction, UnicodeBuffer};
-use unicode_bidi::{BidiInfo, Level};
+use unicode_bidi::Level;
+
+use super::bidi::{Levels, is_rtl, levels};
 
 use super::fonts::{FaceId, Family, FontKind, Fonts};
 
@@ -48,11 +50,12 @@ pub fn line(fonts: &Fonts, kind: FontKind, text: &str) -> Shaped {
 
 /// The full path: faces chosen, the bidirectional algorithm, rustybuzz.
 fn shaped(fonts: &Fonts, kind: FontKind, text: &str) -> Shaped {
-    let mut items = itemize(fonts, kind, text, &levels(text));
+    let levels = levels(text);
+    let mut items = itemize(fonts, kind, text, &levels);
     visual_order(&mut items);
     let mut out = Shaped::default();
     let mut buffer = UnicodeBuffer::new();
-    for item in &items {
+    for item in items.iter().filter(|i| !i.chars.is_empty()) {
         buffer = shape_item(fonts, text, item, buffer, &mut out);
     }
     out
@@ -133,43 +136,35 @@ fn needs_shaper(c: char) -> bool {
             | 0xFE00..=0xFE0F | 0xFE20..=0xFE2F)
 }
 
-/// The embedding level of each byte of `text`, after the line rules (trailing spaces at the
-/// paragraph's level). Text without a right-to-left character is all at level 0.
-fn levels(text: &str) -> Vec<Level> {
-    let ltr = Level::ltr();
-    if !text.chars().any(is_rtl) {
-        return vec![ltr; text.len()];
-    }
-    let bidi = BidiInfo::new(text, None);
-    let mut levels = vec![ltr; text.len()];
-    for para in &bidi.paragraphs {
-        let range = para.range.clone();
-        let line = bidi.reordered_levels(para, range.clone());
-        levels[range.clone()].copy_from_slice(&line[range]);
-    }
-    levels
-}
-
-/// Characters of the right-to-left scripts: only these make the bidirectional algorithm worth
-/// running.
-fn is_rtl(c: char) -> bool {
-    matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF | 0x200F | 0x202B | 0x202E | 0x2067)
-}
-
 /// Split `text` where the face or the level changes.
-fn itemize(fonts: &Fonts, kind: FontKind, text: &str, levels: &[Level]) -> Vec<Item> {
+fn itemize(fonts: &Fonts, kind: FontKind, text: &str, levels: &Levels) -> Vec<Item> {
     let fallback = FaceId::new(Family::DejaVu, kind);
     let mut items: Vec<Item> = Vec::new();
     let mut prev = None;
+    let mut bounds = levels.isolates.iter().peekable();
+    let mut bound = |items: &mut Vec<Item>, at: usize| {
+        while let Some(&(_, level)) = bounds.next_if(|(pos, _)| *pos == at) {
+            // an isolate's edge: an empty item at its level, which keeps what is inside
+            // together when the line is put in display order
+            items.push(Item {
+                chars: at..at,
+                face: fallback,
+                level,
+            });
+        }
+    };
     for (i, c) in text.char_indices() {
+        bound(&mut items, i);
         // A character no face has is drawn as the primary face's missing-glyph box; intake
         // refuses such text, so only a stored case from before the check gets here.
         let face = fonts.face_for(kind, c, prev).unwrap_or(fallback);
         prev = Some(face);
-        let level = levels[i];
+        let level = levels.of[i];
         let end = i + c.len_utf8();
         match items.last_mut() {
-            Some(last) if last.face == face && last.level == level => last.chars.end = end,
+            Some(last) if last.face == face && last.level == level && !last.chars.is_empty() => {
+                last.chars.end = end
+            }
             _ => items.push(Item {
                 chars: i..end,
                 face,
@@ -177,6 +172,7 @@ fn itemize(fonts: &Fonts, kind: FontKind, text: &str, levels: &[Level]) -> Vec<I
             }),
         }
     }
+    bound(&mut items, text.len());
     items
 }
 
@@ -258,6 +254,8 @@ fn shape_item(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::posters::bidi;
+    use unicode_bidi::BidiInfo;
 
     fn fonts() -> Fonts {
         Fonts::load().unwrap()
@@ -349,7 +347,7 @@ mod tests {
     }
 
     /// Against the bidi crate's own reordering of whole characters, on random lines of Latin,
-    /// Arabic, Hebrew, digits and punctuation (no lam or alef, whose ligature is one glyph for two
+    /// Arabic, Hebrew, digits and punctuation, codes isolated as the poster isolates them (no lam or alef, whose ligature is one glyph for two
     /// letters, and no marks, so every cluster is one character).
     #[test]
     fn display_order_matches_the_bidirectional_algorithm() {
@@ -366,9 +364,15 @@ mod tests {
                 .map(|_| alphabet[rng.random_range(0..alphabet.len())])
                 .collect();
             let s = line(&f, FontKind::Regular, &text);
-            let bidi = BidiInfo::new(&text, None);
-            let para = &bidi.paragraphs[0];
-            let want = bidi.reorder_line(para, para.range.clone());
+            // the algorithm run on the text with its codes isolated, as the poster does (HL3)
+            let (isolated, _) = bidi::isolate_codes(&text);
+            let algorithm = BidiInfo::new(&isolated, Some(bidi::base_level(&text)));
+            let para = &algorithm.paragraphs[0];
+            let want: String = algorithm
+                .reorder_line(para, para.range.clone())
+                .chars()
+                .filter(|c| *c != bidi::LRI && *c != bidi::PDI)
+                .collect();
             assert_eq!(drawn(&text, &s).concat(), want, "{text:?}");
         }
     }

@@ -95,6 +95,10 @@ fn lang_source(lang: Lang) -> (&'static str, &'static str) {
             "lang/ko.toml",
             include_str!("../../templates/posters/lang/ko.toml"),
         ),
+        Lang::Ar => (
+            "lang/ar.toml",
+            include_str!("../../templates/posters/lang/ar.toml"),
+        ),
     }
 }
 

@@ -192,7 +192,7 @@ fn page_html(
         "public_case.html",
         context! {
             shown => shown,
-            w => &words::of(lang).page, t => &words::of(lang).tips, lang => lang.code(), code => code,
+            w => &words::of(lang).page, t => &words::of(lang).tips, lang => lang.code(), rtl => lang.right_to_left(), code => code,
             case => &case, type_label => version.document.case_type.label(lang),
             langs => langs, organisation => &org.name,
             agency_tel => tel_href(&contact.phone), hotline_tel => tel_href(&org.hotline),
@@ -225,7 +225,7 @@ fn ended(console: &Console, asked: Option<&str>) -> Result<Response, ConsoleErro
     let lang = asked.and_then(Lang::parse).unwrap_or(Lang::En);
     let html = console.pages.render(
         "public_ended.html",
-        context! { w => &words::of(lang).page, lang => lang.code() },
+        context! { w => &words::of(lang).page, lang => lang.code(), rtl => lang.right_to_left() },
     )?;
     Ok(public((StatusCode::GONE, html).into_response(), lang))
 }

@@ -108,7 +108,7 @@ pub async fn send(
         tracing::warn!(case_id = %id, "tips held back from one address");
         let html = console.pages.render(
             "public_busy.html",
-            context! { t => w, lang => lang.code(), hotline => &org.hotline,
+            context! { t => w, lang => lang.code(), rtl => lang.right_to_left(), hotline => &org.hotline,
             hotline_tel => super::tel_href(&org.hotline) },
         )?;
         let mut response = public((StatusCode::TOO_MANY_REQUESTS, html).into_response(), lang);
@@ -213,7 +213,7 @@ fn thanks(
     let html = console.pages.render(
         "public_thanks.html",
         context! {
-            t => &super::words::of(lang).tips, lang => lang.code(), open => open, organisation => &org.name,
+            t => &super::words::of(lang).tips, lang => lang.code(), rtl => lang.right_to_left(), open => open, organisation => &org.name,
             hotline => &org.hotline, hotline_tel => super::tel_href(&org.hotline),
         },
     )?;

@@ -156,6 +156,7 @@ fn source(lang: Lang) -> &'static str {
         Lang::ZhHans => include_str!("../../../templates/web/zh-Hans.toml"),
         Lang::ZhHant => include_str!("../../../templates/web/zh-Hant.toml"),
         Lang::Ko => include_str!("../../../templates/web/ko.toml"),
+        Lang::Ar => include_str!("../../../templates/web/ar.toml"),
     }
 }
 

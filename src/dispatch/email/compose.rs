@@ -99,6 +99,13 @@ const TEMPLATES: &[(&str, &str)] = email_templates!(
     "withdrawn.ko.html",
     "digest.ko.txt",
     "digest.ko.html",
+    "subject.ar.txt",
+    "poster.ar.txt",
+    "poster.ar.html",
+    "withdrawn.ar.txt",
+    "withdrawn.ar.html",
+    "digest.ar.txt",
+    "digest.ar.html",
 );
 
 /// The Content-ID of the inline square poster, referenced as `cid:` from the HTML.

@@ -174,6 +174,28 @@ impl Element {
         }
     }
 
+    /// Mirror the element's place across the page's vertical centre line, the page being `width`
+    /// wide: a right-to-left poster's columns, and labels to the right of their values. Text keeps
+    /// its own glyphs and photos their own picture; only where they stand changes.
+    pub fn mirror(&mut self, width: f32) {
+        match self {
+            Element::Fill { rect, .. } | Element::Photo { rect, .. } | Element::Qr { rect, .. } => {
+                rect.x = width - rect.x - rect.w
+            }
+            Element::Text(run) => {
+                let dx = width - 2.0 * run.bounds.x - run.bounds.w;
+                run.x += dx;
+                run.bounds.x += dx;
+            }
+            Element::Watermark { run, center, .. } => {
+                let dx = width - 2.0 * center.0;
+                center.0 += dx;
+                run.x += dx;
+                run.bounds.x += dx;
+            }
+        }
+    }
+
     /// From its top to its bottom, for what stands in the page's flow (not the SAMPLE mark).
     pub(super) fn vertical_extent(&self) -> Option<(f32, f32)> {
         match self {
@@ -316,10 +338,16 @@ pub fn layout<'a>(
         words: Words::new(lang, regions),
     };
     let _ = format;
-    match template.kind {
-        Kind::Print => print::layout(&ctx),
-        Kind::Screen => screen::layout(&ctx),
+    let mut page = match template.kind {
+        Kind::Print => print::layout(&ctx)?,
+        Kind::Screen => screen::layout(&ctx)?,
+    };
+    if input.lang.right_to_left() {
+        for e in &mut page.elements {
+            e.mirror(page.width);
+        }
     }
+    Ok(page)
 }
 
 /// The SAMPLE or TEST mark across the page's diagonal, as large as fits.

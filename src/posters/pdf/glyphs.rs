@@ -1,7 +1,7 @@
 //! The text of a PDF page: each face subset to the glyphs the page draws, and each run's shaped
 //! glyphs as text operations that a reader's text layer turns back into the words.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use printpdf::{
     Codepoint, DictItem, FontId, Op, ParsedFont, PdfFontHandle, Pt, TextItem, TextMatrix,
@@ -147,6 +147,10 @@ pub(super) fn glyph_ops(
 ) {
     let glyphs = &run.glyphs;
     let mut seen = HashSet::new();
+    let mut per_cluster: HashMap<usize, usize> = HashMap::new();
+    for g in glyphs {
+        *per_cluster.entry(g.chars.start).or_default() += 1;
+    }
     let mut face_set = None;
     let mut i = 0;
     while i < glyphs.len() {
@@ -175,15 +179,37 @@ pub(super) fn glyph_ops(
             matrix: TextMatrix::Raw(matrix(x, y)),
         });
         let face = fonts.face(first.face);
+        // Where the reader's pen stands, in ems from the segment's start: each offset, rounded
+        // to a tenth of a thousandth of an em, is taken from there, so rounding never adds up.
+        let mut pen = first.x;
         let codes = (i..end)
             .map(|k| {
                 let g = &glyphs[k];
+                let advance = face.pdf_advance(g.id);
                 let offset = glyphs
                     .get(k + 1)
                     .filter(|_| k + 1 < end)
-                    .map_or(0.0, |next| (g.x + face.pdf_advance(g.id) - next.x) * 1000.0);
-                let text = if seen.insert(g.chars.start) {
-                    cluster_text(run.text.get(g.chars.clone()).unwrap_or_default(), g.rtl)
+                    .map_or(0.0, |next| {
+                        ((pen + advance - next.x) * 10_000.0).round() / 10.0
+                    });
+                pen += advance - offset / 1000.0;
+                let chars = run.text.get(g.chars.clone()).unwrap_or_default();
+                let text = if per_cluster[&g.chars.start] == 1 {
+                    cluster_text(chars, g.rtl)
+                } else if let Some(own) = chars.chars().find(|&c| face.glyph(c).0 == g.id) {
+                    // a letter and its mark drawn apart: each says its own character, as the
+                    // ToUnicode map must for every other place the same glyph stands
+                    own.to_string()
+                } else if seen.insert(g.chars.start) {
+                    // a contextual form beside its mark: the characters no other glyph of the
+                    // cluster says
+                    let said = |c: char| {
+                        glyphs
+                            .iter()
+                            .any(|o| o.chars == g.chars && fonts.face(o.face).glyph(c).0 == o.id)
+                    };
+                    let rest: String = chars.chars().filter(|&c| !said(c)).collect();
+                    cluster_text(&rest, g.rtl)
                 } else {
                     String::new()
                 };
