@@ -157,6 +157,42 @@ const SIGHTING: [(&str, &str); 5] = [
     ("phone", "1-555-555-0199"),
 ];
 
+/// The page in Arabic runs right to left; in Chinese and Korean it says its language.
+async fn the_page_in_arabic_runs_right_to_left(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let photo = app.photo(2).await;
+    let mut doc = common::case_doc("2026-PUBLIC-AR", &photo);
+    doc["languages"] = serde_json::json!(["ar", "zh-Hans", "ko"]);
+    let res = app
+        .post_json("/v1/cases", &app.manager, &doc)
+        .send()
+        .await
+        .unwrap();
+    let case = common::json_of(res, 201).await;
+    let case_id: CaseId = case["id"].as_str().unwrap().parse().unwrap();
+    let code = app.store.public_code(case_id).await.unwrap();
+    let res = get(&app, &format!("/c/{code}")).await;
+    assert_eq!(res.headers()["content-language"], "ar");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"), "{html}");
+    assert!(
+        html.contains("Test Child") && html.contains("2026-PUBLIC-AR"),
+        "{html}"
+    );
+    for (lang, word) in [("zh-Hans", "失踪"), ("ko", "실종")] {
+        let res = get(&app, &format!("/c/{code}?lang={lang}")).await;
+        assert_eq!(res.headers()["content-language"], lang);
+        let html = res.text().await.unwrap();
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")), "{html}");
+        assert!(html.contains(word), "{lang}: {html}");
+    }
+    let res = get(&app, &format!("/c/{code}/poster.png?lang=ar")).await;
+    assert_eq!(res.status(), 200);
+}
+both!(the_page_in_arabic_runs_right_to_left);
+
 async fn a_tip_reaches_the_case_managers(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
