@@ -178,6 +178,10 @@ async fn the_page_in_arabic_runs_right_to_left(backend: Backend) {
     let html = res.text().await.unwrap();
     assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"), "{html}");
     assert!(
+        html.contains(">انتقل إلى المحتوى</a>"),
+        "the skip link in Arabic: {html}"
+    );
+    assert!(
         html.contains("Test Child") && html.contains("2026-PUBLIC-AR"),
         "{html}"
     );

@@ -25,6 +25,9 @@ pub struct Words {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
+    /// The link that skips the header, for keyboard and screen-reader users.
+    pub skip: String,
+    pub amber_alert: String,
     pub missing: String,
     pub have_you_seen: String,
     pub poster_alt: String,
