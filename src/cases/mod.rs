@@ -3,6 +3,7 @@
 //! `parse` turns a JSON document (the format in `shared/spec/case-format.md`) into a [`Case`]
 //! whose every field has been checked; the rest of the program never sees an unchecked case.
 
+mod dates;
 mod erase;
 mod labels;
 mod lang;
@@ -12,6 +13,7 @@ mod patch;
 mod schema;
 mod units;
 
+pub use dates::{Date, MissingSince};
 pub use lang::Lang;
 pub use model::*;
 pub use parse::{CaseError, FieldError, limits, parse_case, parse_instant, validate_case};

@@ -2,6 +2,7 @@ use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
+use super::dates::MissingSince;
 use super::lang::Lang;
 use super::model::*;
 

@@ -5,7 +5,8 @@ use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFo
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-use super::model::{Date, MissingSince, Photo, PhotoDoc};
+use super::dates::{Date, MissingSince};
+use super::model::{Photo, PhotoDoc};
 
 fn string_schema(format: KnownFormat, description: &str) -> Schema {
     ObjectBuilder::new()

@@ -100,36 +100,23 @@ impl FaceId {
     /// The PostScript name embedded in PDFs, and the file's bytes.
     fn file(self) -> (&'static str, &'static [u8]) {
         use {Family::*, FontKind::*};
+        macro_rules! file {
+            ($name:literal) => {
+                (
+                    $name,
+                    include_bytes!(concat!("../../fonts/", $name, ".ttf")),
+                )
+            };
+        }
         match (self.family, self.kind) {
-            (DejaVu, Regular) => ("DejaVuSans", include_bytes!("../../fonts/DejaVuSans.ttf")),
-            (DejaVu, Bold) => (
-                "DejaVuSans-Bold",
-                include_bytes!("../../fonts/DejaVuSans-Bold.ttf"),
-            ),
-            (Arabic, Regular) => (
-                "NotoSansArabic-Regular",
-                include_bytes!("../../fonts/NotoSansArabic-Regular.ttf"),
-            ),
-            (Arabic, Bold) => (
-                "NotoSansArabic-Bold",
-                include_bytes!("../../fonts/NotoSansArabic-Bold.ttf"),
-            ),
-            (Hebrew, Regular) => (
-                "NotoSansHebrew-Regular",
-                include_bytes!("../../fonts/NotoSansHebrew-Regular.ttf"),
-            ),
-            (Hebrew, Bold) => (
-                "NotoSansHebrew-Bold",
-                include_bytes!("../../fonts/NotoSansHebrew-Bold.ttf"),
-            ),
-            (Devanagari, Regular) => (
-                "NotoSansDevanagari-Regular",
-                include_bytes!("../../fonts/NotoSansDevanagari-Regular.ttf"),
-            ),
-            (Devanagari, Bold) => (
-                "NotoSansDevanagari-Bold",
-                include_bytes!("../../fonts/NotoSansDevanagari-Bold.ttf"),
-            ),
+            (DejaVu, Regular) => file!("DejaVuSans"),
+            (DejaVu, Bold) => file!("DejaVuSans-Bold"),
+            (Arabic, Regular) => file!("NotoSansArabic-Regular"),
+            (Arabic, Bold) => file!("NotoSansArabic-Bold"),
+            (Hebrew, Regular) => file!("NotoSansHebrew-Regular"),
+            (Hebrew, Bold) => file!("NotoSansHebrew-Bold"),
+            (Devanagari, Regular) => file!("NotoSansDevanagari-Regular"),
+            (Devanagari, Bold) => file!("NotoSansDevanagari-Bold"),
             (Cjk, _) => ("NotoSansCJKsc-Bold", CJK),
         }
     }

@@ -17,10 +17,11 @@ pub fn wrap(fonts: &Fonts, kind: FontKind, text: &str, size: f32, width: f32) ->
     for paragraph in text.split('\n') {
         let mut line = String::new();
         for word in paragraph.split_whitespace() {
-            for segment in segments(word) {
+            for (k, segment) in segments(word).enumerate() {
                 candidate.clear();
                 candidate.push_str(&line);
-                if !line.is_empty() && segment.as_ptr() == word.as_ptr() {
+                // a space before a word, none between the pieces of one
+                if !line.is_empty() && k == 0 {
                     candidate.push(' ');
                 }
                 candidate.push_str(segment);
