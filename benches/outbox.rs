@@ -12,6 +12,7 @@
 //! Run: `cargo bench --bench outbox`; `cargo bench --bench outbox -- fan-out` runs only the fan-outs,
 //! three rounds back to back: SQLite, PostgreSQL with one instance, PostgreSQL with two (two stores,
 //! each with its own worker, as two `lookout serve` processes would have).
+//! `cargo bench --bench outbox -- fan-out postgres` runs PostgreSQL with one instance only (to profile).
 
 #[path = "../tests/support/smtp.rs"]
 mod smtp;
@@ -41,6 +42,8 @@ fn main() {
         .build()
         .unwrap();
     let only_fan_out = std::env::args().any(|a| a == "fan-out");
+    // `fan-out postgres`: one PostgreSQL instance only, for a profiler
+    let only_postgres = std::env::args().any(|a| a == "postgres");
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let rounds = if only_fan_out { 3 } else { 1 };
@@ -49,11 +52,15 @@ fn main() {
                 "sqlite://{}",
                 dir.path().join(format!("fanout-{round}.db")).display()
             );
-            fan_out("SQLite", &sqlite, 1).await;
+            if !only_postgres {
+                fan_out("SQLite", &sqlite, 1).await;
+            }
             match support::postgres_server() {
                 Some(server) => {
                     fan_out("PostgreSQL", &fresh_postgres(&server).await, 1).await;
-                    fan_out("PostgreSQL", &fresh_postgres(&server).await, 2).await;
+                    if !only_postgres {
+                        fan_out("PostgreSQL", &fresh_postgres(&server).await, 2).await;
+                    }
                 }
                 None => println!("webhook fan-out on PostgreSQL: skipped (DATABASE_URL not set)"),
             }

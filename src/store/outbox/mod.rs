@@ -11,6 +11,7 @@ mod distributions;
 mod enqueue;
 mod lock;
 mod portal;
+mod record;
 mod takedown;
 mod views;
 
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::partners::PartnerId;
 
-pub use claim::{Attempted, Claimed, Verdict, claim, reclaim_expired, record, release};
+pub use claim::{Claimed, claim, reclaim_expired, release};
 pub use digest::{ClaimedDigest, claim_digests, publish_digest};
 pub use distributions::{Distribution, due_distributions};
 pub use enqueue::{Known, NewDelivery, Standings};
@@ -27,6 +28,7 @@ pub use portal::{
     ActivePoster, Attempt, PosterFilter, Takedown, active_posters, delivery_log, handed_out,
     takedowns_count, takedowns_due,
 };
+pub use record::{Attempted, Verdict, record};
 pub use takedown::{TakedownDone, defer_retarget};
 pub use views::{
     DeliveryView, PartnerHealth, QueueStats, ack, delivery, distribution, enable, feed, health,
