@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use lookout::cases::{Case, parse_case};
-use lookout::partners::{DemoNetwork, Location, Partner, PartnerId, PartnerKind};
+use lookout::partners::{Location, Partner, PartnerId, PartnerKind};
+use lookout::targeting::DemoNetwork;
 use lookout::targeting::select::locate_region;
 use lookout::targeting::shape::{Probe, Shape};
 use lookout::targeting::sphere::{LatLon, haversine_m};

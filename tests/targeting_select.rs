@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use lookout::cases::{Case, CaseType, Lang, Travel, parse_case};
 use lookout::partners::check::{check_location, check_partner};
-use lookout::partners::{DemoNetwork, Location, Partner, PartnerId, PartnerKind};
+use lookout::partners::{Location, Partner, PartnerId, PartnerKind};
+use lookout::targeting::DemoNetwork;
 use lookout::targeting::select::SkipReason;
 use lookout::targeting::sphere::{LatLon, destination, haversine_m};
 use lookout::targeting::{

@@ -3,8 +3,9 @@
 //! shows real partners. Idempotent: a partner already there is left alone, whatever its state.
 
 use super::AppError;
-use crate::partners::{DemoNetwork, Location, PartnerId};
+use crate::partners::{Location, PartnerId};
 use crate::store::{Actor, Store};
+use crate::targeting::DemoNetwork;
 
 const ACTOR: Actor = Actor::System("demo");
 /// The seed of the demo network: the same partners and locations on every machine.

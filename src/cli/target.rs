@@ -188,7 +188,7 @@ fn read_polygons(path: &Path) -> Result<Vec<(String, geo::MultiPolygon<f64>)>, C
             let mp = f
                 .geometry
                 .as_ref()
-                .and_then(crate::targeting::region::to_multipolygon)
+                .and_then(crate::partners::to_multipolygon)
                 .ok_or_else(|| {
                     CliError::input(format!(
                         "polygons.features[{i}].geometry: must be a Polygon or MultiPolygon"

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 
-use geo::Centroid;
+use geo::{Centroid, MultiPolygon};
 use ipnet::IpNet;
 use serde::Serialize;
 
@@ -436,7 +436,7 @@ fn geojson_location(f: &geojson::Feature) -> Result<Location, Problem> {
     let (lat, lon, coverage) = match &geometry.value {
         geojson::GeometryValue::Point { coordinates: p } if p.len() >= 2 => (p[1], p[0], None),
         geojson::GeometryValue::Polygon { .. } | geojson::GeometryValue::MultiPolygon { .. } => {
-            let mp = crate::targeting::region::to_multipolygon(geometry)
+            let mp = to_multipolygon(geometry)
                 .ok_or_else(|| ("geometry".to_string(), "not a valid polygon".to_string()))?;
             let (lat, lon) = match (number("lat")?, number("lon")?) {
                 (Some(lat), Some(lon)) => (lat, lon),
@@ -466,4 +466,14 @@ fn geojson_location(f: &geojson::Feature) -> Result<Location, Problem> {
         email,
         coverage,
     })
+}
+
+/// A GeoJSON (Multi)Polygon geometry as a geo MultiPolygon: a location's coverage, or a region a
+/// case manager draws.
+pub fn to_multipolygon(g: &geojson::Geometry) -> Option<MultiPolygon<f64>> {
+    match geo::Geometry::<f64>::try_from(g.clone()).ok()? {
+        geo::Geometry::Polygon(p) => Some(MultiPolygon(vec![p])),
+        geo::Geometry::MultiPolygon(mp) => Some(mp),
+        _ => None,
+    }
 }

@@ -10,7 +10,6 @@ pub use model::*;
 pub mod check;
 pub mod import;
 
-pub use import::{FileKind, ImportError, ImportReport, Row, RowError, import, import_checked};
-pub mod demo;
-
-pub use demo::DemoNetwork;
+pub use import::{
+    FileKind, ImportError, ImportReport, Row, RowError, import, import_checked, to_multipolygon,
+};

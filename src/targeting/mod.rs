@@ -5,14 +5,17 @@
 //! - [`region`]: a case's target region, piece by piece, each with its reason;
 //! - [`index`]: all active locations in an R-tree, swapped whole when partners change;
 //! - [`select`]: the locations inside a region, grouped per partner and filtered;
-//! - [`geojson`] and [`map`]: the preview as GeoJSON and as an SVG map.
+//! - [`geojson`] and [`map`]: the preview as GeoJSON and as an SVG map;
+//! - [`demo`]: a made-up network of SAMPLE partners around real US cities, from a seed.
 
+pub mod demo;
 pub mod geodata;
 pub mod grid;
 pub mod index;
 pub mod shape;
 pub mod sphere;
 
+pub use demo::DemoNetwork;
 pub use index::{BuildStats, LiveIndex, LocationIndex, LocationRef};
 pub use shape::{Probe, Shape};
 pub use sphere::LatLon;

@@ -8,6 +8,7 @@ use super::policy::Policy;
 use super::shape::Shape;
 use super::sphere::{self, LatLon};
 use crate::cases::{Case, CaseType, Place, Travel};
+use crate::partners::to_multipolygon;
 
 /// The US states, DC and territories (us-atlas, US Census Bureau), embedded.
 pub const US_STATES_GEOJSON: &str = include_str!("data/us-states.geojson");
@@ -140,15 +141,6 @@ impl States {
 
     pub fn iter(&self) -> impl Iterator<Item = &State> {
         self.states.iter()
-    }
-}
-
-/// A GeoJSON (Multi)Polygon geometry as a geo MultiPolygon.
-pub fn to_multipolygon(g: &geojson::Geometry) -> Option<MultiPolygon<f64>> {
-    match geo::Geometry::<f64>::try_from(g.clone()).ok()? {
-        geo::Geometry::Polygon(p) => Some(MultiPolygon(vec![p])),
-        geo::Geometry::MultiPolygon(mp) => Some(mp),
-        _ => None,
     }
 }
 

@@ -6,7 +6,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::cases::{CaseType, Lang};
 use crate::config::Secret;
-use crate::partners::model::{Delivery, Partner, PartnerId, PartnerKind, Webhook};
+use crate::partners::{Delivery, Partner, PartnerId, PartnerKind, Webhook};
 use crate::posters::Format;
 
 pub const NATIONAL: [&str; 10] = [

@@ -18,9 +18,9 @@ use self::invent::{
     BILLBOARD, MEDIA, NATIONAL, REGIONAL_FIRST, REGIONAL_SECOND, TRUCK_STOPS, initials, partner,
     unique_ids,
 };
-use super::model::{Location, Partner, PartnerKind};
-use crate::targeting::geodata::{City, CityError, us_cities};
-use crate::targeting::sphere::{self, LatLon};
+use super::geodata::{City, CityError, us_cities};
+use super::sphere::{self, LatLon};
+use crate::partners::{Location, Partner, PartnerKind};
 
 /// Shares of the generated locations by kind; retail takes the rest.
 const BILLBOARD_SHARE: f64 = 0.12;
