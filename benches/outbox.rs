@@ -13,6 +13,7 @@
 //! three rounds back to back: SQLite, PostgreSQL with one instance, PostgreSQL with two (two stores,
 //! each with its own worker, as two `lookout serve` processes would have).
 //! `cargo bench --bench outbox -- fan-out postgres` runs PostgreSQL with one instance only (to profile).
+//! `BENCH_CONCURRENCY=N` sets `dispatch_concurrency` (default 64, as `lookout serve`'s).
 
 #[path = "../tests/support/smtp.rs"]
 mod smtp;

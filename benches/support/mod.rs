@@ -42,6 +42,10 @@ pub fn config(database_url: &str) -> Config {
         allow_private_targets: vec!["127.0.0.0/8".parse().unwrap()],
         link_key: Some(Secret::new("b".repeat(40))),
         public_url: Some("https://lookout.example.org".into()),
+        dispatch_concurrency: std::env::var("BENCH_CONCURRENCY")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(64),
         ..Config::default()
     }
 }
