@@ -137,7 +137,7 @@ pub fn partner(name: &str, area: &str, kind: PartnerKind, rng: &mut ChaCha8Rng) 
     };
     let (formats, per_location, cap) = match kind {
         PartnerKind::Retail => (vec![Format::Letter, Format::Square], false, Some(200)),
-        PartnerKind::Billboard => (vec![Format::Billboard], false, Some(50)),
+        PartnerKind::Billboard => (billboard_faces(rng), false, Some(50)),
         PartnerKind::Transport => (vec![Format::Letter], true, Some(300)),
         PartnerKind::Media => (vec![Format::Landscape, Format::Square], false, None),
         PartnerKind::Public | PartnerKind::Other => (vec![Format::Letter, Format::A4], false, None),
@@ -165,4 +165,20 @@ pub fn partner(name: &str, area: &str, kind: PartnerKind, rng: &mut ChaCha8Rng) 
         active: true,
         cadence: crate::partners::Cadence::Immediate,
     }
+}
+
+/// A digital billboard operator's faces: the bulletin (1400×400) and, as operators publish them,
+/// some of the poster (840×400), wide (1600×400) and square (600×600) faces.
+fn billboard_faces(rng: &mut ChaCha8Rng) -> Vec<Format> {
+    let mut faces = vec![Format::Billboard];
+    for face in [
+        Format::BillboardPoster,
+        Format::BillboardWide,
+        Format::BillboardSquare,
+    ] {
+        if rng.random_bool(0.5) {
+            faces.push(face);
+        }
+    }
+    faces
 }
