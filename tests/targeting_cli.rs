@@ -26,6 +26,8 @@ fn run(dir: &Path, extra: &[&str]) -> Output {
     std::fs::write(dir.join("partners.json"), PARTNERS).unwrap();
     let case = fixtures().join("case-example.json");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lookout"));
+    // the configuration comes from `--config` alone here
+    cmd.env_remove("LOOKOUT_ALLOW_PRIVATE_TARGETS");
     cmd.arg("target")
         .arg("--case")
         .arg(&case)
@@ -180,6 +182,52 @@ fn bad_input_exits_2_naming_the_field() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("missing_from.lat"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A webhook over plain http to a private address is a bad partner row unless the configuration
+/// allows it: the preview checks partners as the service would.
+#[test]
+fn partners_are_checked_with_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let partners = dir.path().join("hooks.json");
+    std::fs::write(
+        &partners,
+        r#"[
+  {"id": "northwind-retail", "name": "Northwind Retail", "kind": "retail",
+   "delivery": {"webhook": {"url": "http://127.0.0.1:9/hook", "secret": "whsec_c2FtcGxlLXNlY3JldC1zYW1wbGUtc2VjcmV0LTEyMzQ="}}},
+  {"id": "metro-signs", "name": "Metro Digital Signs", "kind": "billboard", "delivery": {"pull": true}}
+]"#,
+    )
+    .unwrap();
+    let args = ["--partners", partners.to_str().unwrap()];
+    let out = run(dir.path(), &args);
+    let g = json(&out);
+    assert_eq!(
+        refs(&g),
+        ["DC-I95-N3"],
+        "the http webhook partner is left out"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("plain http"), "{stderr}");
+
+    let config = dir.path().join("lookout.toml");
+    std::fs::write(&config, "allow_private_targets = [\"127.0.0.0/8\"]\n").unwrap();
+    let mut with_config = args.to_vec();
+    with_config.extend(["--config", config.to_str().unwrap()]);
+    let g = json(&run(dir.path(), &with_config));
+    assert_eq!(refs(&g), ["DC-I95-N3", "0412"]);
+
+    // a configuration that cannot be read is refused, naming it
+    let mut broken = args.to_vec();
+    let missing = dir.path().join("missing.toml");
+    broken.extend(["--config", missing.to_str().unwrap()]);
+    let out = run(dir.path(), &broken);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("missing.toml"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -46,9 +46,15 @@ pub struct TargetArgs {
     /// A region policy to use instead of the shipped templates/targeting.toml.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
+    /// TOML configuration file, as `lookout serve` reads it (and its `LOOKOUT_*` environment):
+    /// partners are checked as the service checks them (`allow_private_targets`).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 pub fn run(args: TargetArgs) -> Result<(), CliError> {
+    let config = super::data::load_config(args.config.as_deref(), None)?;
+    let private_targets = &config.allow_private_targets;
     let now = Utc::now();
     let at: DateTime<Utc> = match &args.at {
         None => now,
@@ -78,7 +84,7 @@ pub fn run(args: TargetArgs) -> Result<(), CliError> {
     let extras =
         RegionExtras::new(&codes, polygons, &states).map_err(|e| CliError::input(e.to_string()))?;
 
-    let locations = import_file(&args.locations, "locations")?;
+    let locations = import_file(&args.locations, "locations", private_targets)?;
     if !locations.partners.is_empty() {
         return Err(CliError::input(
             "locations: the file holds partners, not locations",
@@ -86,7 +92,7 @@ pub fn run(args: TargetArgs) -> Result<(), CliError> {
     }
     let partners = match &args.partners {
         Some(p) => {
-            let report = import_file(p, "partners")?;
+            let report = import_file(p, "partners", private_targets)?;
             if !report.locations.is_empty() {
                 return Err(CliError::input(
                     "partners: the file holds locations, not partners",
@@ -119,7 +125,11 @@ fn read(path: &Path, field: &str) -> Result<Vec<u8>, CliError> {
 }
 
 /// Read a partner file with a progress bar for large ones; bad rows are warned about and skipped.
-fn import_file(path: &Path, field: &str) -> Result<ImportReport, CliError> {
+fn import_file(
+    path: &Path,
+    field: &str,
+    private_targets: &[ipnet::IpNet],
+) -> Result<ImportReport, CliError> {
     let file = File::open(path)
         .map_err(|e| CliError::input(format!("{field}: {}: {e}", path.display())))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -136,9 +146,9 @@ fn import_file(path: &Path, field: &str) -> Result<ImportReport, CliError> {
         ProgressBar::hidden()
     };
     let name = path.to_string_lossy();
-    // Targeting from files sends nothing and reads no configuration: a webhook over plain http
-    // is a bad row here, as it is for a service without allow_private_targets.
-    let report = partners::import(&name, file, &[], &mut |n| bar.set_position(n))
+    // The same checks as the service's import: a webhook over plain http is a bad row unless the
+    // configuration allows its target.
+    let report = partners::import(&name, file, private_targets, &mut |n| bar.set_position(n))
         .map_err(|e| CliError::input(format!("{field}: {e}")))?;
     bar.finish_and_clear();
     for e in &report.errors {
