@@ -369,6 +369,51 @@ async fn the_delivery_log_shows_each_attempt_and_answer(backend: Backend) {
 }
 both!(the_delivery_log_shows_each_attempt_and_answer);
 
+/// A chain with hundreds of locations sees them a page at a time, in reference order, with links
+/// between the pages; a page past the end shows the last, one that is not a number the first.
+async fn my_locations_come_a_page_at_a_time(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let stores: Vec<(String, String)> = (0..450)
+        .map(|i| (format!("s{i:03}"), format!("Store {i:03}")))
+        .collect();
+    let stores: Vec<(&str, &str)> = stores
+        .iter()
+        .map(|(r, n)| (r.as_str(), n.as_str()))
+        .collect();
+    app.pull_partner("chain", &stores).await;
+    app.partner_user("pat@chain.example", "chain", console::PASSWORD)
+        .await;
+    let c = console::client();
+    console::sign_in(&app, &c, "pat@chain.example", console::PASSWORD).await;
+
+    let (status, html) = page(&app, &c, "/portal/locations").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("450 locations, by reference: 1 to 200"),
+        "{html}"
+    );
+    assert!(html.contains("Store 000") && html.contains("Store 199"));
+    assert!(!html.contains("Store 200"), "one page only");
+    assert!(html.contains("locations?page=2\" rel=\"next\""), "{html}");
+    assert!(!html.contains("rel=\"prev\""));
+
+    let (_, html) = page(&app, &c, "/portal/locations?page=3").await;
+    assert!(html.contains("401 to 450"), "{html}");
+    assert!(html.contains("Store 449") && !html.contains("Store 399"));
+    assert!(html.contains("locations?page=2\" rel=\"prev\""));
+    assert!(!html.contains("rel=\"next\""));
+
+    let (status, html) = page(&app, &c, "/portal/locations?page=99").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("401 to 450"), "past the end: the last page");
+    let (status, html) = page(&app, &c, "/portal/locations?page=abc").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("1 to 200"), "not a number: the first page");
+}
+both!(my_locations_come_a_page_at_a_time);
+
 fn lookout(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lookout"))
         .args(args)

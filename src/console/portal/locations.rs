@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Extension, Multipart, State};
+use axum::extract::{Extension, Multipart, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
@@ -21,25 +21,53 @@ use crate::partners::{self, FileKind};
 /// half a megabyte as CSV, several as GeoJSON with coverage areas.
 pub const UPLOAD_MAX: usize = 50_000_000;
 
+/// Locations a page of the list shows: a national chain has thousands.
+pub const PER_PAGE: usize = 200;
+
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    /// 1 is the first page; anything else that is not a page number shows the first.
+    page: Option<String>,
+}
+
 pub async fn list(
     State(app): State<AppState>,
     Extension(console): Extension<Arc<Console>>,
     viewer: PartnerViewer,
+    Query(q): Query<ListQuery>,
 ) -> Result<Response, ConsoleError> {
-    page(&app, &console, &viewer, context! {}, StatusCode::OK).await
+    let number = q.page.and_then(|p| p.trim().parse().ok()).unwrap_or(1);
+    page(&app, &console, &viewer, number, context! {}, StatusCode::OK).await
 }
 
-/// The list and map, with what an upload just did (`outcome`: an `error` or a `summary`).
+/// Which rows page `number` (from 1; past the end, the last page) shows of `total`, and its
+/// number as shown.
+fn window(total: usize, number: usize) -> (std::ops::Range<usize>, usize) {
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let number = number.clamp(1, pages);
+    let start = (number - 1) * PER_PAGE;
+    (start..(start + PER_PAGE).min(total), number)
+}
+
+/// Page `number` of the list, and the map, with what an upload just did (`outcome`: an `error` or
+/// a `summary`).
 async fn page(
     app: &AppState,
     console: &Console,
     viewer: &PartnerViewer,
+    number: usize,
     outcome: minijinja::Value,
     status: StatusCode,
 ) -> Result<Response, ConsoleError> {
     let p = super::own_partner(app, viewer)?;
     let locations = app.store.locations(&viewer.partner).await?;
-    let rows: Vec<_> = locations
+    let total = locations.len();
+    let (shown, number) = window(total, number);
+    let link = |n: usize| format!("/portal/locations?page={n}");
+    let prev_link = (number > 1).then(|| link(number - 1));
+    let next_link = (shown.end < total).then(|| link(number + 1));
+    let (first, last) = (shown.start + 1, shown.end);
+    let rows: Vec<_> = locations[shown]
         .iter()
         .map(|l| {
             context! {
@@ -54,7 +82,8 @@ async fn page(
         context! {
             user => viewer.view(), csrf => &viewer.csrf, partner => &p.name, id => p.id.as_str(),
             locations => rows, printable => printable, max_mb => UPLOAD_MAX / 1_000_000,
-            ..outcome
+            total => total, first => first, last => last, prev_link => prev_link,
+            next_link => next_link, ..outcome
         },
     )?;
     Ok((status, html).into_response())
@@ -70,7 +99,8 @@ pub async fn upload(
 ) -> Result<Response, ConsoleError> {
     let sent = upload::read(&mut multipart).await;
     viewer.check(&sent.csrf)?;
-    let refuse = |error: String, status| page(&app, &console, &viewer, context! { error }, status);
+    let refuse =
+        |error: String, status| page(&app, &console, &viewer, 1, context! { error }, status);
     if sent.too_large {
         let error = format!(
             "The file is larger than {} MB. Send it to the organisation to import, or split coverage areas out of it.",
@@ -132,7 +162,7 @@ pub async fn upload(
         StatusCode::OK
     };
     let summary = upload::report(&name, &stored, &errors);
-    page(&app, &console, &viewer, context! { summary }, status).await
+    page(&app, &console, &viewer, 1, context! { summary }, status).await
 }
 
 pub async fn map(
@@ -143,4 +173,27 @@ pub async fn map(
     let locations = app.store.locations(&viewer.partner).await?;
     let svg = locations_map(&app.targeting, &p, &locations);
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PER_PAGE, window};
+
+    #[test]
+    fn a_page_number_past_the_end_or_before_the_start_is_clamped() {
+        // brute force: every row is on exactly one page, in order
+        for total in [0, 1, PER_PAGE - 1, PER_PAGE, PER_PAGE + 1, 3 * PER_PAGE + 7] {
+            let pages = total.div_ceil(PER_PAGE).max(1);
+            let mut seen = Vec::new();
+            for n in 1..=pages {
+                let (rows, shown) = window(total, n);
+                assert_eq!(shown, n);
+                assert!(rows.len() <= PER_PAGE);
+                seen.extend(rows);
+            }
+            assert_eq!(seen, (0..total).collect::<Vec<_>>(), "total {total}");
+            assert_eq!(window(total, 0), window(total, 1));
+            assert_eq!(window(total, pages + 5), window(total, pages));
+        }
+    }
 }
