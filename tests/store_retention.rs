@@ -49,18 +49,20 @@ async fn found_by_name(app: &TestApp, name: &str) -> Vec<String> {
     found.into_iter().map(|c| c.case_number).collect()
 }
 
-/// A delivery row about `case`, as the dispatcher writes them.
-async fn add_delivery(database_url: &str, id: &str, case: &str) {
+/// A delivery row about `case`, as the dispatcher writes them, sent alone or in `digest`.
+async fn add_delivery(database_url: &str, id: &str, case: &str, digest: Option<&str>) {
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(database_url).await.unwrap();
     sqlx::query(
         "INSERT INTO deliveries (id, partner_id, seq, case_id, location_ref, version, kind, channel, \
-         locations, priority, state, attempts, created_at, updated_at) \
-         VALUES ($1, 'test-partner', 990001, $2, '', 1, 'issued', 'email', '[]', 0, 'delivered', 1, \
-         '2026-11-20T00:00:00Z', '2026-11-20T00:00:00Z')",
+         locations, priority, state, attempts, created_at, updated_at, digest_id) \
+         VALUES ($1, 'test-partner', (SELECT COALESCE(MAX(seq), 990000) + 1 FROM deliveries), $2, '', \
+         1, 'issued', 'email', '[]', 0, 'delivered', 1, '2026-11-20T00:00:00Z', \
+         '2026-11-20T00:00:00Z', $3)",
     )
     .bind(id)
     .bind(case)
+    .bind(digest)
     .execute(&mut conn)
     .await
     .unwrap();
@@ -151,14 +153,20 @@ async fn a_closed_case_is_erased_after_its_retention_period(backend: Backend) {
 
     // after it, both closed cases are erased, and the active one is untouched
     // a message about the case written as an .eml file (mail without SMTP), and another case's
+    // — and a digest that held it with other posters: the digest's file holds the child too
     let ours = "0190d3f2-0000-7000-8000-00000000e1e1";
-    add_delivery(&app.database_url, ours, &closed).await;
+    add_delivery(&app.database_url, ours, &closed, None).await;
+    let digest = "dig_test-partner_20261120T1200Z";
+    let in_digest = "0190d3f2-0000-7000-8000-00000000e1e2";
+    add_delivery(&app.database_url, in_digest, &closed, Some(digest)).await;
     std::fs::create_dir_all(&app.outbox).unwrap();
     let (ours_file, theirs_file) = (
         app.outbox.join(format!("{ours}.eml")),
         app.outbox.join("someone-else.eml"),
     );
+    let digest_file = app.outbox.join(format!("{digest}.eml"));
     std::fs::write(&ours_file, "To: a@x.example\r\n\r\nRobin Sample-Closed").unwrap();
+    std::fs::write(&digest_file, "To: a@x.example\r\n\r\nRobin Sample-Closed").unwrap();
     std::fs::write(&theirs_file, "kept").unwrap();
     lookout::app::sweep_once(
         &app.store,
@@ -168,6 +176,10 @@ async fn a_closed_case_is_erased_after_its_retention_period(backend: Backend) {
     )
     .await;
     assert!(!ours_file.exists(), "the erased case's mail file is left");
+    assert!(
+        !digest_file.exists(),
+        "the digest that held the case is left"
+    );
     assert!(theirs_file.exists(), "another message's file was removed");
     assert_eq!(app.store.tips(closed_id).await.unwrap().len(), 1, "kept");
     for (id, number, name) in [

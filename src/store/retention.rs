@@ -43,11 +43,13 @@ impl Store {
         Ok(erased)
     }
 
-    /// The ids of every message sent or queued about `case` (deliveries and tip messages): the
-    /// names of their `.eml` files when mail is written to files.
+    /// The ids of every message sent or queued about `case` (deliveries, the digests that held
+    /// them, and tip messages): the names of their `.eml` files when mail is written to files. A
+    /// digest also holds other cases' posters; its file goes all the same, as it holds this child.
     pub async fn message_ids(&self, case: CaseId) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query(
             "SELECT id FROM deliveries WHERE case_id = $1 \
+             UNION SELECT digest_id FROM deliveries WHERE case_id = $1 AND digest_id IS NOT NULL \
              UNION SELECT id FROM tip_messages WHERE case_id = $1",
         )
         .bind(case.to_string())
