@@ -22,7 +22,7 @@ use crate::partners::{self, FileKind};
 pub const UPLOAD_MAX: usize = 50_000_000;
 
 /// Locations a page of the list shows: a national chain has thousands.
-pub const PER_PAGE: usize = 200;
+const PER_PAGE: usize = 200;
 
 #[derive(serde::Deserialize)]
 pub struct ListQuery {
