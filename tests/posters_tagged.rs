@@ -170,3 +170,73 @@ fn pdfinfo_reads_a_tagged_poster_in_reading_order() {
         "reading order {order:?}:\n{tree}"
     );
 }
+
+/// A case too long for one page at a readable size goes on over more pages: each says which page
+/// it is, whose case and whom to call; the structure tree reads the whole case once, in order, and
+/// leaves out what a continuation page repeats.
+#[test]
+fn a_long_case_goes_on_over_pages_and_reads_once_in_order() {
+    if !have("pdfinfo") || !have("qpdf") {
+        return;
+    }
+    let mut doc = longest_case(3);
+    for (i, name) in ["Alpha Sample", "Bravo Sample", "Charlie Sample"]
+        .iter()
+        .enumerate()
+    {
+        doc["children"][i]["name"] = serde_json::json!(name);
+    }
+    doc["companions"][0]["name"] = serde_json::json!("Delta Sample");
+    doc["companions"][1]["name"] = serde_json::json!("Echo Sample");
+    let case = case_from(&doc);
+    let photos = photos_for(&case);
+    let org = Organisation::default();
+    let pdf = render(&input(&case, &photos, &org, Lang::En), Format::Letter).unwrap();
+    let (_dir, path) = write_temp(&pdf, "pdf");
+    let path = path.to_str().unwrap();
+    let (ok, check) = run("qpdf", &["--check", path]);
+    assert!(ok, "{check}");
+    let (ok, info) = run("pdfinfo", &[path]);
+    assert!(ok, "{info}");
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap();
+    assert!(pages >= 2, "{info}");
+    for k in 1..=pages {
+        let k = k.to_string();
+        let (ok, text) = run("pdftotext", &["-f", &k, "-l", &k, path, "-"]);
+        assert!(ok, "{text}");
+        let text = collapse(&text);
+        for wanted in [
+            format!("Page {k} of {pages}"),
+            case.case_number.clone(),
+            "1-800-THE-LOST".to_string(),
+        ] {
+            assert!(text.contains(&wanted), "page {k} lacks {wanted:?}: {text}");
+        }
+    }
+    let (ok, tree) = run("pdfinfo", &["-struct-text", path]);
+    assert!(ok, "{tree}");
+    let flat = collapse(&tree);
+    assert_eq!(
+        flat.matches("1-800-THE-LOST").count(),
+        1,
+        "the contact is read once: {flat}"
+    );
+    let at = |needle: &str| {
+        flat.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in the structure: {flat}"))
+    };
+    let order = [
+        at("Alpha Sample"),
+        at("Bravo Sample"),
+        at("Charlie Sample"),
+        at("Wwwwwww mmmmm"),
+        at("Delta Sample"),
+        at("Echo Sample"),
+        at("1-800-THE-LOST"),
+    ];
+    assert!(order.is_sorted(), "{order:?}: {flat}");
+}

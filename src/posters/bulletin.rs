@@ -236,6 +236,7 @@ fn page(pen: Pen<'_>, width: f32, height: f32) -> Page<'static> {
         height,
         margin: MARGIN,
         elements: pen.elements,
+        continuation: Vec::new(),
         photos: Vec::new(),
         scale: 1.0,
     }

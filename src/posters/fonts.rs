@@ -7,6 +7,8 @@
 use ab_glyph::{Font, FontRef, GlyphId};
 use rustybuzz::{Direction, Script, ShapePlan};
 
+use super::forms::RegionalForms;
+
 /// Chinese, Japanese and Korean, cut down to the characters names are written in (`fonts/README.md`).
 const CJK: &[u8] = include_bytes!("../../fonts/NotoSansCJKsc-Bold.otf");
 
@@ -191,6 +193,8 @@ pub struct Face {
     kerns: Vec<(u32, f32)>,
     /// Whether a glyph begins any pair of `kerns`, to skip the search for the others.
     kerns_from: Vec<bool>,
+    /// The CJK face's regional glyph forms (empty for the others).
+    pub forms: RegionalForms,
 }
 
 /// Latin, Greek, Cyrillic.
@@ -218,7 +222,12 @@ impl Face {
                 *from = true;
             }
         }
+        let forms = match id.family {
+            Family::Cjk => RegionalForms::read(shaper.tables().gsub),
+            _ => RegionalForms::default(),
+        };
         Ok(Face {
+            forms,
             id,
             em,
             outlines,

@@ -7,6 +7,7 @@ mod bidi;
 pub mod bulletin;
 mod fonts;
 mod format;
+mod forms;
 pub mod layout;
 pub mod pack;
 mod pdf;

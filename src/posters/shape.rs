@@ -11,6 +11,7 @@ use unicode_bidi::Level;
 use super::bidi::{Levels, is_rtl, levels};
 
 use super::fonts::{FaceId, Family, FontKind, Fonts};
+use super::forms::CjkForms;
 
 /// A glyph placed on its line, in ems of the run's size, from the line's start.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,9 +44,24 @@ struct Item {
     level: Level,
 }
 
-/// Shape one line of `text` (no line breaks) in style `kind`.
+/// Shape one line of `text` (no line breaks) in style `kind`, CJK characters in the face's
+/// default (Simplified Chinese) forms.
 pub fn line(fonts: &Fonts, kind: FontKind, text: &str) -> Shaped {
     simple(fonts, kind, text).unwrap_or_else(|| shaped(fonts, kind, text))
+}
+
+/// [`line`], CJK characters drawn in `forms`. Regional forms keep their advance, so the width is
+/// the same.
+pub fn line_in(fonts: &Fonts, kind: FontKind, text: &str, forms: CjkForms) -> Shaped {
+    let mut shaped = line(fonts, kind, text);
+    if forms != CjkForms::Simplified {
+        for g in &mut shaped.glyphs {
+            if g.face.family == Family::Cjk {
+                g.id = fonts.face(g.face).forms.glyph(forms, g.id);
+            }
+        }
+    }
+    shaped
 }
 
 /// The full path: faces chosen, the bidirectional algorithm, rustybuzz.

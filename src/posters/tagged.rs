@@ -52,30 +52,37 @@ pub fn begin(mark: &Marked, mcid: usize) -> Op {
     }
 }
 
-/// One structure element to be: its type, its alternative text, its marked content.
+/// One structure element to be: its type, its alternative text, its marked content on one page.
 struct Leaf<'m> {
     kind: &'static str,
     alt: Option<&'m str>,
+    page: usize,
     mcids: Vec<usize>,
 }
 
 /// Sections in reading order, each with its elements: consecutive runs of one type in one section
-/// (the lines of a paragraph, the rows of the facts) are one element; each photo is its own figure.
-fn group(marks: &[Marked]) -> BTreeMap<u16, Vec<Leaf<'_>>> {
+/// on one page (the lines of a paragraph, the rows of the facts) are one element; each photo is its
+/// own figure. `pages` holds each page's marks in MCID order; a section may go on on the next page.
+fn group(pages: &[Vec<Marked>]) -> BTreeMap<u16, Vec<Leaf<'_>>> {
     let mut sections: BTreeMap<u16, Vec<Leaf<'_>>> = BTreeMap::new();
-    for (mcid, m) in marks.iter().enumerate() {
-        let leaves = sections.entry(m.section()).or_default();
-        let kind = m.structure_type();
-        match (leaves.last_mut(), m) {
-            (Some(last), Marked::Text(_)) if last.kind == kind => last.mcids.push(mcid),
-            _ => leaves.push(Leaf {
-                kind,
-                alt: match m {
-                    Marked::Figure { alt, .. } => Some(alt),
-                    Marked::Text(_) => None,
-                },
-                mcids: vec![mcid],
-            }),
+    for (page, marks) in pages.iter().enumerate() {
+        for (mcid, m) in marks.iter().enumerate() {
+            let leaves = sections.entry(m.section()).or_default();
+            let kind = m.structure_type();
+            match (leaves.last_mut(), m) {
+                (Some(last), Marked::Text(_)) if last.kind == kind && last.page == page => {
+                    last.mcids.push(mcid)
+                }
+                _ => leaves.push(Leaf {
+                    kind,
+                    alt: match m {
+                        Marked::Figure { alt, .. } => Some(alt),
+                        Marked::Text(_) => None,
+                    },
+                    page,
+                    mcids: vec![mcid],
+                }),
+            }
         }
     }
     sections
@@ -96,15 +103,22 @@ fn element(kind: &str, parent: ObjectId) -> Dictionary {
     d
 }
 
-/// Adds the structure tree for the one page's `marks` (in MCID order), marks the document as tagged,
-/// and gives it its language and its title to show.
+/// Adds the structure tree for each page's marks (`pages[k]` those of page k + 1, in MCID order),
+/// marks the document as tagged, and gives it its language and its title to show.
 pub fn structure(
     doc: &mut lopdf::Document,
-    marks: &[Marked],
+    pages: &[Vec<Marked>],
     lang: &str,
     title: &str,
 ) -> Result<(), String> {
-    let page = *doc.get_pages().get(&1).ok_or("the document has no page")?;
+    let page_ids: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    if page_ids.len() != pages.len() {
+        return Err(format!(
+            "{} pages drawn, {} in the document",
+            pages.len(),
+            page_ids.len()
+        ));
+    }
     let root = doc
         .trailer
         .get(b"Root")
@@ -112,15 +126,18 @@ pub fn structure(
         .map_err(|e| e.to_string())?;
     let tree = doc.new_object_id();
     let document = doc.new_object_id();
-    let mut parents = vec![Object::Null; marks.len()];
+    let mut parents: Vec<Vec<Object>> = pages
+        .iter()
+        .map(|marks| vec![Object::Null; marks.len()])
+        .collect();
     let mut section_refs = Vec::new();
-    for leaves in group(marks).into_values() {
+    for leaves in group(pages).into_values() {
         let sect = doc.new_object_id();
         let mut kids = Vec::new();
         for leaf in leaves {
             let id = doc.new_object_id();
             let mut d = element(leaf.kind, sect);
-            d.set("Pg", Object::Reference(page));
+            d.set("Pg", Object::Reference(page_ids[leaf.page]));
             let mcids: Vec<Object> = leaf
                 .mcids
                 .iter()
@@ -131,7 +148,7 @@ pub fn structure(
                 d.set("Alt", text_string(alt));
             }
             for &n in &leaf.mcids {
-                parents[n] = Object::Reference(id);
+                parents[leaf.page][n] = Object::Reference(id);
             }
             doc.objects.insert(id, Object::Dictionary(d));
             kids.push(Object::Reference(id));
@@ -146,23 +163,27 @@ pub fn structure(
     doc.objects.insert(document, Object::Dictionary(d));
 
     let mut parent_tree = Dictionary::new();
-    parent_tree.set(
-        "Nums",
-        Object::Array(vec![Object::Integer(0), Object::Array(parents)]),
-    );
+    let nums = parents
+        .into_iter()
+        .enumerate()
+        .flat_map(|(k, list)| [Object::Integer(k as i64), Object::Array(list)])
+        .collect();
+    parent_tree.set("Nums", Object::Array(nums));
     let mut t = Dictionary::new();
     t.set("Type", Object::Name(b"StructTreeRoot".to_vec()));
     t.set("K", Object::Reference(document));
     t.set("ParentTree", Object::Dictionary(parent_tree));
-    t.set("ParentTreeNextKey", Object::Integer(1));
+    t.set("ParentTreeNextKey", Object::Integer(pages.len() as i64));
     doc.objects.insert(tree, Object::Dictionary(t));
 
-    let page_dict = doc
-        .get_object_mut(page)
-        .and_then(Object::as_dict_mut)
-        .map_err(|e| e.to_string())?;
-    page_dict.set("StructParents", Object::Integer(0));
-    page_dict.set("Tabs", Object::Name(b"S".to_vec()));
+    for (k, page) in page_ids.into_iter().enumerate() {
+        let page_dict = doc
+            .get_object_mut(page)
+            .and_then(Object::as_dict_mut)
+            .map_err(|e| e.to_string())?;
+        page_dict.set("StructParents", Object::Integer(k as i64));
+        page_dict.set("Tabs", Object::Name(b"S".to_vec()));
+    }
 
     let catalog = doc
         .get_object_mut(root)
@@ -244,7 +265,8 @@ mod tests {
             },
             text(40, Role::Text),
         ];
-        let sections = group(&marks);
+        let pages = [marks.to_vec()];
+        let sections = group(&pages);
         let order: Vec<u16> = sections.keys().copied().collect();
         assert_eq!(order, [0, 10, 40, 50]);
         let shape = |s: u16| -> Vec<(&str, Vec<usize>)> {
@@ -265,6 +287,25 @@ mod tests {
         );
         assert_eq!(sections[&10][3].alt, Some("Photo of A, older"));
         assert_eq!(shape(50), [("P", vec![0])]);
+    }
+
+    #[test]
+    fn a_section_going_on_over_a_page_is_one_section_with_an_element_per_page() {
+        let pages = [
+            vec![
+                text(0, Role::Title),
+                text(20, Role::Text),
+                text(20, Role::Text),
+            ],
+            vec![text(20, Role::Text), text(30, Role::Heading)],
+        ];
+        let sections = group(&pages);
+        let leaves: Vec<(usize, Vec<usize>)> = sections[&20]
+            .iter()
+            .map(|l| (l.page, l.mcids.clone()))
+            .collect();
+        assert_eq!(leaves, [(0, vec![1, 2]), (1, vec![0])]);
+        assert_eq!(sections[&30][0].page, 1);
     }
 
     #[test]

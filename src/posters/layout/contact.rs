@@ -14,7 +14,14 @@ use super::words::Words;
 use super::{Ctx, Element, Rect, Role, Tag, section};
 
 /// The contact block and footer, set from the bottom of the page up; returns the contact block's top.
-pub fn footer_and_contact(ctx: &Ctx<'_, '_>, f: &Frame, pen: &mut Pen) -> Result<f32, RenderError> {
+/// `page` is this page's number and the poster's page count, printed in the footer of a poster of
+/// more than one page.
+pub fn footer_and_contact(
+    ctx: &Ctx<'_, '_>,
+    f: &Frame,
+    pen: &mut Pen,
+    page: Option<(usize, usize)>,
+) -> Result<f32, RenderError> {
     let t = ctx.template;
     let input = ctx.input;
     let w = &ctx.words;
@@ -31,7 +38,14 @@ pub fn footer_and_contact(ctx: &Ctx<'_, '_>, f: &Frame, pen: &mut Pen) -> Result
             ("version", &input.version.to_string()),
         ],
     );
-    let footer = format!("{left}  ·  {right}");
+    let mut footer = format!("{left}  ·  {right}");
+    if let Some((n, of)) = page {
+        let page = fill(
+            &l.page,
+            &[("page", &n.to_string()), ("pages", &of.to_string())],
+        );
+        footer = format!("{footer}  ·  {page}");
+    }
     pen.tag = Tag::new(section::FOOTER, Role::Text);
     let footer_h = pen.measure(&footer, f.w, footer_style);
     let footer_top = bottom - footer_h;

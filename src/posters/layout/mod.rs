@@ -3,6 +3,7 @@
 //! The writers only draw what this decides, so both agree and tests can check geometry directly.
 
 mod contact;
+mod continued;
 mod facts;
 mod pen;
 mod print;
@@ -12,6 +13,7 @@ pub mod words;
 use crate::cases::PhotoSource;
 
 use super::fonts::{FontKind, Fonts};
+use super::forms::CjkForms;
 use super::shape::{self, Glyph};
 use super::template::{FormatTemplate, Kind, LangTemplate, Regions, Rgb};
 use super::{Format, Mark, PosterInput, PreparedPhoto, RenderError};
@@ -76,6 +78,9 @@ pub enum Role {
     Heading,
     #[default]
     Text,
+    /// What a continuation page repeats of the first (its header, the contact block, the footer):
+    /// drawn, but not read out again.
+    Repeated,
 }
 
 /// The sections of a poster, in reading order.
@@ -221,40 +226,48 @@ impl Element {
     }
 }
 
-/// A laid-out poster page.
+/// A laid-out poster: its first page, and the continuation pages of a print poster too long for
+/// one. Every page has the same size and margins.
 pub struct Page<'a> {
     pub width: f32,
     pub height: f32,
     pub margin: f32,
+    /// The first page's elements.
     pub elements: Vec<Element>,
+    /// Each continuation page's elements; empty when the poster is one page.
+    pub continuation: Vec<Vec<Element>>,
+    /// The photos the elements of every page index.
     pub photos: Vec<&'a PreparedPhoto>,
     /// The scale the template's sizes were shrunk to (1.0 when everything fitted as designed).
     pub scale: f32,
 }
 
 impl<'a> Page<'a> {
-    /// The laid-out page of `ctx`'s template at `scale`, with the SAMPLE or TEST mark on top when the
-    /// input asks for one.
+    /// The laid-out pages of `ctx`'s template at `scale` (at least one), each with the SAMPLE or
+    /// TEST mark on top when the input asks for one.
     fn finish(
         ctx: &Ctx<'_, 'a>,
-        elements: Vec<Element>,
+        mut pages: Vec<Vec<Element>>,
         photos: Vec<&'a PreparedPhoto>,
         scale: f32,
         watermark_size: f32,
     ) -> Page<'a> {
         let t = ctx.template;
-        let mut page = Page {
+        if let Some(mark) = ctx.input.mark {
+            for elements in &mut pages {
+                elements.push(watermark(ctx, mark, watermark_size));
+            }
+        }
+        let mut pages = pages.into_iter();
+        Page {
             width: t.width,
             height: t.height,
             margin: t.margin,
-            elements,
+            elements: pages.next().unwrap_or_default(),
+            continuation: pages.collect(),
             photos,
             scale,
-        };
-        if let Some(mark) = ctx.input.mark {
-            page.elements.push(watermark(ctx, mark, watermark_size));
         }
-        page
     }
 }
 
@@ -264,7 +277,18 @@ impl Page<'_> {
         self.width *= k;
         self.height *= k;
         self.margin *= k;
-        self.elements.iter_mut().for_each(|e| e.zoom(k));
+        self.elements_mut().for_each(|e| e.zoom(k));
+    }
+
+    /// Each page's elements, the first page first.
+    pub fn pages(&self) -> impl Iterator<Item = &[Element]> {
+        std::iter::once(self.elements.as_slice()).chain(self.continuation.iter().map(Vec::as_slice))
+    }
+
+    fn elements_mut(&mut self) -> impl Iterator<Item = &mut Element> {
+        self.elements
+            .iter_mut()
+            .chain(self.continuation.iter_mut().flatten())
     }
 
     /// The area inside the margins: no text may leave it.
@@ -277,15 +301,17 @@ impl Page<'_> {
         )
     }
 
+    /// The text runs of every page.
     pub fn texts(&self) -> impl Iterator<Item = &TextRun> {
-        self.elements.iter().filter_map(|e| match e {
+        self.pages().flatten().filter_map(|e| match e {
             Element::Text(t) => Some(t),
             _ => None,
         })
     }
 
+    /// Where the photos stand, on every page.
     pub fn photo_rects(&self) -> impl Iterator<Item = Rect> + '_ {
-        self.elements.iter().filter_map(|e| match e {
+        self.pages().flatten().filter_map(|e| match e {
             Element::Photo { rect, .. } => Some(*rect),
             _ => None,
         })
@@ -302,6 +328,11 @@ pub struct Ctx<'i, 'a> {
 }
 
 impl<'a> Ctx<'_, 'a> {
+    /// A pen for this poster: its language decides how CJK characters are drawn.
+    pub fn pen(&self) -> Pen<'_> {
+        Pen::in_lang(self.fonts, self.input.lang)
+    }
+
     /// The prepared photo for a case photo, or an error naming the field.
     pub fn photo(
         &self,
@@ -343,9 +374,8 @@ pub fn layout<'a>(
         Kind::Screen => screen::layout(&ctx)?,
     };
     if input.lang.right_to_left() {
-        for e in &mut page.elements {
-            e.mirror(page.width);
-        }
+        let width = page.width;
+        page.elements_mut().for_each(|e| e.mirror(width));
     }
     Ok(page)
 }
@@ -358,7 +388,8 @@ fn watermark(ctx: &Ctx<'_, '_>, mark: Mark, max_size: f32) -> Element {
         Mark::Test => ctx.words.lang.test.clone(),
     };
     let diagonal = (t.width * t.width + t.height * t.height).sqrt();
-    let shaped = shape::line(ctx.fonts, FontKind::Bold, &text);
+    let forms = CjkForms::of(&text, ctx.input.lang);
+    let shaped = shape::line_in(ctx.fonts, FontKind::Bold, &text, forms);
     let at_one = shaped.width.max(0.01);
     let size = max_size
         .min(0.7 * diagonal / at_one)

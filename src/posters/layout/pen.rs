@@ -1,6 +1,9 @@
 //! A pen that sets measured text into boxes and records the elements it made.
 
+use crate::cases::Lang;
+
 use super::super::fonts::{FontKind, Fonts};
+use super::super::forms::CjkForms;
 use super::super::shape;
 use super::super::template::Rgb;
 use super::super::text::{fit, wrap};
@@ -46,14 +49,22 @@ pub struct Pen<'f> {
     pub elements: Vec<Element>,
     /// The tag of the runs drawn from now on.
     pub tag: Tag,
+    /// The poster's language, which decides the shapes of CJK characters a text's own letters
+    /// leave open.
+    pub lang: Lang,
 }
 
 impl<'f> Pen<'f> {
     pub fn new(fonts: &'f Fonts) -> Pen<'f> {
+        Pen::in_lang(fonts, Lang::En)
+    }
+
+    pub fn in_lang(fonts: &'f Fonts, lang: Lang) -> Pen<'f> {
         Pen {
             fonts,
             elements: Vec::new(),
             tag: Tag::default(),
+            lang,
         }
     }
 
@@ -64,7 +75,7 @@ impl<'f> Pen<'f> {
     /// One line with its top at `top`; returns the line's bottom (top + pitch).
     pub fn line(&mut self, text: &str, x: f32, top: f32, width: f32, style: Style) -> f32 {
         let f = self.fonts;
-        let shaped = shape::line(f, style.font, text);
+        let shaped = shape::line_in(f, style.font, text, CjkForms::of(text, self.lang));
         let w = shaped.width * style.size;
         let x = match style.align {
             Align::Left => x,

@@ -1,8 +1,10 @@
 //! The print poster (Letter, A4): headline band, children with photos and descriptions, the
-//! circumstances, the companion or abductor, and the contact block, all on one page.
+//! circumstances, the companion or abductor, and the contact block.
 //!
 //! Everything is laid out at a scale of the template's sizes; when the case has more to say than the
-//! page holds, the whole poster is set again a little smaller, down to the template's `min_scale`.
+//! page holds, the whole poster is set again a little smaller, down to the template's `min_scale`
+//! (which keeps the facts readable). What still does not fit goes on continuation pages
+//! ([`super::continued`]).
 
 use crate::cases::{Person, Photo};
 
@@ -15,7 +17,7 @@ use super::pen::{Align, Pen, Style};
 use super::words::Words;
 use super::{Ctx, Element, Page, Rect, Role, Tag, section};
 
-const SCALE_STEP: f32 = 0.04;
+const SCALE_STEP: f32 = 0.01;
 
 pub fn layout<'a>(ctx: &Ctx<'_, 'a>) -> Result<Page<'a>, RenderError> {
     let t = ctx.template;
@@ -32,20 +34,18 @@ pub fn layout<'a>(ctx: &Ctx<'_, 'a>) -> Result<Page<'a>, RenderError> {
                 (elements, photos) = (e, bigger);
             }
         }
-        if fits || scale - SCALE_STEP < t.min_scale - 1e-4 {
-            if !fits {
-                return Err(RenderError::Overflow {
-                    format: "print".into(),
-                });
-            }
+        if fits {
             let size = sizes(ctx).watermark_size;
-            return Ok(Page::finish(ctx, elements, photos, scale, size));
+            return Ok(Page::finish(ctx, vec![elements], photos, scale, size));
+        }
+        if scale - SCALE_STEP < t.min_scale - 1e-4 {
+            return super::continued::layout(ctx);
         }
         scale -= SCALE_STEP;
     }
 }
 
-fn sizes<'t>(ctx: &Ctx<'t, '_>) -> &'t PrintSizes {
+pub(super) fn sizes<'t>(ctx: &Ctx<'t, '_>) -> &'t PrintSizes {
     ctx.template
         .print
         .as_ref()
@@ -71,6 +71,20 @@ impl Frame<'_> {
     }
 }
 
+impl<'t> Frame<'t> {
+    pub fn new(ctx: &Ctx<'t, '_>, s: f32, boost: f32) -> Frame<'t> {
+        let t = ctx.template;
+        Frame {
+            s,
+            p: sizes(ctx),
+            c: &t.colors,
+            x0: t.margin,
+            w: t.width - 2.0 * t.margin,
+            boost,
+        }
+    }
+}
+
 /// Lay the poster out at `s`, children's photos up to `boost` taller than the template says; returns
 /// the elements and the room left above the contact block (negative: it does not fit).
 fn compose<'a>(
@@ -80,32 +94,13 @@ fn compose<'a>(
     photos: &mut Vec<&'a crate::posters::PreparedPhoto>,
 ) -> Result<(Vec<Element>, f32), RenderError> {
     let t = ctx.template;
-    let f = Frame {
-        s,
-        p: sizes(ctx),
-        c: &t.colors,
-        x0: t.margin,
-        w: t.width - 2.0 * t.margin,
-        boost,
-    };
-    let mut pen = Pen::new(ctx.fonts);
-    let mut y = header(ctx, &f, &mut pen, t.margin)?;
-    // Where each section after the header starts, to spread spare room between them.
-    let mut starts = vec![pen.elements.len()];
-    y = children(ctx, &f, &mut pen, y + f.gap(), photos)?;
-    if let Some(text) = &ctx.input.case.circumstances {
-        let text = Words::clean(ctx.fonts, "circumstances", text)?;
-        starts.push(pen.elements.len());
-        pen.tag = Tag::new(section::CIRCUMSTANCES, Role::Text);
-        y = circumstances(&f, &mut pen, &text, y + f.gap());
-    }
-    if !ctx.input.case.companions.is_empty() {
-        starts.push(pen.elements.len());
-        y = companions(ctx, &f, &mut pen, y + f.gap(), photos)?;
-    }
+    let f = Frame::new(ctx, s, boost);
+    let mut pen = ctx.pen();
+    let y = header(ctx, &f, &mut pen, t.margin)?;
+    let Flow { bottom, starts } = flow(ctx, &f, &mut pen, y, photos)?;
     let flow_end = pen.elements.len();
-    let contact_top = footer_and_contact(ctx, &f, &mut pen)?;
-    let spare = contact_top - f.gap() - y;
+    let contact_top = footer_and_contact(ctx, &f, &mut pen, None)?;
+    let spare = contact_top - f.gap() - bottom;
     if spare < 0.0 {
         return Ok((pen.elements, spare));
     }
@@ -120,8 +115,43 @@ fn compose<'a>(
     Ok((pen.elements, spare))
 }
 
+/// What [`flow`] laid out: its bottom, and where each of its sections starts in the pen's elements.
+pub(super) struct Flow {
+    pub bottom: f32,
+    pub starts: Vec<usize>,
+}
+
+/// The part of the poster between the header and the contact block, from `top` down: the
+/// children, the circumstances, the companions.
+pub(super) fn flow<'a>(
+    ctx: &Ctx<'_, 'a>,
+    f: &Frame,
+    pen: &mut Pen,
+    top: f32,
+    photos: &mut Vec<&'a crate::posters::PreparedPhoto>,
+) -> Result<Flow, RenderError> {
+    let mut starts = vec![pen.elements.len()];
+    let mut y = children(ctx, f, pen, top + f.gap(), photos)?;
+    if let Some(text) = &ctx.input.case.circumstances {
+        let text = Words::clean(ctx.fonts, "circumstances", text)?;
+        starts.push(pen.elements.len());
+        pen.tag = Tag::new(section::CIRCUMSTANCES, Role::Text);
+        y = circumstances(f, pen, &text, y + f.gap());
+    }
+    if !ctx.input.case.companions.is_empty() {
+        starts.push(pen.elements.len());
+        y = companions(ctx, f, pen, y + f.gap(), photos)?;
+    }
+    Ok(Flow { bottom: y, starts })
+}
+
 /// The headline band, the AMBER ALERT band and the "missing since … from …" line.
-fn header(ctx: &Ctx<'_, '_>, f: &Frame, pen: &mut Pen, top: f32) -> Result<f32, RenderError> {
+pub(super) fn header(
+    ctx: &Ctx<'_, '_>,
+    f: &Frame,
+    pen: &mut Pen,
+    top: f32,
+) -> Result<f32, RenderError> {
     let case = ctx.input.case;
     let lang = ctx.words.lang;
     let pad = 8.0 * f.s;

@@ -8,7 +8,7 @@ use super::super::RenderError;
 use super::super::fonts::FontKind;
 use super::super::template::{BoxSpec, Part, ScreenBoxes, fill};
 use super::facts::{role_title, vehicle_text};
-use super::pen::{Align, Pen, Style};
+use super::pen::{Align, Style};
 use super::words::Words;
 use super::{Ctx, Element, Page, Rect, Role, Tag, section};
 
@@ -28,29 +28,38 @@ pub fn layout<'a>(ctx: &Ctx<'_, 'a>) -> Result<Page<'a>, RenderError> {
         .screen
         .as_ref()
         .expect("FormatTemplate::load checked that a screen template has [screen]");
-    // Everything at the largest scale that fits; failing that, the least important part goes
-    // first, down to the children alone.
-    for keep in (0..=boxes.priority.len()).rev() {
+    let all = boxes.priority.len();
+    // Everything, as large as it was designed or down to the template's `keep_scale`; failing
+    // that, the least important part goes first, down to the children alone, before anything is
+    // set smaller than that.
+    let keep_scale = boxes.keep_scale;
+    let tries = (0..=all)
+        .rev()
+        .flat_map(|keep| scales(1.0, keep_scale).map(move |s| (keep, s)))
+        .chain(scales(keep_scale - SCALE_STEP, t.min_scale).map(|s| (0, s)));
+    for (keep, scale) in tries {
+        let mut photos = Vec::new();
         let parts = &boxes.priority[..keep];
-        let mut scale = 1.0f32;
-        while scale >= t.min_scale - 1e-4 {
-            let mut photos = Vec::new();
-            let (elements, fits) = compose(ctx, boxes, scale, parts, &mut photos)?;
-            if fits {
-                return Ok(Page::finish(
-                    ctx,
-                    elements,
-                    photos,
-                    scale,
-                    boxes.watermark_size,
-                ));
-            }
-            scale -= SCALE_STEP;
+        let (elements, fits) = compose(ctx, boxes, scale, parts, keep < all, &mut photos)?;
+        if fits {
+            return Ok(Page::finish(
+                ctx,
+                vec![elements],
+                photos,
+                scale,
+                boxes.watermark_size,
+            ));
         }
     }
     Err(RenderError::Overflow {
         format: "screen".into(),
     })
+}
+
+/// Scales from `from` down to `to`, a step apart.
+fn scales(from: f32, to: f32) -> impl Iterator<Item = f32> {
+    let n = ((from - to) / SCALE_STEP + 1e-3).floor().max(-1.0) as i32;
+    (0..=n).map(move |k| from - k as f32 * SCALE_STEP)
 }
 
 /// The part of a box inside the page margins, where text may go.
@@ -67,12 +76,13 @@ fn compose<'a>(
     b: &ScreenBoxes,
     s: f32,
     parts: &[Part],
+    left_out: bool,
     photos: &mut Vec<&'a crate::posters::PreparedPhoto>,
 ) -> Result<(Vec<Element>, bool), RenderError> {
     let c = &ctx.template.colors;
     let case = ctx.input.case;
     let lang = ctx.words.lang;
-    let mut pen = Pen::new(ctx.fonts);
+    let mut pen = ctx.pen();
     let mut fits = true;
 
     // Header: the headline on the band, an amber strip below it for an AMBER ALERT.
@@ -324,8 +334,19 @@ fn compose<'a>(
         + pen.measure(&second, inner.w, small);
     fits &= h <= inner.h;
     // the case's page as text, where the footer has room for it: a screen has no QR code to scan
-    let address = page_address(ctx.input.case_page_url, &case.case_number)
-        .filter(|a| h + pen.measure(a, inner.w, small) <= inner.h);
+    let address =
+        page_address(ctx.input.case_page_url, &case.case_number).map(|a| match left_out {
+            true => fill(&lang.labels.more_at, &[("address", &a)]),
+            false => a,
+        });
+    // Where the rest is must be said when something was left out; otherwise only where it fits.
+    let address = match address {
+        Some(a) if left_out => {
+            fits &= h + pen.measure(&a, inner.w, small) <= inner.h;
+            Some(a)
+        }
+        a => a.filter(|a| h + pen.measure(a, inner.w, small) <= inner.h),
+    };
     let h = h + address
         .as_ref()
         .map_or(0.0, |a| pen.measure(a, inner.w, small));

@@ -31,7 +31,7 @@ pub(super) struct Subset {
 /// id of each glyph (the subset keeps the order of the ids it is given).
 pub(super) fn subset_fonts(page: &Page<'_>) -> Result<Vec<Subset>, RenderError> {
     let mut used: BTreeMap<FaceId, BTreeSet<u16>> = BTreeMap::new();
-    for e in &page.elements {
+    for e in page.pages().flatten() {
         if let Element::Text(run) | Element::Watermark { run, .. } = e {
             for g in &run.glyphs {
                 used.entry(g.face)

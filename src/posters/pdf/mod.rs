@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::RenderError;
 use super::fonts::Fonts;
-use super::layout::{Element, Page, Rect};
+use super::layout::{Element, Page, Rect, Role};
 use super::tagged::{self, Marked};
 use super::template::Rgb;
 use glyphs::{
@@ -30,8 +30,8 @@ const WATERMARK_GS: &str = "GSsample";
 /// 3% larger than level 9 (photos dominate it) and the render 1.3 ms faster (2.2 ms instead of 3.5).
 const FLATE_LEVEL: u32 = 1;
 
-/// Write `page` as a one-page, tagged PDF: `title` in its metadata, `lang` (BCP 47, `en-US`) its
-/// language.
+/// Write `page` (with its continuation pages, if any) as a tagged PDF: `title` in its metadata,
+/// `lang` (BCP 47, `en-US`) its language.
 pub fn write(
     page: &Page<'_>,
     fonts: &Fonts,
@@ -72,12 +72,16 @@ pub fn write(
         ExtendedGraphicsState::default().with_current_fill_alpha(0.28),
     );
 
-    let (ops, marks) = page_ops(page, fonts, &glyph_ids);
-    doc.pages.push(PdfPage::new(
-        printpdf::Mm::from(Pt(page.width)),
-        printpdf::Mm::from(Pt(page.height)),
-        ops,
-    ));
+    let mut marks = Vec::new();
+    for elements in page.pages() {
+        let (ops, marked) = page_ops(elements, page.height, fonts, &glyph_ids);
+        doc.pages.push(PdfPage::new(
+            printpdf::Mm::from(Pt(page.width)),
+            printpdf::Mm::from(Pt(page.height)),
+            ops,
+        ));
+        marks.push(marked);
+    }
 
     let opts = PdfSaveOptions {
         subset_fonts: false, // already subset above
@@ -138,7 +142,7 @@ fn photo_id(i: usize) -> XObjectId {
 /// A stable document id: a hash of the page's text, where it stands, and its photos.
 fn document_id(page: &Page<'_>) -> Vec<u8> {
     let mut h = Sha256::new();
-    for e in &page.elements {
+    for e in page.pages().flatten() {
         if let Element::Text(run) | Element::Watermark { run, .. } = e {
             h.update(run.text.as_bytes());
             for v in [run.x, run.baseline, run.size] {
@@ -186,15 +190,15 @@ fn color(c: Rgb) -> Color {
     ))
 }
 
-/// The page's elements as PDF operations, each text run and photo a marked-content sequence of its
+/// One page's elements as PDF operations, each text run and photo a marked-content sequence of its
 /// own (numbered in the order of the returned marks), the rest artifacts; the layout's y runs down,
-/// PDF's up.
-fn page_ops(page: &Page<'_>, fonts: &Fonts, ids: &GlyphIds) -> (Vec<Op>, Vec<Marked>) {
-    let h = page.height;
+/// PDF's up, from the page's height `h`.
+fn page_ops(elements: &[Element], h: f32, fonts: &Fonts, ids: &GlyphIds) -> (Vec<Op>, Vec<Marked>) {
     let mut ops = Vec::new();
     let mut marks = Vec::new();
-    for e in &page.elements {
+    for e in elements {
         let mark = match e {
+            Element::Text(run) if run.tag.role == Role::Repeated => None,
             Element::Text(run) => Some(Marked::Text(run.tag)),
             Element::Photo { alt, section, .. } => Some(Marked::Figure {
                 section: *section,

@@ -115,6 +115,12 @@ pub struct Labels {
     pub scan: String,
     /// A photo's alternative text in the tagged PDF: "Photo of {name}".
     pub photo_of: String,
+    /// The line under a continuation page's headline: "{names}, continued".
+    pub continued: String,
+    /// A long print poster's page numbers, in its footer: "Page {page} of {pages}".
+    pub page: String,
+    /// A screen poster that had to leave something out points to the case page: "More at {address}".
+    pub more_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -187,8 +187,11 @@ pub struct ScreenBoxes {
     pub small_size: f32,
     pub watermark_size: f32,
     /// What the poster shows after the children, most important first. When it all does not fit
-    /// at the smallest scale, parts are dropped from the end.
+    /// at `keep_scale`, parts are dropped from the end.
     pub priority: Vec<Part>,
+    /// How far the text may shrink (a share of the sizes above) before a part is dropped; after
+    /// the last part, down to `min_scale`.
+    pub keep_scale: f32,
 }
 
 /// A part of a screen poster besides the children.
@@ -230,9 +233,25 @@ impl FormatTemplate {
         if !(t.min_scale > 0.0 && t.min_scale <= 1.0) {
             return Err(invalid("min_scale must be in (0, 1]"));
         }
+        if let Some(b) = &t.screen
+            && !(b.keep_scale >= t.min_scale && b.keep_scale <= 1.0)
+        {
+            return Err(invalid("keep_scale must be between min_scale and 1"));
+        }
+        // Print keeps its facts readable and sends the rest to a continuation page instead.
+        if let Some(p) = &t.print
+            && p.body_size * t.min_scale < MIN_PRINT_FACTS - 1e-3
+        {
+            return Err(invalid(&format!(
+                "body_size at min_scale must be at least {MIN_PRINT_FACTS} pt"
+            )));
+        }
         Ok(t)
     }
 }
+
+/// The smallest size a print poster's facts are set in, in points.
+pub const MIN_PRINT_FACTS: f32 = 9.0;
 
 pub fn load_regions() -> Result<Regions, TemplateError> {
     parse(REGIONS)
