@@ -102,6 +102,12 @@ fn the_structure_tree_reads_in_order_with_alternative_texts() {
             let expected: Vec<String> = people.iter().map(|n| format!("{photo_of} {n}")).collect();
             assert_eq!(alts, expected, "{lang:?} {format:?}");
             assert_eq!(kinds.iter().filter(|k| **k == "H1").count(), 1);
+            // each person's facts are a table: a row per fact, headed by its label
+            let count = |kind: &str| kinds.iter().filter(|k| **k == kind).count();
+            assert_eq!(count("Table"), people.len(), "{kinds:?}");
+            assert!(count("TR") >= 5 * people.len(), "{kinds:?}");
+            assert_eq!(count("TH"), count("TR"));
+            assert_eq!(count("TD"), count("TR"));
             assert!(kinds.iter().filter(|k| **k == "H2").count() >= people.len());
         }
     }

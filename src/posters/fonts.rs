@@ -195,6 +195,8 @@ pub struct Face {
     kerns_from: Vec<bool>,
     /// The CJK face's regional glyph forms (empty for the others).
     pub forms: RegionalForms,
+    /// Each glyph's CID, for a CID-keyed CFF face (the CJK one), which a PDF draws by CID.
+    pub cids: Option<Vec<u16>>,
 }
 
 /// Latin, Greek, Cyrillic.
@@ -227,6 +229,7 @@ impl Face {
             _ => RegionalForms::default(),
         };
         Ok(Face {
+            cids: super::cids::of_face(bytes),
             forms,
             id,
             em,

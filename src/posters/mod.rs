@@ -5,6 +5,7 @@
 
 mod bidi;
 pub mod bulletin;
+mod cids;
 mod fonts;
 mod format;
 mod forms;

@@ -36,6 +36,14 @@ impl Marked {
                 role: Role::Heading,
                 ..
             }) => "H2",
+            Marked::Text(Tag {
+                role: Role::Label(_),
+                ..
+            }) => "TH",
+            Marked::Text(Tag {
+                role: Role::Value(_),
+                ..
+            }) => "TD",
             Marked::Text(_) => "P",
             Marked::Figure { .. } => "Figure",
         }
@@ -52,23 +60,42 @@ pub fn begin(mark: &Marked, mcid: usize) -> Op {
     }
 }
 
-/// One structure element to be: its type, its alternative text, its marked content on one page.
+/// One structure element to be: its type, its alternative text, its marked content on one page;
+/// a table has its rows instead.
 struct Leaf<'m> {
     kind: &'static str,
     alt: Option<&'m str>,
     page: usize,
     mcids: Vec<usize>,
+    rows: Vec<Row>,
+}
+
+/// A row of a table of facts: its label's marked content and its value's.
+#[derive(Debug, Default, PartialEq)]
+struct Row {
+    n: u16,
+    label: Vec<usize>,
+    value: Vec<usize>,
 }
 
 /// Sections in reading order, each with its elements: consecutive runs of one type in one section
-/// on one page (the lines of a paragraph, the rows of the facts) are one element; each photo is its
-/// own figure. `pages` holds each page's marks in MCID order; a section may go on on the next page.
+/// on one page (the lines of a paragraph) are one element, the rows of facts one table; each photo
+/// is its own figure. `pages` holds each page's marks in MCID order; a section may go on on the
+/// next page.
 fn group(pages: &[Vec<Marked>]) -> BTreeMap<u16, Vec<Leaf<'_>>> {
     let mut sections: BTreeMap<u16, Vec<Leaf<'_>>> = BTreeMap::new();
     for (page, marks) in pages.iter().enumerate() {
         for (mcid, m) in marks.iter().enumerate() {
             let leaves = sections.entry(m.section()).or_default();
             let kind = m.structure_type();
+            if let Marked::Text(Tag {
+                role: role @ (Role::Label(n) | Role::Value(n)),
+                ..
+            }) = m
+            {
+                table_cell(leaves, page, *n, matches!(role, Role::Value(_)), mcid);
+                continue;
+            }
             match (leaves.last_mut(), m) {
                 (Some(last), Marked::Text(_)) if last.kind == kind && last.page == page => {
                     last.mcids.push(mcid)
@@ -81,11 +108,44 @@ fn group(pages: &[Vec<Marked>]) -> BTreeMap<u16, Vec<Leaf<'_>>> {
                     },
                     page,
                     mcids: vec![mcid],
+                    rows: Vec::new(),
                 }),
             }
         }
     }
     sections
+}
+
+/// Put a fact's label or value into row `n` of the section's table on `page`, which it starts.
+fn table_cell(leaves: &mut Vec<Leaf<'_>>, page: usize, n: u16, value: bool, mcid: usize) {
+    if !leaves
+        .last()
+        .is_some_and(|l| l.kind == "Table" && l.page == page)
+    {
+        leaves.push(Leaf {
+            kind: "Table",
+            alt: None,
+            page,
+            mcids: Vec::new(),
+            rows: Vec::new(),
+        });
+    }
+    let Some(table) = leaves.last_mut() else {
+        return;
+    };
+    if table.rows.last().is_none_or(|r| r.n != n) {
+        table.rows.push(Row {
+            n,
+            ..Row::default()
+        });
+    }
+    if let Some(row) = table.rows.last_mut() {
+        if value {
+            row.value.push(mcid)
+        } else {
+            row.label.push(mcid)
+        }
+    }
 }
 
 /// A PDF text string that holds any text: UTF-16BE with its byte order mark.
@@ -101,6 +161,56 @@ fn element(kind: &str, parent: ObjectId) -> Dictionary {
     d.set("S", Object::Name(kind.as_bytes().to_vec()));
     d.set("P", Object::Reference(parent));
     d
+}
+
+/// The MCIDs of one element's marked content, each recorded as that element's in `parents`.
+fn marked_content(mcids: &[usize], id: ObjectId, parents: &mut [Object]) -> Object {
+    for &n in mcids {
+        parents[n] = Object::Reference(id);
+    }
+    Object::Array(mcids.iter().map(|&n| Object::Integer(n as i64)).collect())
+}
+
+/// A table of facts: a row per fact, its label a row header (`TH`, scope Row) and its value a
+/// cell (`TD`). Returns the table's element.
+fn table(
+    doc: &mut lopdf::Document,
+    rows: &[Row],
+    parent: ObjectId,
+    page: &Object,
+    parents: &mut [Object],
+) -> ObjectId {
+    let id = doc.new_object_id();
+    let mut trs = Vec::with_capacity(rows.len());
+    for row in rows {
+        let tr = doc.new_object_id();
+        let mut cells = Vec::with_capacity(2);
+        for (kind, mcids) in [("TH", &row.label), ("TD", &row.value)] {
+            if mcids.is_empty() {
+                continue;
+            }
+            let cell = doc.new_object_id();
+            let mut d = element(kind, tr);
+            d.set("Pg", page.clone());
+            d.set("K", marked_content(mcids, cell, parents));
+            if kind == "TH" {
+                let mut a = Dictionary::new();
+                a.set("O", Object::Name(b"Table".to_vec()));
+                a.set("Scope", Object::Name(b"Row".to_vec()));
+                d.set("A", Object::Dictionary(a));
+            }
+            doc.objects.insert(cell, Object::Dictionary(d));
+            cells.push(Object::Reference(cell));
+        }
+        let mut d = element("TR", id);
+        d.set("K", Object::Array(cells));
+        doc.objects.insert(tr, Object::Dictionary(d));
+        trs.push(Object::Reference(tr));
+    }
+    let mut d = element("Table", parent);
+    d.set("K", Object::Array(trs));
+    doc.objects.insert(id, Object::Dictionary(d));
+    id
 }
 
 /// Adds the structure tree for each page's marks (`pages[k]` those of page k + 1, in MCID order),
@@ -135,22 +245,21 @@ pub fn structure(
         let sect = doc.new_object_id();
         let mut kids = Vec::new();
         for leaf in leaves {
-            let id = doc.new_object_id();
-            let mut d = element(leaf.kind, sect);
-            d.set("Pg", Object::Reference(page_ids[leaf.page]));
-            let mcids: Vec<Object> = leaf
-                .mcids
-                .iter()
-                .map(|&n| Object::Integer(n as i64))
-                .collect();
-            d.set("K", Object::Array(mcids));
-            if let Some(alt) = leaf.alt {
-                d.set("Alt", text_string(alt));
-            }
-            for &n in &leaf.mcids {
-                parents[leaf.page][n] = Object::Reference(id);
-            }
-            doc.objects.insert(id, Object::Dictionary(d));
+            let page = Object::Reference(page_ids[leaf.page]);
+            let page_parents = &mut parents[leaf.page];
+            let id = if leaf.kind == "Table" {
+                table(doc, &leaf.rows, sect, &page, page_parents)
+            } else {
+                let id = doc.new_object_id();
+                let mut d = element(leaf.kind, sect);
+                d.set("Pg", page);
+                d.set("K", marked_content(&leaf.mcids, id, page_parents));
+                if let Some(alt) = leaf.alt {
+                    d.set("Alt", text_string(alt));
+                }
+                doc.objects.insert(id, Object::Dictionary(d));
+                id
+            };
             kids.push(Object::Reference(id));
         }
         let mut d = element("Sect", document);
@@ -306,6 +415,38 @@ mod tests {
             .collect();
         assert_eq!(leaves, [(0, vec![1, 2]), (1, vec![0])]);
         assert_eq!(sections[&30][0].page, 1);
+    }
+
+    #[test]
+    fn facts_are_a_table_of_rows_each_headed_by_its_label() {
+        let pages = [vec![
+            text(10, Role::Heading),
+            text(10, Role::Label(0)),
+            text(10, Role::Value(0)),
+            text(10, Role::Value(0)), // a value wrapped over two lines
+            text(10, Role::Label(1)),
+            text(10, Role::Label(1)), // a label wrapped over two lines
+            text(10, Role::Value(1)),
+            text(10, Role::Text),
+        ]];
+        let sections = group(&pages);
+        let kinds: Vec<&str> = sections[&10].iter().map(|l| l.kind).collect();
+        assert_eq!(kinds, ["H2", "Table", "P"]);
+        assert_eq!(
+            sections[&10][1].rows,
+            [
+                Row {
+                    n: 0,
+                    label: vec![1],
+                    value: vec![2, 3]
+                },
+                Row {
+                    n: 1,
+                    label: vec![4, 5],
+                    value: vec![6]
+                }
+            ]
+        );
     }
 
     #[test]

@@ -81,6 +81,10 @@ pub enum Role {
     /// What a continuation page repeats of the first (its header, the contact block, the footer):
     /// drawn, but not read out again.
     Repeated,
+    /// The label of row `n` of a table of facts ("Height").
+    Label(u16),
+    /// The value of row `n` of a table of facts ("4 ft 4 in").
+    Value(u16),
 }
 
 /// The sections of a poster, in reading order.

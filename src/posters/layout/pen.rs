@@ -7,7 +7,7 @@ use super::super::forms::CjkForms;
 use super::super::shape;
 use super::super::template::Rgb;
 use super::super::text::{fit, wrap};
-use super::{Element, Rect, Tag, TextRun};
+use super::{Element, Rect, Role, Tag, TextRun};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
@@ -171,20 +171,35 @@ impl<'f> Pen<'f> {
         } else {
             None
         };
+        // Each row a row of a table in the tagged PDF: its label heads its value.
+        let tag = self.tag;
+        let cell = |pen: &mut Self, n: usize, value: bool| {
+            let n = u16::try_from(n).unwrap_or(u16::MAX);
+            pen.tag.role = if value {
+                Role::Value(n)
+            } else {
+                Role::Label(n)
+            };
+        };
         let mut y = top;
         if let Some(label_width) = label_width {
             let column = label_width + gap;
-            for (l, v) in rows {
+            for (n, (l, v)) in rows.iter().enumerate() {
+                cell(self, n, false);
                 let label_bottom = self.paragraph(l, x, y, label_width, label);
+                cell(self, n, true);
                 let value_bottom = self.paragraph(v, x + column, y, width - column, value);
                 y = label_bottom.max(value_bottom) + value.size * 0.12;
             }
         } else {
-            for (l, v) in rows {
+            for (n, (l, v)) in rows.iter().enumerate() {
+                cell(self, n, false);
                 y = self.paragraph(l, x, y, width, label);
+                cell(self, n, true);
                 y = self.paragraph(v, x, y, width, value) + value.size * 0.25;
             }
         }
+        self.tag = tag;
         y
     }
 }

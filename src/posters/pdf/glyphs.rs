@@ -3,89 +3,29 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use printpdf::{
-    Codepoint, DictItem, FontId, Op, ParsedFont, PdfFontHandle, Pt, TextItem, TextMatrix,
-};
-use sha2::{Digest, Sha256};
+use printpdf::{DictItem, Op, TextMatrix};
 
-use super::super::RenderError;
 use super::super::fonts::{FaceId, Fonts};
 use super::super::layout::{Element, Page, TextRun};
 use super::color;
+use super::embed::Embedded;
 
-/// Each embedded face's glyph ids, original to subset.
-pub(super) type GlyphIds = BTreeMap<FaceId, BTreeMap<u16, u16>>;
+/// Each embedded face's glyph ids, original to the code it is drawn with.
+pub(super) type Codes = BTreeMap<FaceId, BTreeMap<u16, u16>>;
+/// Each embedded face's codes and the characters they stand for, as the text layer reads them.
+pub(super) type Texts = BTreeMap<FaceId, BTreeMap<u16, String>>;
 
-pub(super) fn font_id(face: FaceId) -> FontId {
-    FontId(format!("F{:?}{:?}", face.family, face.kind))
-}
-
-/// A face cut down to the glyphs a page draws, and each glyph's id in it.
-pub(super) struct Subset {
-    pub face: FaceId,
-    pub font: ParsedFont,
-    pub ids: BTreeMap<u16, u16>,
-}
-
-/// Each used face cut down to the glyphs the page draws, named with a subset tag, with the new
-/// id of each glyph (the subset keeps the order of the ids it is given).
-pub(super) fn subset_fonts(page: &Page<'_>) -> Result<Vec<Subset>, RenderError> {
+/// The glyphs each face draws on any page of the poster.
+pub(super) fn used_glyphs(page: &Page<'_>) -> BTreeMap<FaceId, BTreeSet<u16>> {
     let mut used: BTreeMap<FaceId, BTreeSet<u16>> = BTreeMap::new();
     for e in page.pages().flatten() {
         if let Element::Text(run) | Element::Watermark { run, .. } = e {
             for g in &run.glyphs {
-                used.entry(g.face)
-                    .or_insert_with(|| BTreeSet::from([0]))
-                    .insert(g.id);
+                used.entry(g.face).or_default().insert(g.id);
             }
         }
     }
-    let mut out = Vec::new();
-    for (face, gids) in used {
-        let gids: Vec<u16> = gids.into_iter().collect();
-        let name = face.postscript_name();
-        let bytes = subset(face.bytes(), &gids)
-            .map_err(|e| RenderError::Write(format!("font {name}: {e}")))?;
-        let mut warnings = Vec::new();
-        let mut parsed = ParsedFont::from_bytes(&bytes, 0, &mut warnings)
-            .ok_or_else(|| RenderError::Write(format!("font {name}: subset unreadable")))?;
-        parsed.font_name = Some(format!("{}+{name}", subset_tag(&gids)));
-        let ids = gids
-            .iter()
-            .enumerate()
-            .map(|(new, &old)| (old, new as u16))
-            .collect();
-        out.push(Subset {
-            face,
-            font: parsed,
-            ids,
-        });
-    }
-    Ok(out)
-}
-
-fn subset(font: &[u8], gids: &[u16]) -> Result<Vec<u8>, String> {
-    use allsorts::binary::read::ReadScope;
-    use allsorts::font_data::FontData;
-    use allsorts::subset::{CmapTarget, SubsetProfile};
-    let data = ReadScope::new(font)
-        .read::<FontData<'_>>()
-        .map_err(|e| e.to_string())?;
-    let provider = data.table_provider(0).map_err(|e| e.to_string())?;
-    allsorts::subset::subset(&provider, gids, &SubsetProfile::Pdf, CmapTarget::Unicode)
-        .map_err(|e| e.to_string())
-}
-
-/// The six capital letters that mark a subset font (ISO 32000-1, 9.6.4), derived from its glyphs.
-fn subset_tag(gids: &[u16]) -> String {
-    let mut h = Sha256::new();
-    for g in gids {
-        h.update(g.to_be_bytes());
-    }
-    h.finalize()[..6]
-        .iter()
-        .map(|b| char::from(b'A' + b % 26))
-        .collect()
+    used
 }
 
 /// What one glyph cluster's ToUnicode entry says. Extractors put a right-to-left word back in
@@ -136,13 +76,14 @@ pub(super) fn actual_text(text: &str) -> Op {
 /// A run's shaped glyphs as text operations: one segment per face (and per glyph raised off the
 /// baseline), each started with an absolute text matrix from `matrix(x, y)` at its first glyph;
 /// within a segment, each glyph is moved from where the font's width would put it to where the
-/// shaper placed it. Each cluster's first glyph carries the characters it stands for, so the
-/// text layer reads them back.
+/// shaper placed it. Each cluster's first glyph's code is given, in `texts`, the characters it
+/// stands for, so the text layer reads them back.
 pub(super) fn glyph_ops(
     ops: &mut Vec<Op>,
     run: &TextRun,
     fonts: &Fonts,
-    ids: &GlyphIds,
+    codes: &Codes,
+    texts: &mut Texts,
     matrix: impl Fn(f32, f32) -> [f32; 6],
 ) {
     let glyphs = &run.glyphs;
@@ -162,9 +103,12 @@ pub(super) fn glyph_ops(
             }
         }
         if face_set != Some(first.face) {
-            ops.push(Op::SetFont {
-                font: PdfFontHandle::External(font_id(first.face)),
-                size: Pt(run.size),
+            ops.push(Op::Unknown {
+                key: "Tf".into(),
+                value: vec![
+                    DictItem::Name(Embedded::resource(first.face).into_bytes()),
+                    DictItem::Real(run.size),
+                ],
             });
             ops.push(Op::SetFillColor {
                 col: color(run.color),
@@ -179,51 +123,79 @@ pub(super) fn glyph_ops(
             matrix: TextMatrix::Raw(matrix(x, y)),
         });
         let face = fonts.face(first.face);
+        let face_codes = codes.get(&first.face);
+        let face_texts = texts.entry(first.face).or_default();
         // Where the reader's pen stands, in ems from the segment's start: each offset, rounded
         // to a tenth of a thousandth of an em, is taken from there, so rounding never adds up.
         let mut pen = first.x;
-        let codes = (i..end)
-            .map(|k| {
-                let g = &glyphs[k];
-                let advance = face.pdf_advance(g.id);
-                let offset = glyphs
-                    .get(k + 1)
-                    .filter(|_| k + 1 < end)
-                    .map_or(0.0, |next| {
-                        ((pen + advance - next.x) * 10_000.0).round() / 10.0
-                    });
-                pen += advance - offset / 1000.0;
-                let chars = run.text.get(g.chars.clone()).unwrap_or_default();
-                let text = if per_cluster[&g.chars.start] == 1 {
-                    cluster_text(chars, g.rtl)
-                } else if let Some(own) = chars.chars().find(|&c| face.glyph(c).0 == g.id) {
-                    // a letter and its mark drawn apart: each says its own character, as the
-                    // ToUnicode map must for every other place the same glyph stands
-                    own.to_string()
-                } else if seen.insert(g.chars.start) {
-                    // a contextual form beside its mark: the characters no other glyph of the
-                    // cluster says
-                    let said = |c: char| {
-                        glyphs
-                            .iter()
-                            .any(|o| o.chars == g.chars && fonts.face(o.face).glyph(c).0 == o.id)
-                    };
-                    let rest: String = chars.chars().filter(|&c| !said(c)).collect();
-                    cluster_text(&rest, g.rtl)
-                } else {
-                    String::new()
-                };
-                let gid = ids
-                    .get(&g.face)
-                    .and_then(|m| m.get(&g.id))
-                    .copied()
-                    .unwrap_or(0);
-                Codepoint::with_cid(gid, offset, text)
-            })
-            .collect();
-        ops.push(Op::ShowText {
-            items: vec![TextItem::GlyphIds(codes)],
+        let mut shown = Vec::new();
+        let mut string: Vec<u8> = Vec::new();
+        for k in i..end {
+            let g = &glyphs[k];
+            let advance = face.pdf_advance(g.id);
+            let offset = glyphs
+                .get(k + 1)
+                .filter(|_| k + 1 < end)
+                .map_or(0.0, |next| {
+                    ((pen + advance - next.x) * 10_000.0).round() / 10.0
+                });
+            pen += advance - offset / 1000.0;
+            let code = face_codes.and_then(|m| m.get(&g.id)).copied().unwrap_or(0);
+            let text = cluster_text_of(run, g, fonts, &per_cluster, &mut seen);
+            if !text.is_empty() {
+                face_texts.entry(code).or_insert(text);
+            }
+            string.extend(code.to_be_bytes());
+            if offset != 0.0 {
+                shown.push(DictItem::String {
+                    data: std::mem::take(&mut string),
+                    literal: false,
+                });
+                shown.push(DictItem::Real(offset));
+            }
+        }
+        if !string.is_empty() {
+            shown.push(DictItem::String {
+                data: string,
+                literal: false,
+            });
+        }
+        ops.push(Op::Unknown {
+            key: "TJ".into(),
+            value: vec![DictItem::Array(shown)],
         });
         i = end;
+    }
+}
+
+/// The characters glyph `g` of `run` says in the text layer.
+fn cluster_text_of(
+    run: &TextRun,
+    g: &super::super::shape::Glyph,
+    fonts: &Fonts,
+    per_cluster: &HashMap<usize, usize>,
+    seen: &mut HashSet<usize>,
+) -> String {
+    let glyphs = &run.glyphs;
+    let face = fonts.face(g.face);
+    let chars = run.text.get(g.chars.clone()).unwrap_or_default();
+    if per_cluster[&g.chars.start] == 1 {
+        cluster_text(chars, g.rtl)
+    } else if let Some(own) = chars.chars().find(|&c| face.glyph(c).0 == g.id) {
+        // a letter and its mark drawn apart: each says its own character, as the
+        // ToUnicode map must for every other place the same glyph stands
+        own.to_string()
+    } else if seen.insert(g.chars.start) {
+        // a contextual form beside its mark: the characters no other glyph of the
+        // cluster says
+        let said = |c: char| {
+            glyphs
+                .iter()
+                .any(|o| o.chars == g.chars && fonts.face(o.face).glyph(c).0 == o.id)
+        };
+        let rest: String = chars.chars().filter(|&c| !said(c)).collect();
+        cluster_text(&rest, g.rtl)
+    } else {
+        String::new()
     }
 }

@@ -4,6 +4,7 @@
 //! Deterministic: resource names are fixed, dates come from the issue date, and the document id is a
 //! hash of what the page shows, so the same input gives the same bytes.
 
+mod embed;
 mod glyphs;
 
 use std::collections::BTreeMap;
@@ -21,9 +22,8 @@ use super::fonts::Fonts;
 use super::layout::{Element, Page, Rect, Role};
 use super::tagged::{self, Marked};
 use super::template::Rgb;
-use glyphs::{
-    GlyphIds, Subset, actual_text, drawn_in_reading_order, font_id, glyph_ops, subset_fonts,
-};
+use embed::Embedded;
+use glyphs::{Codes, Texts, actual_text, drawn_in_reading_order, glyph_ops, used_glyphs};
 
 const WATERMARK_GS: &str = "GSsample";
 /// zlib level for text and font streams. Measured on the example letter: level 1 makes the whole PDF
@@ -52,15 +52,9 @@ pub fn write(
     info.producer = "lookout".into();
     info.creator = "lookout".into();
 
-    let subsets = subset_fonts(page)?;
-    let mut glyph_ids = GlyphIds::new();
-    for Subset { face, font, ids } in subsets {
-        doc.resources
-            .fonts
-            .map
-            .insert(font_id(face), printpdf::PdfFont::new(font));
-        glyph_ids.insert(face, ids);
-    }
+    let embedded = embed::subset_faces(fonts, used_glyphs(page))?;
+    let codes: Codes = embedded.iter().map(|e| (e.face, e.codes.clone())).collect();
+    let mut texts = Texts::new();
     for (i, photo) in page.photos.iter().enumerate() {
         doc.resources.xobjects.map.insert(
             photo_id(i),
@@ -74,7 +68,7 @@ pub fn write(
 
     let mut marks = Vec::new();
     for elements in page.pages() {
-        let (ops, marked) = page_ops(elements, page.height, fonts, &glyph_ids);
+        let (ops, marked) = page_ops(elements, page.height, fonts, &codes, &mut texts);
         doc.pages.push(PdfPage::new(
             printpdf::Mm::from(Pt(page.width)),
             printpdf::Mm::from(Pt(page.height)),
@@ -84,12 +78,15 @@ pub fn write(
     }
 
     let opts = PdfSaveOptions {
-        subset_fonts: false, // already subset above
+        subset_fonts: false, // the fonts are not printpdf's: `embed` writes them
         image_optimization: None,
+        // the text operators are written as raw operators (`Tf`, `TJ`) naming our own fonts
+        secure: false,
         ..PdfSaveOptions::default()
     };
     let mut warnings = Vec::new();
     let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
+    add_fonts(&mut lo, fonts, &embedded, &texts)?;
     tagged::structure(&mut lo, &marks, lang, title)
         .map_err(|e| RenderError::Write(format!("tags: {e}")))?;
     let id = document_id(page);
@@ -105,6 +102,46 @@ pub fn write(
     lo.save_to(&mut out)
         .map_err(|e| RenderError::Write(e.to_string()))?;
     Ok(out)
+}
+
+/// Write the embedded fonts and name them in the font resources every page shares.
+fn add_fonts(
+    doc: &mut lopdf::Document,
+    fonts: &Fonts,
+    embedded: &[Embedded],
+    texts: &Texts,
+) -> Result<(), RenderError> {
+    let missing = |what: &str| RenderError::Write(format!("the page has no {what}"));
+    let page = *doc.get_pages().get(&1).ok_or_else(|| missing("page"))?;
+    let resources = match doc
+        .get_dictionary(page)
+        .and_then(|d| d.get(b"Resources"))
+        .map_err(|_| missing("resources"))?
+    {
+        lopdf::Object::Reference(id) => {
+            doc.get_dictionary(*id).map_err(|_| missing("resources"))?
+        }
+        lopdf::Object::Dictionary(d) => d,
+        _ => return Err(missing("resources")),
+    };
+    let font_dict = resources
+        .get(b"Font")
+        .and_then(lopdf::Object::as_reference)
+        .map_err(|_| missing("font resources"))?;
+    let empty = BTreeMap::new();
+    let mut named = Vec::with_capacity(embedded.len());
+    for e in embedded {
+        let id = embed::add(doc, fonts, e, texts.get(&e.face).unwrap_or(&empty));
+        named.push((Embedded::resource(e.face), id));
+    }
+    let dict = doc
+        .get_object_mut(font_dict)
+        .and_then(lopdf::Object::as_dict_mut)
+        .map_err(|_| missing("font resources"))?;
+    for (name, id) in named {
+        dict.set(name, lopdf::Object::Reference(id));
+    }
+    Ok(())
 }
 
 /// Deflate every stream that may be compressed and is not already (photos stay DCT as they are).
@@ -193,7 +230,13 @@ fn color(c: Rgb) -> Color {
 /// One page's elements as PDF operations, each text run and photo a marked-content sequence of its
 /// own (numbered in the order of the returned marks), the rest artifacts; the layout's y runs down,
 /// PDF's up, from the page's height `h`.
-fn page_ops(elements: &[Element], h: f32, fonts: &Fonts, ids: &GlyphIds) -> (Vec<Op>, Vec<Marked>) {
+fn page_ops(
+    elements: &[Element],
+    h: f32,
+    fonts: &Fonts,
+    codes: &Codes,
+    texts: &mut Texts,
+) -> (Vec<Op>, Vec<Marked>) {
     let mut ops = Vec::new();
     let mut marks = Vec::new();
     for e in elements {
@@ -213,13 +256,20 @@ fn page_ops(elements: &[Element], h: f32, fonts: &Fonts, ids: &GlyphIds) -> (Vec
             }),
         }
         marks.extend(mark);
-        element_ops(&mut ops, e, h, fonts, ids);
+        element_ops(&mut ops, e, h, fonts, codes, texts);
         ops.push(Op::EndMarkedContent);
     }
     (ops, marks)
 }
 
-fn element_ops(ops: &mut Vec<Op>, e: &Element, h: f32, fonts: &Fonts, ids: &GlyphIds) {
+fn element_ops(
+    ops: &mut Vec<Op>,
+    e: &Element,
+    h: f32,
+    fonts: &Fonts,
+    codes: &Codes,
+    texts: &mut Texts,
+) {
     match e {
         Element::Fill { rect, color: c } => {
             ops.push(Op::SetFillColor { col: color(*c) });
@@ -231,7 +281,9 @@ fn element_ops(ops: &mut Vec<Op>, e: &Element, h: f32, fonts: &Fonts, ids: &Glyp
                 ops.push(actual_text(&run.text));
             }
             ops.push(Op::StartTextSection);
-            glyph_ops(ops, run, fonts, ids, |x, y| [1.0, 0.0, 0.0, 1.0, x, h - y]);
+            glyph_ops(ops, run, fonts, codes, texts, |x, y| {
+                [1.0, 0.0, 0.0, 1.0, x, h - y]
+            });
             ops.push(Op::EndTextSection);
             if spelled {
                 ops.push(Op::EndMarkedContent);
@@ -276,7 +328,7 @@ fn element_ops(ops: &mut Vec<Op>, e: &Element, h: f32, fonts: &Fonts, ids: &Glyp
                 [cos, sin, -sin, cos, tx, ty]
             };
             ops.push(Op::StartTextSection);
-            glyph_ops(ops, run, fonts, ids, rotated);
+            glyph_ops(ops, run, fonts, codes, texts, rotated);
             ops.push(Op::EndTextSection);
             ops.push(Op::RestoreGraphicsState);
         }
