@@ -406,6 +406,17 @@ fn chinese_korean_and_japanese_names_come_back() {
     }
     let text = assert_names_and_faces(&pdf, &names, &["NotoSansCJKsc"]);
     assert!(text.contains(line), "pdftotext lacks {line:?}\n{text}");
+    // the names (bold) and the circumstances (regular) are one file, embedded once
+    let (_dir, path) = write_temp(&pdf, "pdf");
+    let (_, fonts) = run("pdffonts", &[path.to_str().unwrap()]);
+    assert_eq!(
+        fonts
+            .lines()
+            .filter(|l| l.contains("NotoSansCJKsc"))
+            .count(),
+        1,
+        "{fonts}"
+    );
 }
 
 #[test]

@@ -17,16 +17,18 @@ use super::pen::{Align, Pen, Style};
 use super::words::Words;
 use super::{Ctx, Element, Page, Rect, Role, Tag, section};
 
-const SCALE_STEP: f32 = 0.01;
-
 pub fn layout<'a>(ctx: &Ctx<'_, 'a>) -> Result<Page<'a>, RenderError> {
     let t = ctx.template;
-    let mut scale = 1.0f32;
-    loop {
+    // Full size, else a little smaller, down to the readable minimum: few steps, as each is a
+    // whole layout, and a reader cannot tell more of them apart.
+    let nearly = 1.0 - 0.8 * (1.0 - t.min_scale);
+    for scale in [1.0, nearly, t.min_scale] {
         let mut photos = Vec::new();
         let (mut elements, spare) = compose(ctx, scale, 0.0, &mut photos)?;
-        let fits = spare >= 0.0;
-        if fits && spare > 2.0 * t.margin {
+        if spare < 0.0 {
+            continue;
+        }
+        if spare > 2.0 * t.margin {
             // Room to spare: give it to the children's photos, the part of a poster people look at.
             let mut bigger = Vec::new();
             let (e, left) = compose(ctx, scale, spare * 0.9, &mut bigger)?;
@@ -34,15 +36,10 @@ pub fn layout<'a>(ctx: &Ctx<'_, 'a>) -> Result<Page<'a>, RenderError> {
                 (elements, photos) = (e, bigger);
             }
         }
-        if fits {
-            let size = sizes(ctx).watermark_size;
-            return Ok(Page::finish(ctx, vec![elements], photos, scale, size));
-        }
-        if scale - SCALE_STEP < t.min_scale - 1e-4 {
-            return super::continued::layout(ctx);
-        }
-        scale -= SCALE_STEP;
+        let size = sizes(ctx).watermark_size;
+        return Ok(Page::finish(ctx, vec![elements], photos, scale, size));
     }
+    super::continued::layout(ctx)
 }
 
 pub(super) fn sizes<'t>(ctx: &Ctx<'t, '_>) -> &'t PrintSizes {

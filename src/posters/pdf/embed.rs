@@ -15,9 +15,9 @@ use sha2::{Digest, Sha256};
 use super::super::RenderError;
 use super::super::fonts::{FaceId, Fonts};
 
-/// One face as the poster embeds it.
+/// One font file as the poster embeds it, for the faces it draws (the CJK file draws both styles).
 pub(super) struct Embedded {
-    pub face: FaceId,
+    pub faces: Vec<FaceId>,
     /// The code each of the face's original glyphs is drawn with.
     pub codes: BTreeMap<u16, u16>,
     /// The subset font program: a TrueType font, or a bare CFF table.
@@ -33,13 +33,25 @@ impl Embedded {
     }
 }
 
-/// Each face `used` (its glyph ids) cut down to those glyphs.
+/// Each face `used` (its glyph ids) cut down to those glyphs; faces of one file, once.
 pub(super) fn subset_faces(
     fonts: &Fonts,
     used: BTreeMap<FaceId, BTreeSet<u16>>,
 ) -> Result<Vec<Embedded>, RenderError> {
-    let mut out = Vec::with_capacity(used.len());
-    for (face, mut gids) in used {
+    let mut files: Vec<(Vec<FaceId>, BTreeSet<u16>)> = Vec::with_capacity(used.len());
+    for (face, gids) in used {
+        let same = |f: &FaceId| f.postscript_name() == face.postscript_name();
+        match files.iter_mut().find(|(faces, _)| faces.iter().any(same)) {
+            Some((faces, all)) => {
+                faces.push(face);
+                all.extend(gids);
+            }
+            None => files.push((vec![face], gids)),
+        }
+    }
+    let mut out = Vec::with_capacity(files.len());
+    for (faces, mut gids) in files {
+        let face = faces[0];
         gids.insert(0);
         let gids: Vec<u16> = gids.into_iter().collect();
         let name = face.postscript_name();
@@ -58,7 +70,7 @@ pub(super) fn subset_faces(
             })
             .collect();
         out.push(Embedded {
-            face,
+            faces,
             codes,
             program,
             cff: cids.is_some(),
@@ -99,7 +111,7 @@ pub(super) fn add(
     font: &Embedded,
     texts: &BTreeMap<u16, String>,
 ) -> ObjectId {
-    let face = &fonts.face(font.face).shaper;
+    let face = &fonts.face(font.faces[0]).shaper;
     let scale = 1000.0 / face.units_per_em().max(1) as f32;
     let em = |v: i16| Object::Integer((f32::from(v) * scale).round() as i64);
     let bbox = face.global_bounding_box();
@@ -181,7 +193,7 @@ pub(super) fn add(
 /// `/W`: each code's width in thousandths of an em, as the layout advanced by them; runs of
 /// consecutive codes share an array.
 fn widths(fonts: &Fonts, font: &Embedded) -> Object {
-    let face = fonts.face(font.face);
+    let face = fonts.face(font.faces[0]);
     let mut by_code: Vec<(u16, i64)> = font
         .codes
         .iter()

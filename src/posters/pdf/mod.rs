@@ -53,7 +53,10 @@ pub fn write(
     info.creator = "lookout".into();
 
     let embedded = embed::subset_faces(fonts, used_glyphs(page))?;
-    let codes: Codes = embedded.iter().map(|e| (e.face, e.codes.clone())).collect();
+    let codes: Codes = embedded
+        .iter()
+        .flat_map(|e| e.faces.iter().map(|&f| (f, e.codes.clone())))
+        .collect();
     let mut texts = Texts::new();
     for (i, photo) in page.photos.iter().enumerate() {
         doc.resources.xobjects.map.insert(
@@ -98,7 +101,9 @@ pub fn write(
         ]),
     );
     compress(&mut lo)?;
-    let mut out = Vec::new();
+    // The photos are most of the file: room for them and the rest up front, not grown by copying.
+    let photos: usize = page.photos.iter().map(|p| p.jpeg.len()).sum();
+    let mut out = Vec::with_capacity(photos + 256 * 1024);
     lo.save_to(&mut out)
         .map_err(|e| RenderError::Write(e.to_string()))?;
     Ok(out)
@@ -128,11 +133,17 @@ fn add_fonts(
         .get(b"Font")
         .and_then(lopdf::Object::as_reference)
         .map_err(|_| missing("font resources"))?;
-    let empty = BTreeMap::new();
     let mut named = Vec::with_capacity(embedded.len());
     for e in embedded {
-        let id = embed::add(doc, fonts, e, texts.get(&e.face).unwrap_or(&empty));
-        named.push((Embedded::resource(e.face), id));
+        // the faces of one file share its codes, so their texts go in one map
+        let mut said = BTreeMap::new();
+        for face in &e.faces {
+            for (code, text) in texts.get(face).into_iter().flatten() {
+                said.entry(*code).or_insert_with(|| text.clone());
+            }
+        }
+        let id = embed::add(doc, fonts, e, &said);
+        named.extend(e.faces.iter().map(|&f| (Embedded::resource(f), id)));
     }
     let dict = doc
         .get_object_mut(font_dict)
@@ -187,8 +198,16 @@ fn document_id(page: &Page<'_>) -> Vec<u8> {
             }
         }
     }
+    // A photo by its size, dimensions and the ends of its JPEG: another photo differs there, and
+    // hashing every byte of every photo cost a twentieth of the poster.
+    const ENDS: usize = 4096;
     for p in &page.photos {
-        h.update(&p.jpeg);
+        let n = p.jpeg.len();
+        h.update((n as u64).to_le_bytes());
+        h.update(p.width.to_le_bytes());
+        h.update(p.height.to_le_bytes());
+        h.update(&p.jpeg[..n.min(ENDS)]);
+        h.update(&p.jpeg[n.saturating_sub(ENDS)..]);
     }
     h.finalize()[..16].to_vec()
 }
