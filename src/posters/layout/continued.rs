@@ -13,7 +13,7 @@ use super::super::fonts::FontKind;
 use super::super::template::fill;
 use super::contact::footer_and_contact;
 use super::pen::{Align, Pen};
-use super::print::{Flow, Frame, flow, header, sizes};
+use super::print::{Flow, Frame, flow, header, headline_band, sizes};
 use super::words::Words;
 use super::{Ctx, Element, Page, Rect, Role, Tag, section};
 
@@ -95,18 +95,8 @@ fn continued_header(
 ) -> Result<f32, RenderError> {
     let case = ctx.input.case;
     let lang = ctx.words.lang;
-    let pad = 6.0 * f.s;
     let headline = lang.headline(case.case_type, &case.children_sexes());
-    let style = f
-        .style(FontKind::Bold, f.p.headline_size * 0.6, f.c.band_text)
-        .align(Align::Center);
-    let inner = f.w - 2.0 * pad;
-    let min = style.size * 0.6;
-    pen.tag = Tag::new(section::HEADER, Role::Title);
-    let text_h = pen.measure_fitted(headline, inner, style, min);
-    let band_h = text_h + 2.0 * pad;
-    pen.fill(Rect::new(f.x0, top, f.w, band_h), f.c.band);
-    pen.fitted(headline, f.x0 + pad, top + pad, inner, style, min);
+    let band_bottom = headline_band(f, pen, headline, top, 0.6, 0.0);
     let mut names = Vec::new();
     for (i, child) in case.children.iter().enumerate() {
         names.push(Words::clean(
@@ -120,7 +110,7 @@ fn continued_header(
         .style(FontKind::Bold, f.p.summary_size, f.c.text)
         .align(Align::Center);
     pen.tag = Tag::new(section::HEADER, Role::Text);
-    Ok(pen.paragraph(&line, f.x0, top + band_h + f.gap() * 0.8, f.w, style))
+    Ok(pen.paragraph(&line, f.x0, band_bottom + f.gap() * 0.8, f.w, style))
 }
 
 /// Text a continuation page repeats is not read out again.

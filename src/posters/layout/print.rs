@@ -152,28 +152,10 @@ pub(super) fn header(
     let case = ctx.input.case;
     let lang = ctx.words.lang;
     let pad = 8.0 * f.s;
-    let headline = lang
-        .headline(case.case_type, &case.children_sexes())
-        .to_string();
-    let style = f
-        .style(FontKind::Bold, f.p.headline_size, f.c.band_text)
-        .align(Align::Center);
-    let inner = f.w - 2.0 * pad;
-    let min = f.p.headline_size * f.s * 0.6;
-    pen.tag = Tag::new(section::HEADER, Role::Title);
-    let text_h = pen.measure_fitted(&headline, inner, style, min);
-    let band_h = (f.p.headline_band * f.s).max(text_h + 2.0 * pad);
-    pen.fill(Rect::new(f.x0, top, f.w, band_h), f.c.band);
-    pen.fitted(
-        &headline,
-        f.x0 + pad,
-        top + (band_h - text_h) / 2.0,
-        inner,
-        style,
-        min,
-    );
+    let headline = lang.headline(case.case_type, &case.children_sexes());
+    let mut y = headline_band(f, pen, headline, top, 1.0, f.p.headline_band * f.s);
     pen.tag = Tag::new(section::HEADER, Role::Text);
-    let mut y = top + band_h;
+    let inner = f.w - 2.0 * pad;
     if case.amber_alert {
         let style = f
             .style(FontKind::Bold, f.p.amber_size, f.c.amber_text)
@@ -205,6 +187,31 @@ pub(super) fn header(
         .style(FontKind::Bold, f.p.summary_size, f.c.text)
         .align(Align::Center);
     Ok(pen.paragraph(&summary, f.x0, y + f.gap() * 0.8, f.w, style))
+}
+
+/// The red band with the headline, its text `share` of the template's headline size (shrunk to
+/// fit, down to 0.6 of that), the band at least `least` tall; returns the band's bottom.
+pub(super) fn headline_band(
+    f: &Frame,
+    pen: &mut Pen,
+    headline: &str,
+    top: f32,
+    share: f32,
+    least: f32,
+) -> f32 {
+    let pad = 8.0 * f.s * share.sqrt();
+    let style = f
+        .style(FontKind::Bold, f.p.headline_size * share, f.c.band_text)
+        .align(Align::Center);
+    let inner = f.w - 2.0 * pad;
+    let min = style.size * 0.6;
+    pen.tag = Tag::new(section::HEADER, Role::Title);
+    let text_h = pen.measure_fitted(headline, inner, style, min);
+    let band_h = least.max(text_h + 2.0 * pad);
+    pen.fill(Rect::new(f.x0, top, f.w, band_h), f.c.band);
+    let y = top + (band_h - text_h) / 2.0;
+    pen.fitted(headline, f.x0 + pad, y, inner, style, min);
+    top + band_h
 }
 
 /// The children, one column each (a one-child poster puts the photo beside the description).
