@@ -1,7 +1,8 @@
 //! Poster benchmarks: `cargo bench --bench posters`. Prints the median of repeated runs of
 //! - rendering the example case to a letter PDF with its photos already normalised (target ≤ 1.5 ms),
-//!   the layout alone (target ≤ 0.5 ms), and the same with the names in Arabic and Hebrew (target:
-//!   no more than 0.5 ms more),
+//!   the layout alone (target ≤ 0.5 ms), and the same with the names in Arabic and Hebrew, and in
+//!   Chinese (target: no more than 0.5 ms more), and the intake check (every format laid out in
+//!   each of the case's languages),
 //! - normalising a 12-megapixel phone photo (4032×3024 JPEG, generated; target ≤ 150 ms),
 //! - rendering the example case to a square PNG (target ≤ 30 ms),
 //!
@@ -139,6 +140,28 @@ fn main() {
         second,
         || {
             black_box(render(&scripts_input, Format::Letter).unwrap());
+        },
+    );
+    // And in Chinese: the CJK face is a CID-keyed CFF, subset apart from the TrueType faces.
+    let mut chinese = case.clone();
+    for (child, name) in chinese.children.iter_mut().zip(["陈美玲", "陈志明"]) {
+        child.name = name.to_string();
+    }
+    let chinese_input = PosterInput {
+        case: &chinese,
+        ..input
+    };
+    measure("render letter PDF, names in Chinese", 200, second, || {
+        black_box(render(&chinese_input, Format::Letter).unwrap());
+    });
+    // What intake adds to a case's entry: every character checked against the fonts, every format
+    // laid out in each of the case's languages.
+    measure(
+        "intake check: prints and fits, example case",
+        50,
+        second,
+        || {
+            black_box(lookout::posters::unprintable(&case).unwrap());
         },
     );
     let phone = phone_photo();

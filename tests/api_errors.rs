@@ -373,8 +373,8 @@ async fn broken_photos_are_refused_cleanly(backend: Backend) {
 }
 both!(broken_photos_are_refused_cleanly);
 
-/// A case whose text the poster fonts cannot show is refused at intake, the field named, and
-/// nothing is kept: not a case that is accepted and whose every poster then fails in dispatch.
+/// A case whose text the poster fonts cannot show, or that a poster format cannot hold, is
+/// refused at intake, the field named, and nothing is kept: not a case that is accepted and whose every poster then fails in dispatch.
 async fn unprintable_text_is_refused_at_intake(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -383,7 +383,15 @@ async fn unprintable_text_is_refused_at_intake(backend: Backend) {
     let mut doc = case_doc("2026-002101", &photo);
     // letters no poster font has (Ethiopic, a rare ideograph), and Thai, which must be shaped
     // and which no poster font writes
-    for name in ["SAMPLE \u{20BB7}田", "SAMPLE ሰላም", "SAMPLE สมชาย"] {
+    // and a name of letters that print, too wide for any billboard even at its smallest size
+    // (U+FDFD is one glyph nearly eight ems wide)
+    let too_wide = format!("SAMPLE {}", "\u{FDFD}".repeat(73));
+    for name in [
+        "SAMPLE \u{20BB7}田",
+        "SAMPLE ሰላም",
+        "SAMPLE สมชาย",
+        too_wide.as_str(),
+    ] {
         doc["children"][0]["name"] = json!(name);
         let res = app.post("/v1/cases", &app.manager, &doc).await;
         let (code, field) = error_of(res, 422).await;

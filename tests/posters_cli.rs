@@ -157,6 +157,22 @@ fn a_letter_the_fonts_lack_exits_2_naming_the_field_and_writes_nothing() {
 }
 
 #[test]
+fn a_name_too_wide_for_every_size_exits_2_naming_the_field_and_the_format() {
+    let too_wide = format!("SAMPLE {}", "\u{FDFD}".repeat(73));
+    let (dir, case) = case_dir(|j| j["children"][0]["name"] = serde_json::json!(too_wide));
+    let out = dir.path().join("poster.pdf");
+    let o = lookout(&["--case", s(&case), "--out", s(&out), "--date", "2026-11-23"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("children[0].name: too long for the")
+            && stderr(&o).contains("even at its smallest text size"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_damaged_photo_exits_2_and_all_writes_nothing() {
     let (dir, case) = case_dir(|_| {});
     let tomas = dir.path().join("photos/tomas.jpg");

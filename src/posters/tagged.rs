@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
-use printpdf::{DictItem, Op};
 
 use super::layout::{Role, Tag};
 
@@ -26,8 +25,8 @@ impl Marked {
         }
     }
 
-    /// The standard structure type (14.8.4).
-    fn structure_type(&self) -> &'static str {
+    /// The standard structure type (14.8.4), which also tags its marked content.
+    pub fn structure_type(&self) -> &'static str {
         match self {
             Marked::Text(Tag {
                 role: Role::Title, ..
@@ -47,16 +46,6 @@ impl Marked {
             Marked::Text(_) => "P",
             Marked::Figure { .. } => "Figure",
         }
-    }
-}
-
-/// `/<type> <</MCID n>> BDC`: the start of marked content number `mcid`.
-pub fn begin(mark: &Marked, mcid: usize) -> Op {
-    Op::BeginMarkedContentWithProperties {
-        tag: mark.structure_type().into(),
-        properties: DictItem::Dict {
-            map: BTreeMap::from([("MCID".to_string(), DictItem::Int(mcid as i64))]),
-        },
     }
 }
 

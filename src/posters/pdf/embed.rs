@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::super::RenderError;
 use super::super::fonts::{FaceId, Fonts};
+use super::truetype;
 
 /// One font file as the poster embeds it, for the faces it draws (the CJK file draws both styles).
 pub(super) struct Embedded {
@@ -56,19 +57,25 @@ pub(super) fn subset_faces(
         let gids: Vec<u16> = gids.into_iter().collect();
         let name = face.postscript_name();
         let failed = |e: String| RenderError::Write(format!("font {name}: {e}"));
-        let program = subset(face.bytes(), &gids).map_err(failed)?;
         let cids = fonts.face(face).cids.as_ref();
-        let codes = gids
-            .iter()
-            .enumerate()
-            .map(|(new, &old)| {
-                let code = match cids {
-                    Some(cids) => cids.get(usize::from(old)).copied().unwrap_or(0),
-                    None => new as u16,
-                };
-                (old, code)
-            })
-            .collect();
+        let (program, codes) = match cids {
+            // CID-keyed CFF: each glyph keeps its CID, so the code is the CID
+            Some(cids) => {
+                let program = subset_cff(face.bytes(), &gids).map_err(failed)?;
+                let code = |old: u16| cids.get(usize::from(old)).copied().unwrap_or(0);
+                (program, gids.iter().map(|&old| (old, code(old))).collect())
+            }
+            // TrueType: each glyph is drawn by its number in the subset
+            None => {
+                let (program, order) =
+                    truetype::subset(face.bytes(), &gids).map_err(|e| failed(e.to_string()))?;
+                let codes = order
+                    .iter()
+                    .enumerate()
+                    .map(|(new, &old)| (old, new as u16));
+                (program, codes.collect())
+            }
+        };
         out.push(Embedded {
             faces,
             codes,
@@ -80,7 +87,8 @@ pub(super) fn subset_faces(
     Ok(out)
 }
 
-fn subset(font: &[u8], gids: &[u16]) -> Result<Vec<u8>, String> {
+/// A CID-keyed CFF font cut down by allsorts.
+fn subset_cff(font: &[u8], gids: &[u16]) -> Result<Vec<u8>, String> {
     use allsorts::binary::read::ReadScope;
     use allsorts::font_data::FontData;
     use allsorts::subset::prince::{PrinceCmapTarget, subset};

@@ -3,11 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use printpdf::{DictItem, Op, TextMatrix};
-
 use super::super::fonts::{FaceId, Fonts};
 use super::super::layout::{Element, Page, TextRun};
-use super::color;
+use super::content::Content;
 use super::embed::Embedded;
 
 /// Each embedded face's glyph ids, original to the code it is drawn with.
@@ -49,37 +47,13 @@ pub(super) fn drawn_in_reading_order(run: &TextRun) -> bool {
             .all(|w| w[0].chars.end == w[1].chars.start)
 }
 
-/// `/Span <</ActualText (…)>> BDC`: what a run of combined or reordered glyphs says, in reading
-/// order (ISO 32000-1, 14.9.4). A glyph's ToUnicode entry is one for the whole page, which cannot
-/// say which vowel sign a Devanagari cluster carries here; the actual text can. Right-to-left runs
-/// do without: text extractors (poppler's among them) lay actual text out left to right and then
-/// reverse it as right-to-left, which would turn the name around.
-pub(super) fn actual_text(text: &str) -> Op {
-    let data: Vec<u8> = [0xFE, 0xFF]
-        .into_iter()
-        .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
-        .collect();
-    Op::BeginMarkedContentWithProperties {
-        tag: "Span".into(),
-        properties: DictItem::Dict {
-            map: BTreeMap::from([(
-                "ActualText".to_string(),
-                DictItem::String {
-                    data,
-                    literal: false,
-                },
-            )]),
-        },
-    }
-}
-
 /// A run's shaped glyphs as text operations: one segment per face (and per glyph raised off the
 /// baseline), each started with an absolute text matrix from `matrix(x, y)` at its first glyph;
 /// within a segment, each glyph is moved from where the font's width would put it to where the
 /// shaper placed it. Each cluster's first glyph's code is given, in `texts`, the characters it
 /// stands for, so the text layer reads them back.
 pub(super) fn glyph_ops(
-    ops: &mut Vec<Op>,
+    out: &mut Content,
     run: &TextRun,
     fonts: &Fonts,
     codes: &Codes,
@@ -103,33 +77,22 @@ pub(super) fn glyph_ops(
             }
         }
         if face_set != Some(first.face) {
-            ops.push(Op::Unknown {
-                key: "Tf".into(),
-                value: vec![
-                    DictItem::Name(Embedded::resource(first.face).into_bytes()),
-                    DictItem::Real(run.size),
-                ],
-            });
-            ops.push(Op::SetFillColor {
-                col: color(run.color),
-            });
+            out.font(&Embedded::resource(first.face), run.size);
+            out.fill_color(run.color);
             face_set = Some(first.face);
         }
         let (x, y) = (
             run.x + first.x * run.size,
             run.baseline - first.y * run.size,
         );
-        ops.push(Op::SetTextMatrix {
-            matrix: TextMatrix::Raw(matrix(x, y)),
-        });
+        out.text_matrix(matrix(x, y));
         let face = fonts.face(first.face);
         let face_codes = codes.get(&first.face);
         let face_texts = texts.entry(first.face).or_default();
         // Where the reader's pen stands, in ems from the segment's start: each offset, rounded
         // to a tenth of a thousandth of an em, is taken from there, so rounding never adds up.
         let mut pen = first.x;
-        let mut shown = Vec::new();
-        let mut string: Vec<u8> = Vec::new();
+        out.begin_shown();
         for k in i..end {
             let g = &glyphs[k];
             let advance = face.pdf_advance(g.id);
@@ -145,25 +108,12 @@ pub(super) fn glyph_ops(
             if !text.is_empty() {
                 face_texts.entry(code).or_insert(text);
             }
-            string.extend(code.to_be_bytes());
+            out.code(code);
             if offset != 0.0 {
-                shown.push(DictItem::String {
-                    data: std::mem::take(&mut string),
-                    literal: false,
-                });
-                shown.push(DictItem::Real(offset));
+                out.offset(offset);
             }
         }
-        if !string.is_empty() {
-            shown.push(DictItem::String {
-                data: string,
-                literal: false,
-            });
-        }
-        ops.push(Op::Unknown {
-            key: "TJ".into(),
-            value: vec![DictItem::Array(shown)],
-        });
+        out.end_shown();
         i = end;
     }
 }

@@ -1,19 +1,21 @@
-//! The PDF writer: draws a laid-out page with printpdf. Photos go in as the prepared JPEG bytes
+//! The PDF writer: printpdf makes the document (its pages, photos and metadata); each page's
+//! content stream is written here as bytes (`content`), and so are the fonts (`embed`). Photos go in as the prepared JPEG bytes
 //! (`/DCTDecode`, never re-encoded); fonts are subset here to the glyphs the page uses and embedded.
 //!
 //! Deterministic: resource names are fixed, dates come from the issue date, and the document id is a
 //! hash of what the page shows, so the same input gives the same bytes.
 
+mod content;
 mod embed;
 mod glyphs;
+mod truetype;
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use printpdf::{
-    Color, DictItem, ExtendedGraphicsState, ExtendedGraphicsStateId, ExternalStream,
-    ExternalXObject, Op, PaintMode, PdfDocument, PdfPage, PdfSaveOptions, Pt, Px, WindingOrder,
-    XObject, XObjectId, XObjectTransform,
+    DictItem, ExtendedGraphicsState, ExtendedGraphicsStateId, ExternalStream, ExternalXObject,
+    PdfDocument, PdfPage, PdfSaveOptions, Pt, Px, XObject, XObjectId,
 };
 use sha2::{Digest, Sha256};
 
@@ -21,9 +23,9 @@ use super::RenderError;
 use super::fonts::Fonts;
 use super::layout::{Element, Page, Rect, Role};
 use super::tagged::{self, Marked};
-use super::template::Rgb;
+use content::Content;
 use embed::Embedded;
-use glyphs::{Codes, Texts, actual_text, drawn_in_reading_order, glyph_ops, used_glyphs};
+use glyphs::{Codes, Texts, drawn_in_reading_order, glyph_ops, used_glyphs};
 
 const WATERMARK_GS: &str = "GSsample";
 /// zlib level for text and font streams. Measured on the example letter: level 1 makes the whole PDF
@@ -60,7 +62,7 @@ pub fn write(
     let mut texts = Texts::new();
     for (i, photo) in page.photos.iter().enumerate() {
         doc.resources.xobjects.map.insert(
-            photo_id(i),
+            XObjectId(photo_name(i)),
             XObject::External(jpeg_xobject(&photo.jpeg, photo.width, photo.height)),
         );
     }
@@ -70,13 +72,16 @@ pub fn write(
     );
 
     let mut marks = Vec::new();
+    let mut contents = Vec::new();
     for elements in page.pages() {
-        let (ops, marked) = page_ops(elements, page.height, fonts, &codes, &mut texts);
+        let (content, marked) = page_content(elements, page.height, fonts, &codes, &mut texts);
+        // printpdf makes the page; its content stream is ours, put in below
         doc.pages.push(PdfPage::new(
             printpdf::Mm::from(Pt(page.width)),
             printpdf::Mm::from(Pt(page.height)),
-            ops,
+            Vec::new(),
         ));
+        contents.push(content);
         marks.push(marked);
     }
 
@@ -89,6 +94,7 @@ pub fn write(
     };
     let mut warnings = Vec::new();
     let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
+    put_contents(&mut lo, contents)?;
     add_fonts(&mut lo, fonts, &embedded, &texts)?;
     tagged::structure(&mut lo, &marks, lang, title)
         .map_err(|e| RenderError::Write(format!("tags: {e}")))?;
@@ -107,6 +113,31 @@ pub fn write(
     lo.save_to(&mut out)
         .map_err(|e| RenderError::Write(e.to_string()))?;
     Ok(out)
+}
+
+/// Each page's content stream, in page order, into the page printpdf made.
+fn put_contents(doc: &mut lopdf::Document, contents: Vec<Vec<u8>>) -> Result<(), RenderError> {
+    let missing = || RenderError::Write("a page has no content stream".into());
+    let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    if pages.len() != contents.len() {
+        return Err(RenderError::Write(format!(
+            "{} pages drawn, {} in the document",
+            contents.len(),
+            pages.len()
+        )));
+    }
+    for (page, content) in pages.into_iter().zip(contents) {
+        let id = doc
+            .get_dictionary(page)
+            .and_then(|d| d.get(b"Contents"))
+            .and_then(lopdf::Object::as_reference)
+            .map_err(|_| missing())?;
+        match doc.get_object_mut(id) {
+            Ok(lopdf::Object::Stream(stream)) => stream.set_content(content),
+            _ => return Err(missing()),
+        }
+    }
+    Ok(())
 }
 
 /// Write the embedded fonts and name them in the font resources every page shares.
@@ -183,8 +214,8 @@ fn compress(doc: &mut lopdf::Document) -> Result<(), RenderError> {
     Ok(())
 }
 
-fn photo_id(i: usize) -> XObjectId {
-    XObjectId(format!("Photo{i}"))
+fn photo_name(i: usize) -> String {
+    format!("Photo{i}")
 }
 
 /// A stable document id: a hash of the page's text, where it stands, and its photos.
@@ -236,27 +267,17 @@ fn jpeg_xobject(jpeg: &[u8], width: u32, height: u32) -> ExternalXObject {
     }
 }
 
-fn color(c: Rgb) -> Color {
-    let [r, g, b] = c.0;
-    Color::Rgb(printpdf::Rgb::new(
-        f32::from(r) / 255.0,
-        f32::from(g) / 255.0,
-        f32::from(b) / 255.0,
-        None,
-    ))
-}
-
-/// One page's elements as PDF operations, each text run and photo a marked-content sequence of its
-/// own (numbered in the order of the returned marks), the rest artifacts; the layout's y runs down,
-/// PDF's up, from the page's height `h`.
-fn page_ops(
+/// One page's elements as its content stream, each text run and photo a marked-content sequence of
+/// its own (numbered in the order of the returned marks), the rest artifacts; the layout's y runs
+/// down, PDF's up, from the page's height `h`.
+fn page_content(
     elements: &[Element],
     h: f32,
     fonts: &Fonts,
     codes: &Codes,
     texts: &mut Texts,
-) -> (Vec<Op>, Vec<Marked>) {
-    let mut ops = Vec::new();
+) -> (Vec<u8>, Vec<Marked>) {
+    let mut out = Content::new();
     let mut marks = Vec::new();
     for e in elements {
         let mark = match e {
@@ -269,20 +290,18 @@ fn page_ops(
             _ => None,
         };
         match &mark {
-            Some(m) => ops.push(tagged::begin(m, marks.len())),
-            None => ops.push(Op::BeginMarkedContent {
-                tag: "Artifact".into(),
-            }),
+            Some(m) => out.begin_marked(m.structure_type(), marks.len()),
+            None => out.begin_artifact(),
         }
         marks.extend(mark);
-        element_ops(&mut ops, e, h, fonts, codes, texts);
-        ops.push(Op::EndMarkedContent);
+        element_content(&mut out, e, h, fonts, codes, texts);
+        out.end_marked();
     }
-    (ops, marks)
+    (out.into_bytes(), marks)
 }
 
-fn element_ops(
-    ops: &mut Vec<Op>,
+fn element_content(
+    out: &mut Content,
     e: &Element,
     h: f32,
     fonts: &Fonts,
@@ -290,43 +309,39 @@ fn element_ops(
     texts: &mut Texts,
 ) {
     match e {
-        Element::Fill { rect, color: c } => {
-            ops.push(Op::SetFillColor { col: color(*c) });
-            ops.push(fill_rect(*rect, h));
+        Element::Fill { rect, color } => {
+            out.fill_color(*color);
+            out.fill_rect(rect.x, h - rect.bottom(), rect.w, rect.h);
         }
         Element::Text(run) => {
             let spelled = !drawn_in_reading_order(run) && !run.glyphs.iter().any(|g| g.rtl);
             if spelled {
-                ops.push(actual_text(&run.text));
+                out.begin_actual_text(&run.text);
             }
-            ops.push(Op::StartTextSection);
-            glyph_ops(ops, run, fonts, codes, texts, |x, y| {
+            out.begin_text();
+            glyph_ops(out, run, fonts, codes, texts, |x, y| {
                 [1.0, 0.0, 0.0, 1.0, x, h - y]
             });
-            ops.push(Op::EndTextSection);
+            out.end_text();
             if spelled {
-                ops.push(Op::EndMarkedContent);
+                out.end_marked();
             }
         }
-        Element::Photo { rect, photo, .. } => ops.push(Op::UseXobject {
-            id: photo_id(*photo),
-            transform: XObjectTransform {
-                translate_x: Some(Pt(rect.x)),
-                translate_y: Some(Pt(h - rect.bottom())),
-                scale_x: Some(rect.w),
-                scale_y: Some(rect.h),
-                no_auto_scale: true,
-                ..XObjectTransform::default()
-            },
-        }),
+        Element::Photo { rect, photo, .. } => out.image(
+            &photo_name(*photo),
+            rect.x,
+            h - rect.bottom(),
+            rect.w,
+            rect.h,
+        ),
         Element::Qr {
             rect,
             modules,
             dark,
-            color: c,
+            color,
         } => {
-            ops.push(Op::SetFillColor { col: color(*c) });
-            qr_ops(ops, *rect, *modules, dark, h);
+            out.fill_color(*color);
+            qr_content(out, *rect, *modules, dark, h);
         }
         Element::Watermark {
             run,
@@ -334,10 +349,8 @@ fn element_ops(
             angle_deg,
             ..
         } => {
-            ops.push(Op::SaveGraphicsState);
-            ops.push(Op::LoadGraphicsState {
-                gs: ExtendedGraphicsStateId(WATERMARK_GS.into()),
-            });
+            out.save();
+            out.graphics_state(WATERMARK_GS);
             let (sin, cos) = angle_deg.to_radians().sin_cos();
             // Each glyph segment's start relative to the centre, rotated, in PDF coordinates.
             let rotated = |x: f32, y: f32| {
@@ -346,29 +359,16 @@ fn element_ops(
                 let ty = (h - center.1) + sin * dx + cos * dy;
                 [cos, sin, -sin, cos, tx, ty]
             };
-            ops.push(Op::StartTextSection);
-            glyph_ops(ops, run, fonts, codes, texts, rotated);
-            ops.push(Op::EndTextSection);
-            ops.push(Op::RestoreGraphicsState);
+            out.begin_text();
+            glyph_ops(out, run, fonts, codes, texts, rotated);
+            out.end_text();
+            out.restore();
         }
     }
 }
 
-fn fill_rect(r: Rect, page_h: f32) -> Op {
-    Op::DrawRectangle {
-        rectangle: printpdf::Rect {
-            x: Pt(r.x),
-            y: Pt(page_h - r.bottom()),
-            width: Pt(r.w),
-            height: Pt(r.h),
-            mode: Some(PaintMode::Fill),
-            winding_order: Some(WindingOrder::NonZero),
-        },
-    }
-}
-
 /// Dark modules as rectangles, one per horizontal run, slightly overlapping so no hairline shows.
-fn qr_ops(ops: &mut Vec<Op>, rect: Rect, modules: usize, dark: &[bool], page_h: f32) {
+fn qr_content(out: &mut Content, rect: Rect, modules: usize, dark: &[bool], page_h: f32) {
     let m = rect.w / modules as f32;
     for row in 0..modules {
         let mut col = 0;
@@ -387,7 +387,7 @@ fn qr_ops(ops: &mut Vec<Op>, rect: Rect, modules: usize, dark: &[bool], page_h: 
                 (col - start) as f32 * m,
                 m + 0.05,
             );
-            ops.push(fill_rect(r, page_h));
+            out.fill_rect(r.x, page_h - r.bottom(), r.w, r.h);
         }
     }
 }
