@@ -377,3 +377,66 @@ async fn bad_uploads_and_expired_sessions_lose_nothing(backend: Backend) {
     );
 }
 both!(bad_uploads_and_expired_sessions_lose_nothing);
+
+/// A case the posters cannot print (a letter no font has) or cannot hold (a name too wide for a
+/// billboard at its smallest size) comes back as the form with the reason beside the name and
+/// everything typed kept; no case is made.
+async fn an_unprintable_case_is_refused_beside_its_field(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    account(&app, "casey@example.org", Role::CaseManager).await;
+    let c = console::signed_in(&app, "casey@example.org").await;
+    let (_, page) = console::page(&app, &c, "/cases/new").await;
+    let token = csrf(&page);
+    let photo = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photos/mara.jpg"),
+    )
+    .unwrap();
+    let too_wide = format!("SAMPLE {}", "\u{FDFD}".repeat(73));
+    for (name, why) in [
+        ("SAMPLE ሰላም", "(U+1230) cannot be printed"),
+        (too_wide.as_str(), "even at its smallest text size"),
+    ] {
+        let typed = [
+            ("case_number", "PRINT-1"),
+            ("case_type", "endangered_missing"),
+            ("missing_since", "2026-11-18T21:30"),
+            ("missing_since_offset", "-05:00"),
+            ("missing_from.place", "Alexandria, VA"),
+            ("children[0].name", name),
+            ("children[0].date_of_birth", "2015-03-02"),
+            ("children[0].sex", "female"),
+            ("contact.agency", "Sample Police Department"),
+            ("contact.phone", "1-703-555-0100"),
+            ("languages", "en"),
+        ];
+        let (kind, body) = case_form(&token, &typed, ("children[0].photos[0].file", &photo));
+        let res = c
+            .post(app.url("/cases/new"))
+            .header("content-type", kind)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let html = res.text().await.unwrap();
+        assert_eq!(status, 422, "{why}: {html:.600}");
+        let beside = html
+            .split("id=\"children-0-name-error\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{why}: no error beside the name: {html:.3000}"));
+        assert!(
+            beside[..beside.len().min(400)].contains(why),
+            "{why}: {beside:.400}"
+        );
+        assert!(
+            html.contains("value=\"PRINT-1\"")
+                && html.contains("value=\"Sample Police Department\""),
+            "{why}: typed values kept"
+        );
+    }
+    let (_, list) = console::page(&app, &c, "/cases").await;
+    assert!(!list.contains("PRINT-1"), "no case was made");
+}
+both!(an_unprintable_case_is_refused_beside_its_field);

@@ -8,6 +8,7 @@ use ab_glyph::{Font, FontRef, GlyphId};
 use rustybuzz::{Direction, Script, ShapePlan};
 
 use super::forms::RegionalForms;
+use super::kern::kern_pairs;
 
 /// Chinese, Japanese and Korean, cut down to the characters names are written in (`fonts/README.md`).
 const CJK: &[u8] = include_bytes!("../../fonts/NotoSansCJKsc-Bold.otf");
@@ -293,43 +294,27 @@ fn pdf_width(ems: f32) -> f32 {
     (ems * 1000.0).trunc() / 1000.0
 }
 
-/// The horizontal pairs of a font's `kern` table (format 0), sorted by `left << 16 | right`.
-fn kern_pairs(bytes: &[u8], em: f32) -> Vec<(u32, f32)> {
-    use rustybuzz::ttf_parser::{self, kern::Format};
-    let Some(kern) = ttf_parser::Face::parse(bytes, 0)
-        .ok()
-        .and_then(|f| f.tables().kern)
-    else {
-        return Vec::new();
-    };
-    let mut pairs: Vec<(u32, f32)> = Vec::new();
-    for sub in kern.subtables {
-        if let (true, false, false, Format::Format0(table)) = (
-            sub.horizontal,
-            sub.variable,
-            sub.has_cross_stream,
-            &sub.format,
-        ) {
-            pairs.extend(table.pairs.into_iter().map(|p| {
-                let key = u32::from(p.left().0) << 16 | u32::from(p.right().0);
-                (key, (f32::from(p.value) * 1000.0 / em).round() / 1000.0)
-            }));
-        }
-    }
-    pairs.sort_by_key(|(k, _)| *k);
-    pairs.dedup_by_key(|(k, _)| *k);
-    pairs
-}
-
 /// Every poster face, parsed from the bytes compiled into the binary.
 pub struct Fonts {
     faces: Vec<Face>,
+    /// The largest kerning of any pair in any face, in ems.
+    kern_bound: f32,
 }
 
 impl Fonts {
     pub fn load() -> Result<Fonts, FontError> {
-        let faces = FaceId::all().map(Face::load).collect::<Result<_, _>>()?;
-        Ok(Fonts { faces })
+        let faces: Vec<Face> = FaceId::all().map(Face::load).collect::<Result<_, _>>()?;
+        let kerns = faces
+            .iter()
+            .flat_map(|f| f.kerns.iter().map(|(_, v)| v.abs()));
+        let kern_bound = kerns.fold(0.0, f32::max);
+        Ok(Fonts { faces, kern_bound })
+    }
+
+    /// How far, in ems, a text's width can be from the sum of its two pieces' on the simple path:
+    /// the one kerning pair where they meet.
+    pub fn kern_bound(&self) -> f32 {
+        self.kern_bound
     }
 
     pub fn face(&self, id: FaceId) -> &Face {

@@ -9,6 +9,7 @@ mod cids;
 mod fonts;
 mod format;
 mod forms;
+mod kern;
 pub mod layout;
 pub mod pack;
 mod pdf;

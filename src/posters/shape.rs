@@ -80,13 +80,14 @@ fn shaped(fonts: &Fonts, kind: FontKind, text: &str) -> Shaped {
 /// The width of `text` in ems, as [`line`] would shape it, without keeping its glyphs: the layout
 /// asks this of every candidate line while it wraps.
 pub fn width(fonts: &Fonts, kind: FontKind, text: &str) -> f32 {
+    simple_width(fonts, kind, text).unwrap_or_else(|| line(fonts, kind, text).width)
+}
+
+/// The width of `text` in ems on the simple path; `None` when it needs the shaper.
+pub fn simple_width(fonts: &Fonts, kind: FontKind, text: &str) -> Option<f32> {
     let mut width = 0.0;
     let done = simple_glyphs(fonts, kind, text, |g, advance| width = g.x + advance);
-    if done {
-        width
-    } else {
-        line(fonts, kind, text).width
-    }
+    done.then_some(width)
 }
 
 /// Text that needs nothing of a shaper but kerning: left to right, in DejaVu (Latin, Greek,
