@@ -95,9 +95,8 @@ fn walk(
 const CHECK_URL: &str = "https://lookout.example.org/cases/{case_number}";
 
 /// Lay the case out in every format and each of its languages, the way dispatch will. The layout
-/// needs a photo's size only, so each photo stands in as a portrait of the normalised size. On the
-/// first that does not fit, the field named is the one whose shortening alone makes it fit, longest
-/// first; failing that, the longest.
+/// needs a photo's size only, so each photo stands in as a portrait of the normalised size. The
+/// first format that cannot hold the case names its [`culprit`].
 fn unfit(
     renderer: &Renderer,
     case: &Case,
@@ -137,17 +136,7 @@ fn unfit(
             if fits(case, format, lang)? {
                 continue;
             }
-            let mut longest: Vec<&TextField> = fields.iter().collect();
-            longest.sort_by_key(|f| std::cmp::Reverse(f.text.chars().count()));
-            let mut culprit = longest.first().copied();
-            for f in longest.iter().take(12) {
-                if let Some(shorter) = shortened(case, f)?
-                    && fits(&shorter, format, lang)?
-                {
-                    culprit = Some(f);
-                    break;
-                }
-            }
+            let culprit = culprit(case, fields, |shorter| fits(shorter, format, lang))?;
             return Ok(culprit.map(|f| {
                 FieldError::new(
                     f.path.clone(),
@@ -163,14 +152,30 @@ fn unfit(
     Ok(None)
 }
 
+/// The field to name for a case that does not fit: of the twelve longest, the first (longest
+/// first) whose shortening alone makes it fit; failing that, the longest.
+fn culprit<'f>(
+    case: &Case,
+    fields: &'f [TextField],
+    mut fits: impl FnMut(&Case) -> Result<bool, RenderError>,
+) -> Result<Option<&'f TextField>, RenderError> {
+    let mut longest: Vec<&TextField> = fields.iter().collect();
+    longest.sort_by_key(|f| std::cmp::Reverse(f.text.chars().count()));
+    for f in longest.iter().take(12) {
+        if let Some(shorter) = shortened(case, f)
+            && fits(&shorter)?
+        {
+            return Ok(Some(f));
+        }
+    }
+    Ok(longest.first().copied())
+}
+
 /// The case with field `f` cut to its first character, or `None` if that is no longer a case.
-fn shortened(case: &Case, f: &TextField) -> Result<Option<Case>, RenderError> {
+fn shortened(case: &Case, f: &TextField) -> Option<Case> {
     let mut doc = serde_json::to_value(case).expect("plain data serialises");
-    let Some(value) = doc.pointer_mut(&f.pointer) else {
-        return Ok(None);
-    };
-    *value = serde_json::Value::String(f.text.chars().take(1).collect());
-    Ok(serde_json::from_value(doc).ok())
+    *doc.pointer_mut(&f.pointer)? = serde_json::Value::String(f.text.chars().take(1).collect());
+    serde_json::from_value(doc).ok()
 }
 
 #[cfg(test)]
