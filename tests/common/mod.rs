@@ -213,18 +213,20 @@ pub async fn spawn_app_on(
     let outbox = config.outbox_dir.clone();
     let state = app::state_with_clock(store.clone(), &config, clock).expect("state");
     let visits = state.visits.clone();
-    tokio::spawn(lookout::server::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-
+    // The test partner exists before the service starts, so the targeting index the service builds
+    // as it starts holds it: made afterwards, it raced that first build, and the portal could
+    // answer 404 for its own partner until the next rebuild.
     let actor = Actor::System("test");
     let partner: Partner = serde_json::from_value(json!({
         "id": "test-partner", "name": "Test Partner", "kind": "retail", "delivery": {"pull": true}
     }))
     .unwrap();
     store.create_partner(&partner, &actor).await.unwrap();
+    tokio::spawn(lookout::server::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
     let token = |role| {
         let store = store.clone();
         let partner = partner.id.clone();
