@@ -316,6 +316,26 @@ fn case_form(csrf: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> (Strin
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// Send the new-case form with `fields` and `photo` as the first child's photo: the status and page.
+async fn post_case_form(
+    app: &common::TestApp,
+    c: &reqwest::Client,
+    csrf: &str,
+    fields: &[(&str, &str)],
+    photo: &[u8],
+) -> (u16, String) {
+    let (kind, body) = case_form(csrf, fields, ("children[0].photos[0].file", photo));
+    let res = c
+        .post(app.url("/cases/new"))
+        .header("content-type", kind)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap())
+}
+
 /// Bad uploads come back as the form with the problem beside the photo and everything typed kept;
 /// an expired session is sent to sign in; nothing answers 500.
 async fn bad_uploads_and_expired_sessions_lose_nothing(backend: Backend) {
@@ -334,16 +354,7 @@ async fn bad_uploads_and_expired_sessions_lose_nothing(backend: Backend) {
         (b"this is not a picture".to_vec(), "not a picture"),
         (vec![0xFF; 26_000_000], "larger than 25 MB"),
     ] {
-        let (kind, body) = case_form(&token, &typed, ("children[0].photos[0].file", &bytes));
-        let res = c
-            .post(app.url("/cases/new"))
-            .header("content-type", kind)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        let html = res.text().await.unwrap();
+        let (status, html) = post_case_form(&app, &c, &token, &typed, &bytes).await;
         assert_eq!(status, 422, "{why}: {html:.400}");
         assert!(
             html.contains("children-0-photos-0-error"),
@@ -411,16 +422,7 @@ async fn an_unprintable_case_is_refused_beside_its_field(backend: Backend) {
             ("contact.phone", "1-703-555-0100"),
             ("languages", "en"),
         ];
-        let (kind, body) = case_form(&token, &typed, ("children[0].photos[0].file", &photo));
-        let res = c
-            .post(app.url("/cases/new"))
-            .header("content-type", kind)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        let html = res.text().await.unwrap();
+        let (status, html) = post_case_form(&app, &c, &token, &typed, &photo).await;
         assert_eq!(status, 422, "{why}: {html:.600}");
         let beside = html
             .split("id=\"children-0-name-error\"")

@@ -32,8 +32,8 @@ pub fn wrap(fonts: &Fonts, kind: FontKind, text: &str, size: f32, width: f32) ->
                 let spaced = !line.text.is_empty() && k == 0;
                 if piecewise && !line.text.is_empty() {
                     let joins = if spaced { 2.0 } else { 1.0 };
-                    let estimate =
-                        line.width + (if spaced { space } else { 0.0 }) + measure(segment);
+                    let segment_width = measure(segment);
+                    let estimate = line.width + (if spaced { space } else { 0.0 }) + segment_width;
                     let doubt = line.doubt + joins * junction;
                     if estimate + doubt <= width {
                         line.extend(spaced, segment, estimate, doubt);
@@ -41,7 +41,15 @@ pub fn wrap(fonts: &Fonts, kind: FontKind, text: &str, size: f32, width: f32) ->
                     }
                     if estimate - doubt > width {
                         lines.push(std::mem::take(&mut line).text);
-                        line = Line::start(fonts, kind, segment, size, width, &mut lines);
+                        line = Line::start(
+                            fonts,
+                            kind,
+                            segment,
+                            Some(segment_width),
+                            size,
+                            width,
+                            &mut lines,
+                        );
                         continue;
                     }
                     // too close to call: measured whole
@@ -61,7 +69,7 @@ pub fn wrap(fonts: &Fonts, kind: FontKind, text: &str, size: f32, width: f32) ->
                 if !line.text.is_empty() {
                     lines.push(std::mem::take(&mut line).text);
                 }
-                line = Line::start(fonts, kind, segment, size, width, &mut lines);
+                line = Line::start(fonts, kind, segment, None, size, width, &mut lines);
             }
         }
         if !line.text.is_empty() || lines.is_empty() {
@@ -89,17 +97,18 @@ impl Line {
         (self.width, self.doubt) = (width, doubt);
     }
 
-    /// A new line starting with `segment`; a segment wider than the box is broken, its pieces
-    /// but the last going into `lines`.
+    /// A new line starting with `segment` (its width when already measured); a segment wider than
+    /// the box is broken, its pieces but the last going into `lines`.
     fn start(
         fonts: &Fonts,
         kind: FontKind,
         segment: &str,
+        known_width: Option<f32>,
         size: f32,
         width: f32,
         lines: &mut Vec<String>,
     ) -> Line {
-        let w = fonts.width(kind, segment, size);
+        let w = known_width.unwrap_or_else(|| fonts.width(kind, segment, size));
         if w <= width {
             return Line {
                 text: segment.to_string(),
